@@ -1,0 +1,74 @@
+/**
+ * Every default of redis-ha in one place, like an Ansible role's `defaults/main.yml`.
+ * Names follow the Redis / Sentinel directive they set, so an operator can grep for them.
+ */
+
+/** Ports: chosen so that a stock Redis (6379) and Sentinel (26379) on the same host never clash. */
+export const DEFAULT_REDIS_PORT = 6389;
+export const DEFAULT_SENTINEL_PORT = 26389;
+
+/** The port a distribution's own Redis listens on; ours must never take it. */
+export const EXISTING_REDIS_PORT = 6379;
+export const EXISTING_SENTINEL_PORT = 26379;
+
+/** SSH defaults, as `ssh` itself would use them. */
+export const DEFAULT_SSH_USER = "root";
+export const DEFAULT_SSH_PORT = 22;
+
+/** Paths on the hosts. `{cluster}` is the validated cluster name. */
+export const PATHS = {
+    redisServerBinary: "/usr/bin/redis-server",
+    redisCliBinary: "/usr/bin/redis-cli",
+    configRoot: "/etc/redis-ha",
+    dataRoot: "/var/lib/redis-ha",
+    logRoot: "/var/log/redis-ha",
+    unitDir: "/etc/systemd/system",
+} as const;
+
+/** The account our services run as: the one Debian's redis-server package creates. */
+export const SERVICE_USER = "redis";
+export const SERVICE_GROUP = "redis";
+
+/** redis.conf directives we set unless the stack overrides them. */
+export const REDIS_DEFAULTS = {
+    /** `appendonly`: AOF on, so a restarted master does not come back empty and wipe its replicas. */
+    appendonly: true,
+    /** `appendfsync`: at most ~1 s of writes lost on a host crash. */
+    appendfsync: "everysec" as const,
+    /** `save`: RDB snapshots as Redis ships them, used for full resyncs and backups. */
+    save: "3600 1 300 100 60 10000",
+    /** `maxmemory`: 0 means no limit, as in Redis. */
+    maxmemory: "0",
+    /** `maxmemory-policy`: never evict silently; writes fail when full. */
+    maxmemoryPolicy: "noeviction" as const,
+    /** `maxclients`: as Redis ships it; the unit's LimitNOFILE follows it. */
+    maxclients: 10000,
+    /** `min-replicas-to-write`: 0 keeps the master writable with no replica; raise it to bound loss on partition. */
+    minReplicasToWrite: 0,
+    /** `min-replicas-max-lag`: seconds a replica may lag and still count for min-replicas-to-write. */
+    minReplicasMaxLag: 10,
+    /** `replica-priority`: lower wins at failover, 0 never promoted. */
+    replicaPriority: 100,
+    /** `loglevel`. */
+    loglevel: "notice" as const,
+} as const;
+
+/** sentinel.conf directives we set unless the stack overrides them. */
+export const SENTINEL_DEFAULTS = {
+    /** `sentinel down-after-milliseconds`: how long a node may be silent before it is subjectively down. */
+    downAfterMilliseconds: 5000,
+    /** `sentinel failover-timeout`. */
+    failoverTimeout: 60000,
+    /** `sentinel parallel-syncs`: replicas resyncing with a new master at the same time. */
+    parallelSyncs: 1,
+    /** `loglevel`. */
+    loglevel: "notice" as const,
+} as const;
+
+/** How long the remote steps wait for a service to become healthy, in seconds. */
+export const WAIT_SECONDS = {
+    serviceStart: 60,
+    replicaSync: 120,
+    sentinelDiscovery: 90,
+    healthGate: 120,
+} as const;

@@ -1,0 +1,92 @@
+/**
+ * The resolved description of a cluster: every default applied, every name checked.
+ * Everything downstream (rendering, ordering, resources) reads only this.
+ */
+import { PATHS } from "./defaults";
+
+/** A validated host. */
+export interface HostSpec {
+    name: string;
+    sshHost: string;
+    sshPort: number;
+    sshUser: string;
+    /** IP that Redis and Sentinel announce and that peers and clients use. */
+    announceAddress: string;
+    bind: string[];
+}
+
+/** Where a cluster's files and units live on each host; derived from the cluster name only. */
+export interface ClusterPaths {
+    configDir: string;
+    dataDir: string;
+    logDir: string;
+    redisConf: string;
+    sentinelConf: string;
+    redisLog: string;
+    sentinelLog: string;
+    redisUnitName: string;
+    sentinelUnitName: string;
+    redisUnitFile: string;
+    sentinelUnitFile: string;
+    redisRuntimeDir: string;
+    sentinelRuntimeDir: string;
+}
+
+export interface ClusterSpec {
+    clusterName: string;
+    /** Name Sentinel monitors the master under (the cluster name). */
+    masterName: string;
+    hosts: HostSpec[];
+    /** Host whose Redis is master at first deploy; later Sentinel decides. */
+    master: HostSpec;
+    replicas: HostSpec[];
+    sentinels: HostSpec[];
+    quorum: number;
+    redisPort: number;
+    sentinelPort: number;
+    redis: {
+        appendonly: boolean;
+        appendfsync: "always" | "everysec" | "no";
+        save: string;
+        maxmemory: string;
+        maxmemoryPolicy: string;
+        maxclients: number;
+        minReplicasToWrite: number;
+        minReplicasMaxLag: number;
+        replicaPriority: number;
+        loglevel: string;
+    };
+    sentinel: {
+        downAfterMilliseconds: number;
+        failoverTimeout: number;
+        parallelSyncs: number;
+        loglevel: string;
+    };
+    paths: ClusterPaths;
+}
+
+/**
+ * Unit names are `redis-ha-<cluster>-server` / `-sentinel`: never Debian's `redis-server` or
+ * `redis-sentinel`, and never another cluster's.
+ */
+export function clusterPaths(clusterName: string): ClusterPaths {
+    const configDir = `${PATHS.configRoot}/${clusterName}`;
+    const logDir = `${PATHS.logRoot}/${clusterName}`;
+    const redisUnitName = `redis-ha-${clusterName}-server.service`;
+    const sentinelUnitName = `redis-ha-${clusterName}-sentinel.service`;
+    return {
+        configDir,
+        dataDir: `${PATHS.dataRoot}/${clusterName}`,
+        logDir,
+        redisConf: `${configDir}/redis.conf`,
+        sentinelConf: `${configDir}/sentinel.conf`,
+        redisLog: `${logDir}/redis.log`,
+        sentinelLog: `${logDir}/sentinel.log`,
+        redisUnitName,
+        sentinelUnitName,
+        redisUnitFile: `${PATHS.unitDir}/${redisUnitName}`,
+        sentinelUnitFile: `${PATHS.unitDir}/${sentinelUnitName}`,
+        redisRuntimeDir: `redis-ha-${clusterName}-server`,
+        sentinelRuntimeDir: `redis-ha-${clusterName}-sentinel`,
+    };
+}

@@ -1,0 +1,76 @@
+/**
+ * The plain (already-resolved) shapes a RedisHaCluster is described with. They are plain values, not
+ * `pulumi.Input`s, because the set of hosts and roles decides which resources exist and must be
+ * validated before any of them is created.
+ */
+
+/** One Linux host reachable over SSH. */
+export interface HostArgs {
+    /** Stable short name of the host (letters, digits, `-`), used in role lists and resource names. */
+    name: string;
+    /** Address Pulumi connects to over SSH (IP or DNS name). */
+    address: string;
+    /**
+     * Address Redis and Sentinel announce to each other and to clients (`replica-announce-ip`,
+     * `sentinel announce-ip`). Must be an IP address. Defaults to `address` when that is an IP.
+     */
+    announceAddress?: string;
+    /** Interfaces Redis and Sentinel bind to. Defaults to `["127.0.0.1", announceAddress]`. */
+    bind?: string[];
+    /** SSH port. Defaults to the cluster's `ssh.port` (22). */
+    sshPort?: number;
+    /** SSH user. Defaults to the cluster's `ssh.user` (root). Needs root or passwordless sudo-free root access. */
+    sshUser?: string;
+}
+
+/** Redis data-node settings, named after the redis.conf directive they set. */
+export interface RedisSettings {
+    /** `appendonly` (default true). */
+    appendonly?: boolean;
+    /** `appendfsync`: `always`, `everysec` (default) or `no`. */
+    appendfsync?: "always" | "everysec" | "no";
+    /** `save` (default Redis's own "3600 1 300 100 60 10000"; "" disables RDB snapshots). */
+    save?: string;
+    /** `maxmemory`, e.g. "256mb" (default "0": no limit). */
+    maxmemory?: string;
+    /** `maxmemory-policy` (default "noeviction"). */
+    maxmemoryPolicy?:
+        | "noeviction"
+        | "allkeys-lru"
+        | "allkeys-lfu"
+        | "allkeys-random"
+        | "volatile-lru"
+        | "volatile-lfu"
+        | "volatile-random"
+        | "volatile-ttl";
+    /** `maxclients` (default 10000). The unit's `LimitNOFILE` is set to this + 32. */
+    maxclients?: number;
+    /** `min-replicas-to-write` (default 0). */
+    minReplicasToWrite?: number;
+    /** `min-replicas-max-lag` in seconds (default 10). */
+    minReplicasMaxLag?: number;
+    /** `replica-priority` for every data node (default 100). */
+    replicaPriority?: number;
+    /** `loglevel`: debug, verbose, notice (default) or warning. */
+    loglevel?: "debug" | "verbose" | "notice" | "warning";
+}
+
+/** Sentinel settings, named after the sentinel.conf directive they set. */
+export interface SentinelSettings {
+    /** `sentinel down-after-milliseconds` (default 5000). */
+    downAfterMilliseconds?: number;
+    /** `sentinel failover-timeout` in milliseconds (default 60000). */
+    failoverTimeout?: number;
+    /** `sentinel parallel-syncs` (default 1). */
+    parallelSyncs?: number;
+    /** `loglevel` of the Sentinel process (default notice). */
+    loglevel?: "debug" | "verbose" | "notice" | "warning";
+}
+
+/** How Pulumi reaches the hosts. */
+export interface SshSettings {
+    /** Default SSH user for every host (default "root"). */
+    user?: string;
+    /** Default SSH port for every host (default 22). */
+    port?: number;
+}

@@ -1,0 +1,104 @@
+/**
+ * What runs where, and in which order. Pure: a resolved spec in, ordered step descriptions out.
+ */
+import { PATHS, SERVICE_GROUP, SERVICE_USER, WAIT_SECONDS } from "../config/defaults";
+import { ClusterSpec, HostSpec } from "../config/spec";
+import { renderRedisConf, renderSentinelConf, renderUnit } from "../render/render";
+import { RemoteVars, encodeFile } from "../remote/payload";
+
+/** The order of a deployment: data nodes first (master, then replicas), sentinels last, one at a time. */
+export interface DeploymentPlan {
+    dataNodes: HostSpec[];
+    sentinels: HostSpec[];
+    /** Host the final health gate runs on. */
+    gateHost: HostSpec;
+}
+
+export function deploymentPlan(spec: ClusterSpec): DeploymentPlan {
+    const gateHost = spec.sentinels[0] ?? spec.master;
+    return { dataNodes: [spec.master, ...spec.replicas], sentinels: [...spec.sentinels], gateHost };
+}
+
+const address = (host: HostSpec, port: number) => `${host.announceAddress}:${port}`;
+
+function commonVars(spec: ClusterSpec, host: HostSpec): RemoteVars {
+    const { paths } = spec;
+    return {
+        RH_HOST: host.name,
+        RH_MASTER_NAME: spec.masterName,
+        RH_REDIS_SERVER_BIN: PATHS.redisServerBinary,
+        RH_SERVICE_USER: SERVICE_USER,
+        RH_SERVICE_GROUP: SERVICE_GROUP,
+        RH_CONFIG_ROOT: PATHS.configRoot,
+        RH_DATA_ROOT: PATHS.dataRoot,
+        RH_LOG_ROOT: PATHS.logRoot,
+        RH_CONFIG_DIR: paths.configDir,
+        RH_DATA_DIR: paths.dataDir,
+        RH_LOG_DIR: paths.logDir,
+        RH_REDIS_PORT: spec.redisPort,
+        RH_SENTINEL_PORT: spec.sentinelPort,
+        RH_ANNOUNCE_ADDRESS: host.announceAddress,
+        RH_INITIAL_MASTER_ADDRESS: spec.master.announceAddress,
+        RH_SENTINEL_ADDRESSES: spec.sentinels.map((s) => address(s, spec.sentinelPort)).join(" "),
+        RH_WAIT_START: WAIT_SECONDS.serviceStart,
+        RH_WAIT_SYNC: WAIT_SECONDS.replicaSync,
+        RH_WAIT_DISCOVERY: WAIT_SECONDS.sentinelDiscovery,
+        RH_WAIT_HEALTH: WAIT_SECONDS.healthGate,
+    };
+}
+
+/** Inputs of the data-node step on `host`. */
+export function redisStepVars(spec: ClusterSpec, host: HostSpec, password: string): RemoteVars {
+    const { paths } = spec;
+    return {
+        ...commonVars(spec, host),
+        RH_REDIS_UNIT: paths.redisUnitName,
+        RH_REDIS_UNIT_PATH: paths.redisUnitFile,
+        RH_REDIS_UNIT_FILE: encodeFile(renderUnit(spec, "server")),
+        RH_REDIS_CONF_PATH: paths.redisConf,
+        RH_REDIS_CONF: encodeFile(renderRedisConf(spec, host, password)),
+    };
+}
+
+/** Inputs of the sentinel step on `host`, the `index`-th sentinel to start. */
+export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, index: number, password: string): RemoteVars {
+    const { paths } = spec;
+    return {
+        ...commonVars(spec, host),
+        RH_SENTINEL_UNIT: paths.sentinelUnitName,
+        RH_SENTINEL_UNIT_PATH: paths.sentinelUnitFile,
+        RH_SENTINEL_UNIT_FILE: encodeFile(renderUnit(spec, "sentinel")),
+        RH_SENTINEL_CONF_PATH: paths.sentinelConf,
+        RH_SENTINEL_CONF: encodeFile(renderSentinelConf(spec, host, password)),
+        RH_EXPECT_REPLICAS: spec.replicas.length,
+        // Sentinels start one at a time: the index-th one can only have met those started before it.
+        RH_EXPECT_OTHER_SENTINELS: index,
+    };
+}
+
+/** Inputs of the final health gate. `revision` changes whenever any node step changes, so the gate re-runs then and only then. */
+export function healthGateVars(spec: ClusterSpec, revision: string): RemoteVars {
+    return {
+        ...commonVars(spec, deploymentPlan(spec).gateHost),
+        RH_DATA_ADDRESSES: [spec.master, ...spec.replicas].map((h) => address(h, spec.redisPort)).join(" "),
+        RH_EXPECT_REPLICAS: spec.replicas.length,
+        RH_EXPECT_OTHER_SENTINELS: spec.sentinels.length - 1,
+        RH_REVISION: revision,
+    };
+}
+
+/** Inputs of the removal of a data node or sentinel from `host`. */
+export function removalVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): RemoteVars {
+    const { paths } = spec;
+    const isServer = kind === "server";
+    const files = isServer
+        ? [paths.redisConf, `${paths.redisConf}.managed`, paths.redisLog, `${paths.dataDir}/dump.rdb`, `${paths.dataDir}/appendonlydir`, `${paths.dataDir}/temp-*`]
+        : [paths.sentinelConf, `${paths.sentinelConf}.managed`, paths.sentinelLog];
+    return {
+        RH_HOST: host.name,
+        RH_UNIT: isServer ? paths.redisUnitName : paths.sentinelUnitName,
+        RH_UNIT_PATH: isServer ? paths.redisUnitFile : paths.sentinelUnitFile,
+        RH_FILES: files.join(" "),
+        RH_DIRS: [paths.configDir, paths.dataDir, paths.logDir, PATHS.configRoot, PATHS.dataRoot, PATHS.logRoot].join(" "),
+    };
+}

@@ -1,0 +1,71 @@
+/**
+ * Builds the bash programs that run on the hosts. Pure: inputs in, script text out.
+ *
+ * A step's program is sent on the SSH session's stdin, never on the command line, because it carries
+ * the password (argv is visible to every user in `ps`). It is wrapped in one function so that bash
+ * has read all of it before anything runs: nothing inside can swallow the rest of the script from
+ * stdin, and a cut-off transfer runs nothing.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+const REMOTE_DIR = path.resolve(__dirname, "..", "..", "remote");
+
+export type RemoteStep = "apply-redis" | "apply-sentinel" | "health-gate" | "remove";
+
+export type RemoteVars = Record<string, string | number>;
+
+function readRemote(file: string): string {
+    return fs.readFileSync(path.join(REMOTE_DIR, file), "utf8");
+}
+
+/** Quotes a value for bash so that it is taken literally, whatever it contains. */
+export function shellQuote(value: string | number): string {
+    return `'${String(value).replace(/'/g, `'\\''`)}'`;
+}
+
+/** Base64 of a file's content, so any byte survives the trip through the shell. */
+export function encodeFile(content: string): string {
+    return Buffer.from(content, "utf8").toString("base64");
+}
+
+function assignments(vars: RemoteVars): string {
+    return Object.entries(vars)
+        .map(([name, value]) => {
+            if (!/^RH_[A-Z0-9_]+$/.test(name)) {
+                throw new Error(`internal: remote variable ${name} must match RH_[A-Z0-9_]+`);
+            }
+            return `${name}=${shellQuote(value)}`;
+        })
+        .join("\n");
+}
+
+/**
+ * The program for `step`, to be fed to `bash -s` on stdin. `password`, when given, is exported as
+ * REDISCLI_AUTH so redis-cli authenticates without it ever reaching a command line.
+ */
+export function stepProgram(step: RemoteStep, vars: RemoteVars, password?: string): string {
+    const auth = password === undefined ? "" : `export REDISCLI_AUTH=${shellQuote(password)}\n`;
+    return [
+        "__redis_ha_step() {",
+        "set -euo pipefail",
+        "umask 077",
+        assignments(vars),
+        auth + readRemote("lib.sh"),
+        readRemote(`${step}.sh`),
+        "}",
+        "__redis_ha_step </dev/null",
+        "",
+    ].join("\n");
+}
+
+/** The command that runs a step program received on stdin. */
+export const STEP_COMMAND = "exec /bin/bash -s";
+
+/**
+ * A self-contained command (no stdin, no secret) for a resource's delete: the provider runs it from
+ * state alone, so everything it needs is in the text.
+ */
+export function removalCommand(vars: RemoteVars): string {
+    return ["set -u", assignments(vars), readRemote("remove.sh")].join("\n");
+}

@@ -1,0 +1,105 @@
+/**
+ * Rendering: plain resolved data in, file text out. No Pulumi here, so it is unit tested directly.
+ */
+import * as path from "path";
+import * as nunjucks from "nunjucks";
+import { PATHS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
+import { ClusterSpec, HostSpec } from "../config/spec";
+
+/** Templates are resolved from the package, never from the caller's working directory. */
+const TEMPLATE_DIR = path.resolve(__dirname, "..", "..", "templates");
+
+const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATE_DIR), {
+    autoescape: false,
+    throwOnUndefined: true,
+    trimBlocks: true,
+    lstripBlocks: true,
+});
+
+function render(template: string, context: object): string {
+    return env.render(template, context);
+}
+
+/**
+ * Quotes a value for redis.conf / sentinel.conf the way Redis's own parser reads double-quoted
+ * strings (sdssplitargs), so any password survives intact.
+ */
+export function redisQuote(value: string): string {
+    const escaped = value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+    return `"${escaped}"`;
+}
+
+/** redis.conf for the data node on `host`. `replicaof` points at the configured master: the apply step re-points it at Sentinel's current master. */
+export function renderRedisConf(spec: ClusterSpec, host: HostSpec, password: string): string {
+    const isInitialMaster = host.name === spec.master.name;
+    const runtimeDir = `/run/${spec.paths.redisRuntimeDir}`;
+    return render("redis.conf.njk", {
+        clusterName: spec.clusterName,
+        hostName: host.name,
+        port: spec.redisPort,
+        bind: host.bind.join(" "),
+        pidfile: `${runtimeDir}/redis.pid`,
+        unixsocket: `${runtimeDir}/redis.sock`,
+        logfile: spec.paths.redisLog,
+        loglevel: spec.redis.loglevel,
+        dataDir: spec.paths.dataDir,
+        save: redisQuote(spec.redis.save),
+        appendonly: spec.redis.appendonly ? "yes" : "no",
+        appendfsync: spec.redis.appendfsync,
+        maxclients: spec.redis.maxclients,
+        maxmemory: spec.redis.maxmemory,
+        maxmemoryPolicy: spec.redis.maxmemoryPolicy,
+        minReplicasToWrite: spec.redis.minReplicasToWrite,
+        minReplicasMaxLag: spec.redis.minReplicasMaxLag,
+        replicaPriority: spec.redis.replicaPriority,
+        announceAddress: host.announceAddress,
+        password: redisQuote(password),
+        replicaOf: isInitialMaster ? false : { address: spec.master.announceAddress, port: spec.redisPort },
+    });
+}
+
+/** sentinel.conf for the sentinel on `host`, as for a first start; the apply step keeps what Sentinel owns. */
+export function renderSentinelConf(spec: ClusterSpec, host: HostSpec, password: string): string {
+    return render("sentinel.conf.njk", {
+        clusterName: spec.clusterName,
+        hostName: host.name,
+        port: spec.sentinelPort,
+        bind: host.bind.join(" "),
+        pidfile: `/run/${spec.paths.sentinelRuntimeDir}/sentinel.pid`,
+        logfile: spec.paths.sentinelLog,
+        loglevel: spec.sentinel.loglevel,
+        dataDir: spec.paths.dataDir,
+        password: redisQuote(password),
+        announceAddress: host.announceAddress,
+        masterName: spec.masterName,
+        masterAddress: spec.master.announceAddress,
+        masterPort: spec.redisPort,
+        quorum: spec.quorum,
+        downAfterMilliseconds: spec.sentinel.downAfterMilliseconds,
+        failoverTimeout: spec.sentinel.failoverTimeout,
+        parallelSyncs: spec.sentinel.parallelSyncs,
+    });
+}
+
+export type ServiceKind = "server" | "sentinel";
+
+/** The hardened systemd unit for our Redis (`server`) or Sentinel on every host. */
+export function renderUnit(spec: ClusterSpec, kind: ServiceKind): string {
+    const { paths } = spec;
+    const isServer = kind === "server";
+    const config = isServer ? paths.redisConf : paths.sentinelConf;
+    const mode = isServer ? "" : " --sentinel";
+    return render("redis-ha.service.njk", {
+        clusterName: spec.clusterName,
+        description: isServer ? `Redis HA data node (cluster ${spec.clusterName}, port ${spec.redisPort})` : `Redis HA Sentinel (cluster ${spec.clusterName}, port ${spec.sentinelPort})`,
+        execStart: `${PATHS.redisServerBinary} ${config}${mode} --supervised systemd --daemonize no`,
+        user: SERVICE_USER,
+        group: SERVICE_GROUP,
+        runtimeDirectory: isServer ? paths.redisRuntimeDir : paths.sentinelRuntimeDir,
+        // Redis needs maxclients + 32 descriptors and cannot raise the limit itself without CAP_SYS_RESOURCE.
+        limitNofile: spec.redis.maxclients + 32,
+        // The config directory must be writable: CONFIG REWRITE and Sentinel write a temp file beside the config and rename it.
+        readWritePaths: [paths.configDir, paths.dataDir, paths.logDir],
+        execPaths: `${PATHS.redisServerBinary} /usr/lib /lib`,
+    });
+}

@@ -1,0 +1,58 @@
+# Converges the Sentinel of this host. The sentinel is stopped before its file is touched, and what
+# Sentinel owns (myid, epochs, known replicas and sentinels, the current master) is kept.
+require_prerequisites
+require_port_free_or_ours "$RH_SENTINEL_PORT" "$RH_SENTINEL_UNIT"
+ensure_directories
+
+managed=$(decode "$RH_SENTINEL_CONF")
+conf=$RH_SENTINEL_CONF_PATH
+unit_changed=no
+managed_changed=no
+if ! { [ -f "$conf.managed" ] && printf '%s\n' "$managed" | cmp -s - "$conf.managed"; } || [ ! -f "$conf" ]; then
+    managed_changed=yes
+fi
+
+if [ "$managed_changed" = yes ]; then
+    if systemctl is-active --quiet "$RH_SENTINEL_UNIT"; then
+        log "stopping $RH_SENTINEL_UNIT before updating its config"
+        systemctl stop "$RH_SENTINEL_UNIT"
+    fi
+    name_re=$(printf '%s' "$RH_MASTER_NAME" | sed 's/[.[\*^$]/\\&/g')
+    owned=""
+    monitor=""
+    if [ -f "$conf" ]; then
+        owned=$(grep -E "^sentinel (myid |current-epoch |(config-epoch|leader-epoch|known-replica|known-sentinel) $name_re )" "$conf" || true)
+        monitor=$(awk -v n="$RH_MASTER_NAME" '$1 == "sentinel" && $2 == "monitor" && $3 == n { print $4, $5; exit }' "$conf")
+    fi
+    [ -n "$monitor" ] || monitor=$(current_master)
+    read -r master_ip master_port <<<"$monitor"
+    # Our monitor line carries the quorum; the address stays Sentinel's.
+    merged=$(printf '%s\n' "$managed" | awk -v n="$RH_MASTER_NAME" -v ip="$master_ip" -v port="$master_port" \
+        '$1 == "sentinel" && $2 == "monitor" && $3 == n { $4 = ip; $5 = port } { print }')
+    if [ -n "$owned" ]; then merged=$(printf '%s\n%s\n' "$merged" "$owned"); fi
+    printf '%s\n' "$merged" | write_if_changed "$conf" 0600 "$RH_SERVICE_USER:$RH_SERVICE_GROUP" || true
+    printf '%s\n' "$managed" | write_if_changed "$conf.managed" 0600 root:root || true
+fi
+install_unit "$RH_SENTINEL_UNIT_PATH" "$RH_SENTINEL_UNIT_FILE" && unit_changed=yes
+systemctl enable --quiet "$RH_SENTINEL_UNIT"
+
+if ! systemctl is-active --quiet "$RH_SENTINEL_UNIT"; then
+    log "starting $RH_SENTINEL_UNIT"
+    systemctl start "$RH_SENTINEL_UNIT" || fail "$RH_SENTINEL_UNIT failed to start: $(journalctl -u "$RH_SENTINEL_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
+elif [ "$unit_changed" = yes ]; then
+    log "restarting $RH_SENTINEL_UNIT (unit changed)"
+    systemctl restart "$RH_SENTINEL_UNIT"
+else
+    log "$RH_SENTINEL_UNIT unchanged"
+fi
+
+wait_for "$RH_WAIT_START" "Sentinel on port $RH_SENTINEL_PORT to answer PING" redis_answers "$RH_SENTINEL_PORT"
+sentinel_sees_cluster() {
+    local replicas others flags
+    flags=$(sentinel_master_field 127.0.0.1 "$RH_SENTINEL_PORT" flags)
+    replicas=$(sentinel_master_field 127.0.0.1 "$RH_SENTINEL_PORT" num-slaves)
+    others=$(sentinel_master_field 127.0.0.1 "$RH_SENTINEL_PORT" num-other-sentinels)
+    [ "$flags" = master ] && [ "${replicas:-0}" -ge "$RH_EXPECT_REPLICAS" ] && [ "${others:-0}" -ge "$RH_EXPECT_OTHER_SENTINELS" ]
+}
+wait_for "$RH_WAIT_DISCOVERY" "Sentinel to see the master, $RH_EXPECT_REPLICAS replica(s) and at least $RH_EXPECT_OTHER_SENTINELS other sentinel(s)" sentinel_sees_cluster
+log "sentinel ready on $RH_ANNOUNCE_ADDRESS:$RH_SENTINEL_PORT"

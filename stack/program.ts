@@ -1,0 +1,18 @@
+/**
+ * The stack program: stack config in, one RedisHaCluster out. Used by `index.ts` (the CLI) and by
+ * the Automation API scripts and tests (as an inline program), so both run the same code.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { RedisHaCluster } from "../components/redisHaCluster";
+import { clusterArgsFromConfig } from "./config";
+
+export function redisHaStack() {
+    const args = clusterArgsFromConfig(new pulumi.Config("redis-ha"));
+    const cluster = new RedisHaCluster(args.clusterName, args);
+    return {
+        masterName: cluster.masterName,
+        sentinelEndpoints: cluster.sentinelEndpoints,
+        nodes: cluster.nodes,
+        connection: cluster.connection,
+    };
+}

@@ -1,0 +1,89 @@
+import * as assert from "assert";
+import { resolveClusterSpec } from "../../components/config/validate";
+import { redisQuote, renderRedisConf, renderSentinelConf, renderUnit } from "../../components/render/render";
+import { threeHostTopology } from "../fixtures/topology";
+
+const spec = resolveClusterSpec(threeHostTopology({ redis: { maxmemory: "256mb" } }));
+const [console_, app1] = spec.hosts;
+const PASSWORD = 'p@ss "word" \\ with spaces';
+
+function directive(text: string, name: string): string[] {
+    return text.split("\n").filter((l) => l.startsWith(`${name} `));
+}
+
+describe("renderRedisConf", () => {
+    it("renders the master without replicaof, on our port and dirs", () => {
+        const conf = renderRedisConf(spec, console_!, PASSWORD);
+        assert.deepStrictEqual(directive(conf, "port"), ["port 6389"]);
+        assert.deepStrictEqual(directive(conf, "replicaof"), []);
+        assert.deepStrictEqual(directive(conf, "dir"), ["dir /var/lib/redis-ha/dev"]);
+        assert.deepStrictEqual(directive(conf, "maxmemory"), ["maxmemory 256mb"]);
+        assert.deepStrictEqual(directive(conf, "supervised"), ["supervised systemd"]);
+        assert.deepStrictEqual(directive(conf, "replica-announce-ip"), ["replica-announce-ip 10.0.2.104"]);
+        assert.deepStrictEqual(directive(conf, "bind"), ["bind 127.0.0.1 10.0.2.104"]);
+        assert.match(conf, /^# Managed by redis-ha/);
+    });
+
+    it("points a replica at the configured master, with auth on both sides", () => {
+        const conf = renderRedisConf(spec, app1!, PASSWORD);
+        assert.deepStrictEqual(directive(conf, "replicaof"), ["replicaof 10.0.2.104 6389"]);
+        assert.deepStrictEqual(directive(conf, "requirepass"), [`requirepass ${redisQuote(PASSWORD)}`]);
+        assert.deepStrictEqual(directive(conf, "masterauth"), [`masterauth ${redisQuote(PASSWORD)}`]);
+    });
+
+    it("quotes passwords the way Redis parses them", () => {
+        assert.strictEqual(redisQuote('a"b\\c'), '"a\\"b\\\\c"');
+        assert.strictEqual(redisQuote("x y"), '"x y"');
+    });
+});
+
+describe("renderSentinelConf", () => {
+    it("monitors the master with the quorum and the operator's timings", () => {
+        const conf = renderSentinelConf(spec, app1!, PASSWORD);
+        assert.deepStrictEqual(directive(conf, "sentinel monitor"), ["sentinel monitor dev 10.0.2.104 6389 2"]);
+        assert.deepStrictEqual(directive(conf, "sentinel down-after-milliseconds"), ["sentinel down-after-milliseconds dev 5000"]);
+        assert.deepStrictEqual(directive(conf, "sentinel announce-ip"), ["sentinel announce-ip 10.0.2.71"]);
+        assert.deepStrictEqual(directive(conf, "port"), ["port 26389"]);
+        // monitor must come before the per-master directives, or Sentinel refuses the file.
+        assert.ok(conf.indexOf("sentinel monitor") < conf.indexOf("sentinel auth-pass"));
+    });
+
+    it("never templates what Sentinel owns", () => {
+        const conf = renderSentinelConf(spec, app1!, PASSWORD);
+        for (const owned of ["sentinel myid", "known-replica", "known-sentinel", "current-epoch", "config-epoch", "leader-epoch"]) {
+            assert.ok(!conf.split("\n").some((l) => l.startsWith(owned) || l.startsWith(`sentinel ${owned}`)), owned);
+        }
+    });
+});
+
+describe("renderUnit", () => {
+    it("is a hardened Type=notify unit running as redis", () => {
+        for (const kind of ["server", "sentinel"] as const) {
+            const unit = renderUnit(spec, kind);
+            for (const line of [
+                "Type=notify",
+                "User=redis",
+                "UMask=0077",
+                "ProtectSystem=strict",
+                "PrivateUsers=true",
+                "CapabilityBoundingSet=",
+                "NoNewPrivileges=true",
+                "MemoryDenyWriteExecute=true",
+                "ReadWritePaths=-/etc/redis-ha/dev",
+                "LimitNOFILE=10032",
+            ]) {
+                assert.ok(unit.split("\n").includes(line), `${kind} unit lacks ${line}`);
+            }
+        }
+        assert.match(renderUnit(spec, "sentinel"), /^ExecStart=\/usr\/bin\/redis-server \/etc\/redis-ha\/dev\/sentinel\.conf --sentinel /m);
+        assert.match(renderUnit(spec, "server"), /^RuntimeDirectory=redis-ha-dev-server$/m);
+    });
+
+    it("gives two clusters different units and paths, none of them Debian's", () => {
+        const other = resolveClusterSpec(threeHostTopology({ clusterName: "other" }));
+        const names = [spec.paths.redisUnitName, spec.paths.sentinelUnitName, other.paths.redisUnitName, other.paths.sentinelUnitName];
+        assert.strictEqual(new Set(names).size, 4);
+        for (const n of names) assert.ok(!["redis-server.service", "redis-sentinel.service", "redis.service"].includes(n));
+        assert.notStrictEqual(spec.paths.dataDir, other.paths.dataDir);
+    });
+});
