@@ -4,6 +4,14 @@ import * as command from "@pulumi/command";
 import { HostSpec } from "./config/spec";
 import { RemoteStep, RemoteVars, STEP_COMMAND, removalCommand, stepProgram } from "./remote/payload";
 import { sshConnection } from "./ssh";
+import { ShellCommand } from "./exec/shellCommand";
+
+/**
+ * How commands reach the hosts: `command` is @pulumi/command's remote.Command (needs the `command`
+ * plugin); `dynamic` is redis-ha's ShellCommand, a dynamic provider over ssh2 for machines where
+ * that plugin cannot be installed. Both run the same programs with the same lifecycle.
+ */
+export type Executor = "command" | "dynamic";
 
 /** What a HostStep needs: where, what to run, and what undoes it. */
 export interface HostStepArgs {
@@ -21,27 +29,38 @@ export interface HostStepArgs {
     dependsOnRevision?: pulumi.Input<string>;
     /** Inputs of the removal run on destroy; none for steps that leave nothing behind. */
     removal?: RemoteVars;
+    /** Which executor runs the commands (default `command`). */
+    executor?: Executor;
 }
 
 /**
  * One converge step on one host: a remote.Command whose program arrives on stdin (a secret), so it
  * runs on create and again only when its inputs change, like an Ansible handler.
  */
-export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomResourceOptions): { command: command.remote.Command; revision: pulumi.Output<string> } {
+export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomResourceOptions): { stdin: pulumi.Output<string | undefined>; revision: pulumi.Output<string> } {
     const program = pulumi.secret(
         pulumi.all([args.password, args.dependsOnRevision ?? ""]).apply(([password, revision]) => stepProgram(args.step, args.vars(password, revision), password)),
     );
-    const cmd = new command.remote.Command(
-        name,
-        {
-            connection: sshConnection(args.host, args.sshPrivateKey),
-            create: STEP_COMMAND,
-            update: STEP_COMMAND,
-            stdin: program,
-            delete: args.removal ? removalCommand(args.removal) : undefined,
-        },
-        opts,
-    );
+    const commands = {
+        create: STEP_COMMAND,
+        update: STEP_COMMAND,
+        stdin: program,
+        delete: args.removal ? removalCommand(args.removal) : undefined,
+    };
+    const connection = sshConnection(args.host, args.sshPrivateKey);
+    const cmd =
+        (args.executor ?? "command") === "command"
+            ? new command.remote.Command(name, { connection, ...commands }, opts)
+            : new ShellCommand(
+                  name,
+                  {
+                      connection: pulumi.secret(
+                          pulumi.all([connection.privateKey]).apply(([privateKey]) => ({ host: args.host.sshHost, port: args.host.sshPort, user: args.host.sshUser, privateKey: privateKey ?? "" })),
+                      ),
+                      ...commands,
+                  },
+                  opts,
+              );
     const revision = pulumi.secret(program.apply((p) => crypto.createHash("sha256").update(p).digest("hex")));
-    return { command: cmd, revision };
+    return { stdin: cmd.stdin, revision };
 }

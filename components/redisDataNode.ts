@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, HostSpec } from "./config/spec";
 import { redisStepVars, removalVars } from "./plan/steps";
-import { hostStep } from "./hostStep";
+import { Executor, hostStep } from "./hostStep";
 
 export interface RedisDataNodeArgs {
     /** The resolved cluster description. */
@@ -10,6 +10,8 @@ export interface RedisDataNodeArgs {
     host: HostSpec;
     /** SSH private key (secret). */
     sshPrivateKey: pulumi.Input<string>;
+    /** Which executor runs the commands (default `command`). */
+    executor?: Executor;
     /** The Redis password (secret). */
     password: pulumi.Input<string>;
 }
@@ -31,6 +33,7 @@ export class RedisDataNode extends pulumi.ComponentResource {
                 host,
                 sshPrivateKey: args.sshPrivateKey,
                 password: args.password,
+                executor: args.executor,
                 step: "apply-redis",
                 vars: (password) => redisStepVars(spec, host, password),
                 removal: removalVars(spec, host, "server"),

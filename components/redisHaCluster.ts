@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterTopologyArgs, resolveClusterSpec } from "./config/validate";
 import { ClusterSpec } from "./config/spec";
 import { deploymentPlan, healthGateVars } from "./plan/steps";
-import { hostStep } from "./hostStep";
+import { Executor, hostStep } from "./hostStep";
 import { RedisDataNode } from "./redisDataNode";
 import { SentinelNode } from "./sentinelNode";
 
@@ -15,6 +15,11 @@ export interface RedisHaClusterArgs extends ClusterTopologyArgs {
     password: pulumi.Input<string>;
     /** SSH private key (PEM/OpenSSH text) that opens every host. Pass a secret. */
     sshPrivateKey: pulumi.Input<string>;
+    /**
+     * How commands reach the hosts (default `command`: @pulumi/command's remote.Command). `dynamic`
+     * uses redis-ha's ssh2-based dynamic provider, for machines where the `command` plugin cannot be installed.
+     */
+    executor?: Executor;
 }
 
 /** Where a client finds the cluster. */
@@ -61,7 +66,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         super("redis-ha:index:RedisHaCluster", name, {}, opts);
 
         const plan = deploymentPlan(spec);
-        const secrets = { sshPrivateKey: args.sshPrivateKey, password: args.password };
+        const secrets = { sshPrivateKey: args.sshPrivateKey, password: args.password, executor: args.executor };
 
         // Data nodes in order: master first, then replicas one at a time, each waited on.
         const steps: pulumi.Resource[] = [];

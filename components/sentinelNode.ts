@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, HostSpec } from "./config/spec";
 import { removalVars, sentinelStepVars } from "./plan/steps";
-import { hostStep } from "./hostStep";
+import { Executor, hostStep } from "./hostStep";
 
 export interface SentinelNodeArgs {
     /** The resolved cluster description. */
@@ -12,6 +12,8 @@ export interface SentinelNodeArgs {
     index: number;
     /** SSH private key (secret). */
     sshPrivateKey: pulumi.Input<string>;
+    /** Which executor runs the commands (default `command`). */
+    executor?: Executor;
     /** The Redis password (secret), also Sentinel's own `requirepass`. */
     password: pulumi.Input<string>;
 }
@@ -33,6 +35,7 @@ export class SentinelNode extends pulumi.ComponentResource {
                 host,
                 sshPrivateKey: args.sshPrivateKey,
                 password: args.password,
+                executor: args.executor,
                 step: "apply-sentinel",
                 vars: (password) => sentinelStepVars(spec, host, args.index, password),
                 removal: removalVars(spec, host, "sentinel"),

@@ -60,6 +60,10 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
             }
         }
     }
+    const executor = config.get("executor") ?? "command";
+    if (executor !== "command" && executor !== "dynamic") {
+        problems.push({ field: "redis-ha:executor", problem: `${JSON.stringify(executor)} is not an executor`, fix: 'use "command" (@pulumi/command, the default) or "dynamic" (no plugin needed)' });
+    }
     if (problems.length > 0 || password === undefined || sshPrivateKey === undefined) {
         throw new RedisHaConfigError(problems);
     }
@@ -76,6 +80,7 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
         redis: config.getObject<RedisSettings>("redis"),
         sentinel: config.getObject<SentinelSettings>("sentinel"),
         ssh: { user: ssh.user, port: ssh.port },
+        executor: executor === "dynamic" ? "dynamic" : "command",
         password,
         sshPrivateKey,
     };

@@ -1,0 +1,154 @@
+/**
+ * ShellCommand: a Pulumi dynamic resource that runs shell commands over real SSH (ssh2) or locally,
+ * with the same lifecycle as @pulumi/command's Command: `create` on create, `update` (or `create`)
+ * when inputs change, `delete` on destroy, the program on stdin, nothing on preview.
+ *
+ * Why it exists: on machines that cannot download provider plugins (no get.pulumi.com, and the Go
+ * proxy does not serve pulumi-command's provider module), the `command` plugin cannot be installed.
+ * A dynamic provider runs inside Node, so it needs no plugin download. RedisHaCluster uses
+ * @pulumi/command by default and this only when asked (`executor: "dynamic"`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** Where a ShellCommand runs: a host over SSH, or (without it) this machine. */
+export interface SshTarget {
+    host: string;
+    port: number;
+    user: string;
+    privateKey: string;
+}
+
+export interface ShellCommandArgs {
+    /** Where to run; omit to run on this machine. */
+    connection?: pulumi.Input<SshTarget>;
+    /** Command run on create. */
+    create: pulumi.Input<string>;
+    /** Command run when inputs change (defaults to `create`). */
+    update?: pulumi.Input<string>;
+    /** Command run on destroy, from state alone. */
+    delete?: pulumi.Input<string>;
+    /** Standard input of create/update. */
+    stdin?: pulumi.Input<string>;
+}
+
+interface ShellInputs {
+    connection?: SshTarget;
+    create: string;
+    update?: string;
+    delete?: string;
+    stdin?: string;
+}
+
+interface ShellOutputs extends ShellInputs {
+    stdout: string;
+    stderr: string;
+}
+
+interface RunResult {
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * Absolute path of the ssh2 module, captured into the serialized provider: the provider host runs in
+ * the engine's working directory, from which a bare `import("ssh2")` would not resolve.
+ */
+const SSH2_MODULE = require.resolve("ssh2");
+
+/** Runs `command` where `target` says; rejects with an error naming the host on failure. Self-contained: it is serialized into state. */
+async function runShell(target: SshTarget | undefined, command: string, stdin: string | undefined): Promise<RunResult> {
+    const tail = (s: string) => s.trim().split("\n").slice(-15).join("\n");
+    if (!target) {
+        const { spawn } = await import("child_process");
+        return new Promise<RunResult>((resolve, reject) => {
+            const child = spawn("/bin/bash", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+            child.on("error", reject);
+            child.on("close", (code: number | null) =>
+                code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`local command exited with ${code}:\n${tail(stderr || stdout)}`)),
+            );
+            child.stdin.end(stdin ?? "");
+        });
+    }
+    const { Client } = (await import(SSH2_MODULE)) as typeof import("ssh2");
+    const where = `${target.user}@${target.host}:${target.port}`;
+    const attempt = () =>
+        new Promise<RunResult>((resolve, reject) => {
+            const conn = new Client();
+            let settled = false;
+            const finish = (err: Error | undefined, result?: RunResult) => {
+                if (settled) return;
+                settled = true;
+                conn.end();
+                if (err) reject(err);
+                else resolve(result as RunResult);
+            };
+            conn.on("error", (err: Error) => finish(Object.assign(new Error(`cannot reach host ${where} over SSH: ${err.message}`), { dial: true })));
+            conn.on("ready", () => {
+                conn.exec(command, (err, stream) => {
+                    if (err) return finish(new Error(`ssh ${where}: ${err.message}`));
+                    let stdout = "";
+                    let stderr = "";
+                    stream.on("data", (d: Buffer) => (stdout += d.toString()));
+                    stream.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+                    stream.on("close", (code: number | null) =>
+                        code === 0
+                            ? finish(undefined, { stdout, stderr })
+                            : finish(new Error(`command on host ${where} exited with ${code}:\n${tail(stderr || stdout)}`)),
+                    );
+                    stream.end(stdin ?? "");
+                });
+            });
+            conn.connect({ host: target.host, port: target.port, username: target.user, privateKey: target.privateKey, readyTimeout: 10000, keepaliveInterval: 5000 });
+        });
+    for (let i = 1; ; i++) {
+        try {
+            return await attempt();
+        } catch (err) {
+            if (!(err as { dial?: boolean }).dial || i >= 3) throw err;
+            await new Promise((r) => setTimeout(r, 2000));
+        }
+    }
+}
+
+const shellProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: ShellInputs): Promise<pulumi.dynamic.CreateResult> {
+        const out = await runShell(inputs.connection, inputs.create, inputs.stdin);
+        const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+        return { id, outs: { ...inputs, ...out } };
+    },
+    async diff(_id: string, olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.DiffResult> {
+        const keys = ["connection", "create", "update", "delete", "stdin"] as const;
+        const changed = keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    },
+    async update(_id: string, _olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.UpdateResult> {
+        const out = await runShell(news.connection, news.update ?? news.create, news.stdin);
+        return { outs: { ...news, ...out } };
+    },
+    async delete(_id: string, olds: ShellOutputs): Promise<void> {
+        if (olds.delete) await runShell(olds.connection, olds.delete, undefined);
+    },
+};
+
+/** A shell command run over SSH or locally, managed like @pulumi/command's Command (see file header). */
+export class ShellCommand extends pulumi.dynamic.Resource {
+    public readonly stdout!: pulumi.Output<string>;
+    public readonly stderr!: pulumi.Output<string>;
+    public readonly stdin!: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: ShellCommandArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            shellProvider,
+            name,
+            { ...args, stdout: undefined, stderr: undefined },
+            // The program on stdin and the SSH key are secrets; keep them encrypted in state.
+            { ...opts, additionalSecretOutputs: ["stdin", "connection"] },
+            "redis-ha",
+            "ShellCommand",
+        );
+    }
+}

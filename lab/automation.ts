@@ -1,0 +1,163 @@
+/**
+ * Drives the real Pulumi engine through the Automation API with inline programs: the lab stack and a
+ * cluster stack configured from the repo's Pulumi.<env>.yaml. Used by scripts/lab.ts, the e2e tests
+ * and the benchmarks. Inline programs need no nodejs language host, so this works wherever the
+ * `pulumi` CLI does.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { execFileSync } from "child_process";
+import * as yaml from "js-yaml";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { redisHaStack } from "../stack/program";
+import { LabArgs, labHosts, labProgram } from "./labProgram";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const CACHE = process.env.REDIS_HA_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "redis-ha");
+
+/** Where one set of stacks keeps its state, passphrase and secrets. */
+export interface Sandbox {
+    /** Directory for state, workspaces, keys and generated secrets. */
+    dir: string;
+}
+
+/** The default sandbox (command 1's lab), under the cache directory. */
+export function defaultSandbox(): Sandbox {
+    return { dir: path.join(CACHE, "lab") };
+}
+
+/** A throwaway sandbox for a test run. */
+export function tempSandbox(): Sandbox {
+    return { dir: fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-test-")) };
+}
+
+/** Returns the file's content, creating it (mode 0600) with `make()` the first time. */
+function generatedFile(file: string, make: () => string): string {
+    if (!fs.existsSync(file)) {
+        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        fs.writeFileSync(file, make(), { mode: 0o600 });
+    }
+    return fs.readFileSync(file, "utf8").trim();
+}
+
+export function labKeyPath(sandbox: Sandbox): string {
+    const key = path.join(sandbox.dir, "id_ed25519");
+    if (!fs.existsSync(key)) {
+        fs.mkdirSync(sandbox.dir, { recursive: true, mode: 0o700 });
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "redis-ha-lab", "-f", key]);
+    }
+    return key;
+}
+
+/** The lab's Redis password: random, generated once per sandbox, never in the repo. */
+export function labPassword(sandbox: Sandbox): string {
+    return generatedFile(path.join(sandbox.dir, "redis-password"), () => crypto.randomBytes(24).toString("base64url"));
+}
+
+/** Engine environment: local file backend, a generated passphrase file, no downloads. */
+export function engineEnv(sandbox: Sandbox): Record<string, string> {
+    const stateDir = path.join(sandbox.dir, "state");
+    fs.mkdirSync(stateDir, { recursive: true });
+    const passphraseFile = path.join(sandbox.dir, "passphrase");
+    generatedFile(passphraseFile, () => crypto.randomBytes(32).toString("base64url"));
+    return {
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+}
+
+/** `command` when the @pulumi/command plugin is installed, else the plugin-free `dynamic` executor. */
+export function detectExecutor(): "command" | "dynamic" {
+    const forced = process.env.REDIS_HA_EXECUTOR;
+    if (forced === "command" || forced === "dynamic") return forced;
+    const version = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/command/package.json"), "utf8")).pulumi.version as string;
+    try {
+        const plugins = JSON.parse(execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" })) as Array<{ name: string; kind: string; version: string }>;
+        return plugins.some((p) => p.name === "command" && p.kind === "resource" && p.version === version) ? "command" : "dynamic";
+    } catch {
+        return "dynamic";
+    }
+}
+
+export interface LabOptions {
+    name?: string;
+    hostCount?: number;
+    subnetPrefix?: string;
+    image: string;
+}
+
+export function labArgs(sandbox: Sandbox, opts: LabOptions): LabArgs {
+    return {
+        name: opts.name ?? "rhlab",
+        hostCount: opts.hostCount ?? 3,
+        subnetPrefix: opts.subnetPrefix ?? "10.177.77",
+        image: opts.image,
+        privateKeyPath: labKeyPath(sandbox),
+    };
+}
+
+export async function labStack(sandbox: Sandbox, args: LabArgs): Promise<Stack> {
+    return LocalWorkspace.createOrSelectStack(
+        { stackName: args.name, projectName: "redis-ha-lab", program: async () => labProgram(args) },
+        { workDir: workDir(sandbox, "redis-ha-lab"), envVars: engineEnv(sandbox) },
+    );
+}
+
+/** Stack config from the repo's Pulumi.<env>.yaml, as plain key/value pairs. */
+export function repoStackConfig(env: string): Record<string, unknown> {
+    const file = path.join(ROOT, `Pulumi.${env}.yaml`);
+    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined;
+    return { ...(doc?.config ?? {}) };
+}
+
+export interface ClusterStackOptions {
+    /** Stack name in this sandbox (default: env). */
+    stackName?: string;
+    /** Config values replacing those of Pulumi.<env>.yaml (keys like "redis-ha:quorum"). */
+    config?: Record<string, unknown>;
+    /** Secret config values (keys like "redis-ha:password"). */
+    secrets?: Record<string, string>;
+}
+
+/**
+ * A cluster stack running the same program as `index.ts`, configured from Pulumi.<env>.yaml plus
+ * overrides. Its settings file lives in the sandbox, so the repo's files are never rewritten.
+ */
+export async function clusterStack(sandbox: Sandbox, env: string, opts: ClusterStackOptions = {}): Promise<Stack> {
+    const stackName = opts.stackName ?? env;
+    const config = { ...repoStackConfig(env), ...(opts.config ?? {}) };
+    const ws = await LocalWorkspace.create({
+        workDir: workDir(sandbox, "redis-ha"),
+        program: async () => redisHaStack(),
+        projectSettings: { name: "redis-ha", runtime: "nodejs" },
+        stackSettings: { [stackName]: { config: config as Record<string, never> } },
+        envVars: engineEnv(sandbox),
+    });
+    const stack = await Stack.createOrSelect(stackName, ws);
+    for (const [key, value] of Object.entries(opts.secrets ?? {})) {
+        await stack.setConfig(key, { value, secret: true });
+    }
+    return stack;
+}
+
+/** Config that points a cluster stack at a lab. */
+export function labClusterConfig(sandbox: Sandbox, args: LabArgs): { config: Record<string, unknown>; secrets: Record<string, string> } {
+    return {
+        config: {
+            "redis-ha:hosts": labHosts(args).map((h) => ({ name: h.name, address: h.address })),
+            "redis-ha:ssh": { user: "root", privateKeyPath: args.privateKeyPath },
+            "redis-ha:executor": detectExecutor(),
+        },
+        secrets: { "redis-ha:password": labPassword(sandbox) },
+    };
+}
+
+function workDir(sandbox: Sandbox, project: string): string {
+    const dir = path.join(sandbox.dir, "workspaces", project);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+}

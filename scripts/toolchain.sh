@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Makes sure everything redis-ha runs with is here, at the versions the npm packages need:
+#   node_modules, the Pulumi CLI (+ nodejs language host when it can be had), the `command` and
+#   `docker` resource plugins, and a running Docker engine (for the lab).
+# Order of preference for each Pulumi binary: already installed -> the official download (what real
+# users have) -> built from its Go module with `go`. Results are cached outside the repo, keyed by
+# version, so a warm run takes seconds. Idempotent. Source the printed env file to use the tools:
+#   source "$(scripts/toolchain.sh --print-env)"
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${REDIS_HA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/redis-ha}
+ENV_FILE="$CACHE/env.sh"
+export PULUMI_SKIP_UPDATE_CHECK=true
+
+say() { printf '[toolchain] %s\n' "$*" >&2; }
+die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
+
+if [ "${1:-}" = --print-env ]; then
+    [ -f "$ENV_FILE" ] || die "run scripts/toolchain.sh first"
+    echo "$ENV_FILE"
+    exit 0
+fi
+
+mkdir -p "$CACHE"
+
+# --- node_modules ----------------------------------------------------------------------------------
+ensure_node_modules() {
+    command -v node >/dev/null || die "node is missing: install Node.js >= 20 (e.g. apt-get install nodejs npm)"
+    local stamp="$ROOT/node_modules/.redis-ha-lock"
+    if [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/package-lock.json"; then return 0; fi
+    say "installing npm dependencies (npm ci)"
+    # --ignore-scripts: provider packages' install hooks try to download plugins; we install them below.
+    (cd "$ROOT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    cp "$ROOT/package-lock.json" "$stamp"
+}
+
+npm_field() { node -p "require('$ROOT/node_modules/$1/package.json')$2"; }
+
+# --- Go builds -------------------------------------------------------------------------------------
+# Builds `pkg` from a throwaway module that requires `requires` (module@version lines) and repeats the
+# target's non-local `replace` lines. The module proxy here serves no checksum database: GOSUMDB=off.
+go_build() {
+    local out=$1 pkg=$2 ldflags=$3 requires=$4 replaces=$5 dir
+    command -v go >/dev/null || die "go is missing and no prebuilt binary could be downloaded: install Go >= 1.25 (apt/golang.org) or Pulumi (https://www.pulumi.com/docs/install/)"
+    dir=$(mktemp -d "$CACHE/gobuild.XXXXXX")
+    {
+        echo "module redisha/toolbuild"
+        echo "go 1.25"
+        echo "require ("
+        echo "$requires" | sed 's/@/ /; s/^/\t/'
+        echo ")"
+        [ -z "$replaces" ] || printf '%s\n' "$replaces"
+    } >"$dir/go.mod"
+    printf 'package tools\n\nimport _ "%s"\n' "$pkg" >"$dir/tools.go"
+    say "building $pkg with go (first time only; several minutes on 2 cores)"
+    (
+        cd "$dir"
+        export GOFLAGS=-mod=mod GOSUMDB=off GOTOOLCHAIN=local
+        go mod tidy >/dev/null 2>"$dir/tidy.log" || { cat "$dir/tidy.log" >&2; exit 1; }
+        go build -trimpath -ldflags "$ldflags" -o "$out" "$pkg"
+    ) || { rm -rf "$dir"; return 1; }
+    rm -rf "$dir"
+}
+
+# --- Pulumi CLI ------------------------------------------------------------------------------------
+PULUMI_VERSION=""
+PULUMI_BIN_DIR=""
+ensure_pulumi_cli() {
+    PULUMI_VERSION=$(npm_field @pulumi/pulumi .version)
+    if command -v pulumi >/dev/null && [ -z "${REDIS_HA_FORCE_CACHE:-}" ]; then
+        PULUMI_BIN_DIR=$(dirname "$(command -v pulumi)")
+        say "using installed $(pulumi version) at $PULUMI_BIN_DIR"
+        return 0
+    fi
+    PULUMI_BIN_DIR="$CACHE/pulumi/v$PULUMI_VERSION/bin"
+    if [ -x "$PULUMI_BIN_DIR/pulumi" ]; then return 0; fi
+    mkdir -p "$PULUMI_BIN_DIR"
+    local url="https://get.pulumi.com/releases/sdk/pulumi-v$PULUMI_VERSION-linux-x64.tar.gz"
+    say "downloading Pulumi v$PULUMI_VERSION (official release)"
+    if curl -fsSL --connect-timeout 10 --max-time 300 "$url" | tar -xz -C "$PULUMI_BIN_DIR" --strip-components=1 2>/dev/null && [ -x "$PULUMI_BIN_DIR/pulumi" ]; then
+        return 0
+    fi
+    say "official download unavailable; building Pulumi v$PULUMI_VERSION from its Go module"
+    go_build "$PULUMI_BIN_DIR/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+        "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+        "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION
+github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
+        "replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e" ||
+        die "could not build the Pulumi CLI. Install Pulumi by hand (https://www.pulumi.com/docs/install/) and re-run"
+}
+
+# --- Resource plugins ------------------------------------------------------------------------------
+# The `command` plugin, at the version @pulumi/command declares. When it cannot be had (no plugin
+# downloads here, and its Go module is not served by our module proxy), RedisHaCluster runs with its
+# plugin-free executor instead (`redis-ha:executor: dynamic`), which the lab scripts pick automatically.
+ensure_command_plugin() {
+    local version
+    version=$(npm_field @pulumi/command .pulumi.version)
+    if pulumi plugin ls --json 2>/dev/null | node -e "const p=JSON.parse(require('fs').readFileSync(0,'utf8')||'[]');process.exit(p.some(x=>x.name==='command'&&x.kind==='resource'&&x.version==='$version')?0:1)"; then
+        return 0
+    fi
+    local marker="$CACHE/command-plugin-$version.unavailable"
+    [ -f "$marker" ] && return 0
+    say "installing resource plugin command v$version (official download)"
+    if timeout 120 pulumi plugin install resource command "$version" >/dev/null 2>&1; then return 0; fi
+    say "plugin command v$version cannot be downloaded here; the lab will use redis-ha's plugin-free executor"
+    touch "$marker"
+}
+
+# The dynamic-provider plugin runs @pulumi/pulumi's provider host from this checkout, whatever the
+# working directory of the engine (the one shipped with the CLI resolves it from the cwd).
+write_shims() {
+    mkdir -p "$ROOT/.redis-ha/bin"
+    cat >"$ROOT/.redis-ha/bin/pulumi-resource-pulumi-nodejs" <<SHIM
+#!/bin/sh
+exec node "$ROOT/node_modules/@pulumi/pulumi/cmd/dynamic-provider" "\$@"
+SHIM
+    chmod +x "$ROOT/.redis-ha/bin/pulumi-resource-pulumi-nodejs"
+}
+
+ensure_host_tools() {
+    command -v ssh-keygen >/dev/null && command -v curl >/dev/null && return 0
+    say "installing openssh-client and curl"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client curl >/dev/null
+}
+
+ensure_host_tools
+ensure_node_modules
+ensure_pulumi_cli
+export PATH="$ROOT/.redis-ha/bin:$PULUMI_BIN_DIR:$PATH"
+ensure_command_plugin
+write_shims
+"$ROOT/scripts/ensure-docker.sh"
+cat >"$ENV_FILE" <<ENV
+export PATH="$ROOT/.redis-ha/bin:$PULUMI_BIN_DIR:\$PATH"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+ENV
+say "ready: $(pulumi version) ($PULUMI_BIN_DIR), node $(node --version)"

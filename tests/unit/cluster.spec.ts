@@ -1,0 +1,131 @@
+/**
+ * Construction spec under Pulumi mocks: which children exist, their names, order and secrecy.
+ * (A mocked test never stands in for the real one: tests/e2e runs the same component on the lab.)
+ */
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+
+interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+}
+const registered: Registered[] = [];
+
+pulumi.runtime.setMocks(
+    {
+        newResource: (args) => {
+            registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+            return { id: `${args.name}-id`, state: { ...args.inputs, stdout: "", stderr: "" } };
+        },
+        call: (args) => args.inputs,
+    },
+    "redis-ha",
+    "test",
+    true,
+);
+
+import { RedisHaCluster } from "../../components/redisHaCluster";
+import { RedisHaConfigError } from "../../components/config/validate";
+import { threeHostTopology } from "../fixtures/topology";
+
+function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply(resolve));
+}
+
+function isSecret(o: pulumi.Output<unknown>): Promise<boolean> {
+    return pulumi.isSecret(o);
+}
+
+describe("RedisHaCluster (mocks)", () => {
+    before(async () => {
+        const cluster = new RedisHaCluster("dev", { ...threeHostTopology(), password: pulumi.secret("s3cret-pass"), sshPrivateKey: pulumi.secret("KEY") });
+        const second = new RedisHaCluster("staging", { ...threeHostTopology({ clusterName: "staging" }), password: pulumi.secret("x-pass"), sshPrivateKey: pulumi.secret("KEY") });
+        await outputValue(cluster.connection);
+        await outputValue(second.connection);
+        // Let the engine mock drain pending registrations.
+        await new Promise((r) => setTimeout(r, 200));
+    });
+
+    it("creates one data node per data host, one sentinel per sentinel host, and a health gate", () => {
+        const devChildren = registered.filter((r) => r.name.startsWith("dev-"));
+        const types = devChildren.map((r) => `${r.type} ${r.name}`).sort();
+        assert.deepStrictEqual(types, [
+            "command:remote:Command dev-app-1-redis-apply",
+            "command:remote:Command dev-app-1-sentinel-apply",
+            "command:remote:Command dev-app-2-redis-apply",
+            "command:remote:Command dev-app-2-sentinel-apply",
+            "command:remote:Command dev-console-redis-apply",
+            "command:remote:Command dev-console-sentinel-apply",
+            "command:remote:Command dev-health-gate",
+            "redis-ha:index:RedisDataNode dev-app-1-redis",
+            "redis-ha:index:RedisDataNode dev-app-2-redis",
+            "redis-ha:index:RedisDataNode dev-console-redis",
+            "redis-ha:index:SentinelNode dev-app-1-sentinel",
+            "redis-ha:index:SentinelNode dev-app-2-sentinel",
+            "redis-ha:index:SentinelNode dev-console-sentinel",
+        ]);
+        assert.ok(registered.some((r) => r.type === "redis-ha:index:RedisHaCluster" && r.name === "dev"));
+    });
+
+    it("gives two clusters disjoint resource names", () => {
+        const names = registered.map((r) => `${r.type}::${r.name}`);
+        assert.strictEqual(new Set(names).size, names.length);
+        assert.ok(registered.some((r) => r.name === "staging-health-gate"));
+    });
+
+    it("registers children in deployment order: master, replicas, sentinels, gate", () => {
+        const order = registered.filter((r) => r.type === "command:remote:Command" && r.name.startsWith("dev-")).map((r) => r.name);
+        assert.deepStrictEqual(order, [
+            "dev-console-redis-apply",
+            "dev-app-1-redis-apply",
+            "dev-app-2-redis-apply",
+            "dev-console-sentinel-apply",
+            "dev-app-1-sentinel-apply",
+            "dev-app-2-sentinel-apply",
+            "dev-health-gate",
+        ]);
+    });
+
+    it("sends programs on stdin and never puts the password on a command line", () => {
+        for (const r of registered.filter((x) => x.type === "command:remote:Command")) {
+            assert.strictEqual(r.inputs.create, "exec /bin/bash -s");
+            const visible = JSON.stringify({ create: r.inputs.create, update: r.inputs.update, delete: r.inputs.delete, triggers: r.inputs.triggers });
+            assert.ok(!visible.includes("s3cret-pass"), `${r.name} exposes the password`);
+        }
+    });
+
+    it("keeps the program (which holds the password) secret in state", async () => {
+        const { hostStep } = await import("../../components/hostStep");
+        const { resolveClusterSpec } = await import("../../components/config/validate");
+        const { redisStepVars } = await import("../../components/plan/steps");
+        const spec = resolveClusterSpec(threeHostTopology({ clusterName: "sec" }));
+        const { stdin, revision } = hostStep(
+            "sec-step",
+            { host: spec.master, sshPrivateKey: "KEY", password: "plain-input", step: "apply-redis", vars: (pw) => redisStepVars(spec, spec.master, pw) },
+            {},
+        );
+        assert.strictEqual(await isSecret(stdin), true);
+        assert.strictEqual(await isSecret(revision), true);
+        assert.ok(String(await outputValue(stdin)).includes("plain-input"));
+    });
+
+    it("rejects bad input before registering anything", () => {
+        const before = registered.length;
+        assert.throws(
+            () => new RedisHaCluster("bad", { ...threeHostTopology({ quorum: 7 }), password: "x", sshPrivateKey: "k" }),
+            (err: unknown) => err instanceof RedisHaConfigError && /quorum/.test(err.message),
+        );
+        assert.strictEqual(registered.filter((r) => r.name.startsWith("bad")).length, 0);
+        assert.strictEqual(registered.length, before);
+    });
+
+    it("outputs the client connection info", async () => {
+        const cluster = new RedisHaCluster("out", { ...threeHostTopology({ clusterName: "out" }), password: "p", sshPrivateKey: "k" });
+        const conn = await outputValue(cluster.connection);
+        assert.strictEqual(conn.masterName, "out");
+        assert.deepStrictEqual(conn.sentinels.map((s) => `${s.host}:${s.port}`), ["10.0.2.104:26389", "10.0.2.71:26389", "10.0.2.72:26389"]);
+        const nodes = await outputValue(cluster.nodes);
+        assert.deepStrictEqual(nodes.find((n) => n.host === "console")?.roles, ["master", "sentinel"]);
+    });
+});
