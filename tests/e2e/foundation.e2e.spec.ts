@@ -1,0 +1,129 @@
+/**
+ * Foundation acceptance, on the real engine and a real lab: fresh deploy, the existing Redis left
+ * alone, a second `up` that changes and restarts nothing, and a clean destroy.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import Redis from "ioredis";
+import { Stack } from "@pulumi/pulumi/automation";
+import { TestLab, createTestLab, eventually, field, labLeftovers, mainPid, onHost, redisCli } from "./labHarness";
+
+const LAB = "rhtest";
+const REDIS_PORT = 6389;
+const SENTINEL_PORT = 26389;
+const SERVER_UNIT = "redis-ha-lab-server.service";
+const SENTINEL_UNIT = "redis-ha-lab-sentinel.service";
+
+/** What must not change on the existing Redis: its process and its files. */
+function existingRedisFingerprint(container: string): string {
+    return onHost(
+        container,
+        "echo active=$(systemctl is-active redis-server) pid=$(systemctl show -p MainPID --value redis-server); sha256sum /etc/redis/redis.conf /var/lib/redis/dump.rdb",
+    ).trim();
+}
+
+describe("RedisHaCluster on the lab (real engine, real SSH, real systemd)", function () {
+    this.timeout(15 * 60 * 1000);
+    let lab: TestLab;
+    let stack: Stack;
+    const existingBefore: Record<string, string> = {};
+    let master = "";
+    let replicas: string[] = [];
+
+    before(async () => {
+        lab = await createTestLab(LAB, "10.177.78");
+        for (const h of lab.hosts) {
+            // Give the existing Redis data worth protecting, then fingerprint it.
+            onHost(h.container, "redis-cli -p 6379 SET existing:marker untouched >/dev/null && redis-cli -p 6379 SAVE >/dev/null");
+            existingBefore[h.name] = existingRedisFingerprint(h.container);
+        }
+        stack = await lab.cluster();
+        await stack.up();
+        master = lab.hosts[0]!.container;
+        replicas = lab.hosts.slice(1).map((h) => h.container);
+    });
+
+    after(async () => {
+        if (lab) await lab.destroy();
+        assert.strictEqual(labLeftovers(LAB), "", "the test lab left containers or networks behind");
+    });
+
+    it("forms the topology: master with 2 replicas linked, 3 sentinels with quorum", () => {
+        const info = redisCli(master, lab.password, REDIS_PORT, "INFO", "replication");
+        assert.strictEqual(field(info, "role"), "master");
+        assert.strictEqual(field(info, "connected_slaves"), "2");
+        for (const r of replicas) {
+            const rinfo = redisCli(r, lab.password, REDIS_PORT, "INFO", "replication");
+            assert.strictEqual(field(rinfo, "role"), "slave", r);
+            assert.strictEqual(field(rinfo, "master_link_status"), "up", r);
+            assert.strictEqual(field(rinfo, "master_host"), lab.hosts[0]!.address, r);
+        }
+        for (const h of lab.hosts) {
+            assert.match(redisCli(h.container, lab.password, SENTINEL_PORT, "SENTINEL", "CKQUORUM", "lab"), /^OK/, h.name);
+            const m = redisCli(h.container, lab.password, SENTINEL_PORT, "SENTINEL", "MASTER", "lab");
+            assert.strictEqual(field(m, "num-slaves"), "2", h.name);
+            assert.strictEqual(field(m, "num-other-sentinels"), "2", h.name);
+            assert.strictEqual(field(m, "ip"), lab.hosts[0]!.address, h.name);
+        }
+    });
+
+    it("serves a Sentinel-aware client: a write reads back on both replicas", async () => {
+        const client = new Redis({
+            name: "lab",
+            sentinels: lab.hosts.map((h) => ({ host: h.address, port: SENTINEL_PORT })),
+            password: lab.password,
+            sentinelPassword: lab.password,
+            maxRetriesPerRequest: 3,
+        });
+        try {
+            const value = `v-${Date.now()}`;
+            assert.strictEqual(await client.set("e2e:key", value), "OK");
+            for (const r of replicas) {
+                await eventually(`replica ${r} has the key`, 10, () => assert.strictEqual(redisCli(r, lab.password, REDIS_PORT, "GET", "e2e:key"), value));
+            }
+        } finally {
+            client.disconnect();
+        }
+    });
+
+    it("requires the password, and keeps it out of world-readable files and the state", () => {
+        assert.match(onHost(master, `redis-cli -p ${REDIS_PORT} PING 2>&1 || true`), /NOAUTH/);
+        const exposed = onHost(master, "find /etc/redis-ha /var/lib/redis-ha /var/log/redis-ha /etc/systemd/system -perm -o=r -type f -exec grep -lF -- \"$REDISCLI_AUTH\" {} + 2>/dev/null || true", lab.password).trim();
+        assert.strictEqual(exposed, "", `password readable by other users in: ${exposed}`);
+        const stateDir = `${lab.sandbox.dir}/state`;
+        const files = fs.readdirSync(stateDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+        assert.ok(files.length > 0);
+        for (const f of files) {
+            const text = fs.readFileSync(`${f.parentPath ?? f.path}/${f.name}`, "utf8");
+            assert.ok(!text.includes(lab.password), `password in plaintext in ${f.name}`);
+        }
+    });
+
+    it("leaves the existing Redis on 6379 running, same PID, same files", () => {
+        for (const h of lab.hosts) {
+            assert.strictEqual(existingRedisFingerprint(h.container), existingBefore[h.name], h.name);
+            assert.match(existingBefore[h.name]!, /active=active pid=[1-9]/);
+            assert.strictEqual(onHost(h.container, "redis-cli -p 6379 GET existing:marker").trim(), "untouched");
+        }
+    });
+
+    it("changes and restarts nothing on a second up with nothing changed", async () => {
+        const pids = lab.hosts.map((h) => `${mainPid(h.container, SERVER_UNIT)}/${mainPid(h.container, SENTINEL_UNIT)}`);
+        const preview = await stack.preview({ expectNoChanges: true });
+        assert.deepStrictEqual(Object.keys(preview.changeSummary).filter((k) => k !== "same"), []);
+        const up = await stack.up();
+        assert.deepStrictEqual(Object.keys(up.summary.resourceChanges ?? {}).filter((k) => k !== "same"), []);
+        assert.deepStrictEqual(lab.hosts.map((h) => `${mainPid(h.container, SERVER_UNIT)}/${mainPid(h.container, SENTINEL_UNIT)}`), pids);
+        assert.ok(pids.every((p) => /^[1-9]\d*\/[1-9]\d*$/.test(p)), pids.join(" "));
+    });
+
+    it("destroy removes our units, files and dirs, and leaves the existing Redis running", async () => {
+        await stack.destroy();
+        for (const h of lab.hosts) {
+            assert.strictEqual(onHost(h.container, "systemctl list-unit-files 'redis-ha-*' --no-legend | wc -l").trim(), "0", h.name);
+            assert.strictEqual(onHost(h.container, "ls -d /etc/redis-ha /var/lib/redis-ha /var/log/redis-ha /etc/systemd/system/redis-ha-* 2>/dev/null | wc -l").trim(), "0", h.name);
+            assert.strictEqual(onHost(h.container, "ss -Hltn '( sport = :6389 or sport = :26389 )' | wc -l").trim(), "0", h.name);
+            assert.strictEqual(existingRedisFingerprint(h.container), existingBefore[h.name], h.name);
+        }
+    });
+});

@@ -1,0 +1,97 @@
+/**
+ * Test harness: a private lab (own name, own subnet, own state) per test run, plus ways to look at
+ * the hosts. Observation goes through `docker exec`; the password travels in the environment only.
+ */
+import * as fs from "fs";
+import { execFileSync } from "child_process";
+import { Stack } from "@pulumi/pulumi/automation";
+import { LabArgs, labHosts } from "../../lab/labProgram";
+import { Sandbox, clusterStack, labArgs, labClusterConfig, labPassword, labStack, tempSandbox } from "../../lab/automation";
+
+export interface TestLab {
+    sandbox: Sandbox;
+    args: LabArgs;
+    lab: Stack;
+    password: string;
+    hosts: Array<{ name: string; address: string; container: string }>;
+    cluster(opts?: { config?: Record<string, unknown>; stackName?: string }): Promise<Stack>;
+    destroy(): Promise<void>;
+}
+
+export function requireLabImage(): string {
+    const image = process.env.LAB_IMAGE;
+    if (!image) throw new Error("LAB_IMAGE is not set: run the tests through scripts/test.sh, which builds the lab image");
+    return image;
+}
+
+export async function createTestLab(name: string, subnetPrefix: string, hostCount = 3): Promise<TestLab> {
+    const sandbox = tempSandbox();
+    const args = labArgs(sandbox, { name, subnetPrefix, hostCount, image: requireLabImage() });
+    const lab = await labStack(sandbox, args);
+    await lab.up();
+    const hosts = labHosts(args).map((h) => ({ ...h, container: `${name}-${h.name}` }));
+    const clusters: Stack[] = [];
+    return {
+        sandbox,
+        args,
+        lab,
+        password: labPassword(sandbox),
+        hosts,
+        async cluster(opts = {}) {
+            const base = labClusterConfig(sandbox, args);
+            const stack = await clusterStack(sandbox, "lab", { stackName: opts.stackName ?? "lab", config: { ...base.config, ...(opts.config ?? {}) }, secrets: base.secrets });
+            clusters.push(stack);
+            return stack;
+        },
+        async destroy() {
+            for (const stack of clusters) await stack.destroy().catch(() => undefined);
+            await lab.destroy();
+            fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        },
+    };
+}
+
+/** Runs a shell command inside a lab host and returns its stdout. REDISCLI_AUTH is passed by name, never by value. */
+export function onHost(container: string, script: string, password?: string): string {
+    const env = password === undefined ? process.env : { ...process.env, REDISCLI_AUTH: password };
+    return execFileSync("docker", ["exec", ...(password === undefined ? [] : ["-e", "REDISCLI_AUTH"]), container, "bash", "-c", script], { env, encoding: "utf8" });
+}
+
+/** redis-cli on a lab host (authenticated through REDISCLI_AUTH). */
+export function redisCli(container: string, password: string, port: number, ...args: string[]): string {
+    const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+    return onHost(container, `redis-cli --no-auth-warning --raw -p ${port} ${quoted}`, password).trim();
+}
+
+/** Field of an INFO-style or alternating key/value reply. */
+export function field(reply: string, key: string): string | undefined {
+    const lines = reply.split(/\r?\n/);
+    const colon = lines.find((l) => l.startsWith(`${key}:`));
+    if (colon) return colon.slice(key.length + 1);
+    const i = lines.indexOf(key);
+    return i >= 0 ? lines[i + 1] : undefined;
+}
+
+export function mainPid(container: string, unit: string): string {
+    return onHost(container, `systemctl show -p MainPID --value ${unit}`).trim();
+}
+
+export async function eventually<T>(what: string, seconds: number, fn: () => T | Promise<T>): Promise<T> {
+    const deadline = Date.now() + seconds * 1000;
+    let last: unknown;
+    for (;;) {
+        try {
+            return await fn();
+        } catch (err) {
+            last = err;
+        }
+        if (Date.now() > deadline) throw new Error(`${what}: still failing after ${seconds}s: ${last instanceof Error ? last.message : String(last)}`);
+        await new Promise((r) => setTimeout(r, 1000));
+    }
+}
+
+export function labLeftovers(name: string): string {
+    const containers = execFileSync("docker", ["ps", "-a", "--filter", `label=org.redis-ha.lab=${name}`, "--format", "{{.Names}}"], { encoding: "utf8" }).trim();
+    const networks = execFileSync("docker", ["network", "ls", "--filter", `label=org.redis-ha.lab=${name}`, "--format", "{{.Name}}"], { encoding: "utf8" }).trim();
+    return [containers, networks].filter(Boolean).join("\n");
+}
