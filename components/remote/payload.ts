@@ -8,8 +8,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { packageRoot } from "../packageRoot";
 
-const REMOTE_DIR = path.resolve(__dirname, "..", "..", "remote");
+const REMOTE_DIR = path.join(packageRoot(), "remote");
 
 export type RemoteStep = "apply-redis" | "apply-sentinel" | "health-gate" | "remove";
 

@@ -2,12 +2,13 @@
  * Rendering: plain resolved data in, file text out. No Pulumi here, so it is unit tested directly.
  */
 import * as path from "path";
+import { packageRoot } from "../packageRoot";
 import * as nunjucks from "nunjucks";
 import { PATHS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
 import { ClusterSpec, HostSpec } from "../config/spec";
 
 /** Templates are resolved from the package, never from the caller's working directory. */
-const TEMPLATE_DIR = path.resolve(__dirname, "..", "..", "templates");
+const TEMPLATE_DIR = path.join(packageRoot(), "templates");
 
 const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATE_DIR), {
     autoescape: false,

@@ -1,0 +1,37 @@
+/**
+ * `pulumi preview` as a PR pipeline runs it: on the real engine, for the example env whose hosts do
+ * not exist here. Preview must neither reach a host nor print a secret, and bad input must fail it.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import { clusterStack, detectExecutor, tempSandbox } from "../../lab/automation";
+
+const PASSWORD = "preview-secret-Zq7";
+
+describe("pulumi preview of Pulumi.dev.yaml (no host reachable)", function () {
+    this.timeout(5 * 60 * 1000);
+    const sandbox = tempSandbox();
+    const secrets = { "redis-ha:password": PASSWORD, "redis-ha:sshPrivateKey": "not-a-key: preview never dials" };
+
+    after(() => fs.rmSync(sandbox.dir, { recursive: true, force: true }));
+
+    it("plans every node and the gate, without printing the password", async () => {
+        // The executor this machine has (the `command` plugin when installed); the plan is the same.
+        const stack = await clusterStack(sandbox, "dev", { secrets, config: { "redis-ha:executor": detectExecutor() } });
+        let printed = "";
+        const result = await stack.preview({ diff: true, onOutput: (s) => (printed += s) });
+        // 3 data nodes + 3 sentinels (component + command each), the gate, the cluster, the stack.
+        assert.strictEqual(result.changeSummary.create, 15, printed);
+        assert.ok(!printed.includes(PASSWORD), "the password appears in preview output");
+        assert.match(printed, /dev-console-redis-apply/);
+    });
+
+    it("fails on bad input with the field and the fix, before anything is created", async () => {
+        const stack = await clusterStack(sandbox, "dev", { stackName: "dev-bad", secrets, config: { "redis-ha:quorum": 1, "redis-ha:redisPort": 6379 } });
+        await assert.rejects(stack.preview(), (err: Error) => {
+            assert.match(err.message, /quorum: 1 is below a majority of the 3 sentinels.*Fix: set quorum to at least 2/);
+            assert.match(err.message, /redisPort: 6379 is the port of the distribution's own Redis/);
+            return true;
+        });
+    });
+});
