@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { HostSpec } from "./config/spec";
+import { ClusterSpec, HostSpec } from "./config/spec";
 import { RemoteStep, RemoteVars, STEP_COMMAND, removalCommand, stepProgram } from "./remote/payload";
 import { sshConnection } from "./ssh";
 import { ShellCommand } from "./exec/shellCommand";
@@ -12,6 +12,20 @@ import { ShellCommand } from "./exec/shellCommand";
  * that plugin cannot be installed. Both run the same programs with the same lifecycle.
  */
 export type Executor = "command" | "dynamic";
+
+/** What every per-host component (data node, sentinel) is given. */
+export interface HostNodeArgs {
+    /** The resolved cluster description. */
+    spec: ClusterSpec;
+    /** The host this node runs on. */
+    host: HostSpec;
+    /** SSH private key (secret). */
+    sshPrivateKey: pulumi.Input<string>;
+    /** The Redis password (secret); also Sentinel's own `requirepass`. */
+    password: pulumi.Input<string>;
+    /** Which executor runs the commands (default `command`). */
+    executor?: Executor;
+}
 
 /** What a HostStep needs: where, what to run, and what undoes it. */
 export interface HostStepArgs {

@@ -1,20 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSpec, HostSpec } from "./config/spec";
 import { redisStepVars, removalVars } from "./plan/steps";
-import { Executor, hostStep } from "./hostStep";
+import { HostNodeArgs, hostStep } from "./hostStep";
 
-export interface RedisDataNodeArgs {
-    /** The resolved cluster description. */
-    spec: ClusterSpec;
-    /** The host this data node runs on. */
-    host: HostSpec;
-    /** SSH private key (secret). */
-    sshPrivateKey: pulumi.Input<string>;
-    /** Which executor runs the commands (default `command`). */
-    executor?: Executor;
-    /** The Redis password (secret). */
-    password: pulumi.Input<string>;
-}
+/** Arguments of a RedisDataNode: the cluster, the host, the secrets and the executor. */
+export type RedisDataNodeArgs = HostNodeArgs;
 
 /**
  * The Redis data node of one host: its config, its hardened unit, the service started or restarted
@@ -27,20 +16,11 @@ export class RedisDataNode extends pulumi.ComponentResource {
     constructor(name: string, args: RedisDataNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:index:RedisDataNode", name, {}, opts);
         const { spec, host } = args;
-        const step = hostStep(
+        this.revision = hostStep(
             `${name}-apply`,
-            {
-                host,
-                sshPrivateKey: args.sshPrivateKey,
-                password: args.password,
-                executor: args.executor,
-                step: "apply-redis",
-                vars: (password) => redisStepVars(spec, host, password),
-                removal: removalVars(spec, host, "server"),
-            },
+            { ...args, step: "apply-redis", vars: (password) => redisStepVars(spec, host, password), removal: removalVars(spec, host, "server") },
             { parent: this },
-        );
-        this.revision = step.revision;
+        ).revision;
         this.registerOutputs({ revision: this.revision });
     }
 }

@@ -1,21 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSpec, HostSpec } from "./config/spec";
 import { removalVars, sentinelStepVars } from "./plan/steps";
-import { Executor, hostStep } from "./hostStep";
+import { HostNodeArgs, hostStep } from "./hostStep";
 
-export interface SentinelNodeArgs {
-    /** The resolved cluster description. */
-    spec: ClusterSpec;
-    /** The host this sentinel runs on. */
-    host: HostSpec;
+export interface SentinelNodeArgs extends HostNodeArgs {
     /** Position in the start order: sentinels start one at a time. */
     index: number;
-    /** SSH private key (secret). */
-    sshPrivateKey: pulumi.Input<string>;
-    /** Which executor runs the commands (default `command`). */
-    executor?: Executor;
-    /** The Redis password (secret), also Sentinel's own `requirepass`. */
-    password: pulumi.Input<string>;
 }
 
 /**
@@ -28,21 +17,12 @@ export class SentinelNode extends pulumi.ComponentResource {
 
     constructor(name: string, args: SentinelNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:index:SentinelNode", name, {}, opts);
-        const { spec, host } = args;
-        const step = hostStep(
+        const { spec, host, index } = args;
+        this.revision = hostStep(
             `${name}-apply`,
-            {
-                host,
-                sshPrivateKey: args.sshPrivateKey,
-                password: args.password,
-                executor: args.executor,
-                step: "apply-sentinel",
-                vars: (password) => sentinelStepVars(spec, host, args.index, password),
-                removal: removalVars(spec, host, "sentinel"),
-            },
+            { ...args, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, index, password), removal: removalVars(spec, host, "sentinel") },
             { parent: this },
-        );
-        this.revision = step.revision;
+        ).revision;
         this.registerOutputs({ revision: this.revision });
     }
 }
