@@ -68,8 +68,9 @@ export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomRe
             : new ShellCommand(
                   name,
                   {
+                      // The same connection as remote.Command's, in ShellCommand's plain shape.
                       connection: pulumi.secret(
-                          pulumi.all([connection.privateKey]).apply(([privateKey]) => ({ host: args.host.sshHost, port: args.host.sshPort, user: args.host.sshUser, privateKey: privateKey ?? "" })),
+                          pulumi.output(connection).apply((c) => ({ host: c.host, port: c.port ?? args.host.sshPort, user: c.user ?? args.host.sshUser, privateKey: c.privateKey ?? "" })),
                       ),
                       ...commands,
                   },

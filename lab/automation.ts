@@ -51,9 +51,14 @@ export function labKeyPath(sandbox: Sandbox): string {
     return key;
 }
 
+/** Where the lab's Redis password is kept (0600, outside the repo). */
+export function labPasswordFile(sandbox: Sandbox): string {
+    return path.join(sandbox.dir, "redis-password");
+}
+
 /** The lab's Redis password: random, generated once per sandbox, never in the repo. */
 export function labPassword(sandbox: Sandbox): string {
-    return generatedFile(path.join(sandbox.dir, "redis-password"), () => crypto.randomBytes(24).toString("base64url"));
+    return generatedFile(labPasswordFile(sandbox), () => crypto.randomBytes(24).toString("base64url"));
 }
 
 /** Engine environment: local file backend, a generated passphrase file, no downloads. */

@@ -3,8 +3,7 @@
  * `lab down`: destroys the cluster, then the lab. Run through scripts/lab.sh, which prepares the
  * toolchain and the lab image (LAB_IMAGE).
  */
-import * as path from "path";
-import { clusterStack, defaultSandbox, labArgs, labClusterConfig, labPassword, labStack } from "../lab/automation";
+import { clusterStack, defaultSandbox, labArgs, labClusterConfig, labPasswordFile, labStack } from "../lab/automation";
 
 async function main(action: string): Promise<void> {
     const sandbox = defaultSandbox();
@@ -19,8 +18,7 @@ async function main(action: string): Promise<void> {
         await lab.up({ onOutput });
         const result = await cluster.up({ onOutput });
         const conn = result.outputs.connection?.value as { masterName: string; sentinels: Array<{ host: string; port: number }>; redisCli: string };
-        const passwordFile = path.join(sandbox.dir, "redis-password");
-        labPassword(sandbox);
+        const passwordFile = labPasswordFile(sandbox);
         console.log(`
 redis-ha lab is up: master name "${conn.masterName}", sentinels ${conn.sentinels.map((s) => `${s.host}:${s.port}`).join(", ")}.
 Connect (the password is in ${passwordFile}, passed through the environment, never on the command line):
