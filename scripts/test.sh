@@ -11,12 +11,12 @@ source "$(scripts/toolchain.sh --print-env)"
 LAB_IMAGE=$(scripts/build-lab-image.sh | tail -n 1)
 export LAB_IMAGE
 
-# A run killed halfway can leave its private test lab behind; only containers and networks labelled
-# for the test lab are removed.
-stale=$(docker ps -aq --filter label=org.redis-ha.lab=rhtest)
-[ -z "$stale" ] || docker rm -f $stale >/dev/null
-stale=$(docker network ls -q --filter label=org.redis-ha.lab=rhtest)
-[ -z "$stale" ] || docker network rm $stale >/dev/null
+# A run killed halfway can leave its private test labs behind. Test labs are named `rht*`; only
+# containers and networks labelled with such a lab name are removed.
+for kind in "ps -a" "network ls"; do
+    stale=$(docker $kind --filter label=org.redis-ha.lab --format '{{.Label "org.redis-ha.lab"}} {{.ID}}' | awk '$1 ~ /^rht/ { print $2 }')
+    [ -z "$stale" ] || { [ "$kind" = "ps -a" ] && docker rm -f $stale >/dev/null || docker network rm $stale >/dev/null; }
+done
 
 echo "[test] typecheck"
 npx --no-install tsc --noEmit -p tsconfig.json
