@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { RemoteStep, RemoteVars, STEP_COMMAND, removalCommand, stepProgram } from "./remote/payload";
+import { RemoteStep, RemoteVars, STEP_COMMAND, standaloneCommand, stepProgram } from "./remote/payload";
 import { sshConnection } from "./ssh";
 import { ShellCommand } from "./exec/shellCommand";
 
@@ -43,6 +43,11 @@ export interface HostStepArgs {
     dependsOnRevision?: pulumi.Input<string>;
     /** Inputs of the removal run on destroy; none for steps that leave nothing behind. */
     removal?: RemoteVars;
+    /**
+     * Inputs of the drift check run on refresh (`pulumi preview --refresh`): when it reports a
+     * difference, the step runs again on the next `up --refresh`. The `command` executor has no refresh hook.
+     */
+    check?: RemoteVars;
     /** Which executor runs the commands (default `command`). */
     executor?: Executor;
 }
@@ -51,15 +56,13 @@ export interface HostStepArgs {
  * One converge step on one host: a remote.Command whose program arrives on stdin (a secret), so it
  * runs on create and again only when its inputs change, like an Ansible handler.
  */
-export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomResourceOptions): { stdin: pulumi.Output<string | undefined>; revision: pulumi.Output<string> } {
-    const program = pulumi.secret(
-        pulumi.all([args.password, args.dependsOnRevision ?? ""]).apply(([password, revision]) => stepProgram(args.step, args.vars(password, revision), password)),
-    );
+export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomResourceOptions): { resource: pulumi.CustomResource; revision: pulumi.Output<string> } {
+    const program = stepProgramOutput(args);
     const commands = {
         create: STEP_COMMAND,
         update: STEP_COMMAND,
         stdin: program,
-        delete: args.removal ? removalCommand(args.removal) : undefined,
+        delete: args.removal ? standaloneCommand("remove", args.removal) : undefined,
     };
     const connection = sshConnection(args.host, args.sshPrivateKey);
     const cmd =
@@ -70,12 +73,34 @@ export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomRe
                   {
                       // The same connection as remote.Command's, in ShellCommand's plain shape.
                       connection: pulumi.secret(
-                          pulumi.output(connection).apply((c) => ({ host: c.host, port: c.port ?? args.host.sshPort, user: c.user ?? args.host.sshUser, privateKey: c.privateKey ?? "" })),
+                          pulumi.output(connection).apply((c) => ({
+                              name: args.host.name,
+                              host: c.host,
+                              port: c.port ?? args.host.sshPort,
+                              user: c.user ?? args.host.sshUser,
+                              privateKey: c.privateKey ?? "",
+                          })),
                       ),
                       ...commands,
+                      check: args.check ? standaloneCommand("check", args.check) : undefined,
                   },
                   opts,
               );
-    const revision = pulumi.secret(program.apply((p) => crypto.createHash("sha256").update(p).digest("hex")));
-    return { stdin: cmd.stdin, revision };
+    return { resource: cmd, revision: stepRevision(args) };
+}
+
+/** The program a step sends on stdin (a secret: it carries the password). */
+function stepProgramOutput(args: Pick<HostStepArgs, "password" | "dependsOnRevision" | "step" | "vars">): pulumi.Output<string> {
+    return pulumi.secret(
+        pulumi.all([args.password, args.dependsOnRevision ?? ""]).apply(([password, revision]) => stepProgram(args.step, args.vars(password, revision), password)),
+    );
+}
+
+/**
+ * A hash that changes exactly when the step's program changes, i.e. when the step will run again.
+ * Secret, because it is a hash of text that holds the password. Known before the step exists, so
+ * that steps which must run first (preflight) can re-run exactly when it will.
+ */
+export function stepRevision(args: Pick<HostStepArgs, "password" | "dependsOnRevision" | "step" | "vars">): pulumi.Output<string> {
+    return pulumi.secret(stepProgramOutput(args).apply((p) => crypto.createHash("sha256").update(p).digest("hex")));
 }

@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { redisStepVars, removalVars } from "./plan/steps";
+import { checkVars, redisStepVars, removalVars } from "./plan/steps";
 import { HostNodeArgs, hostStep } from "./hostStep";
 
 /** Arguments of a RedisDataNode: the cluster, the host, the secrets and the executor. */
 export type RedisDataNodeArgs = HostNodeArgs;
 
 /**
- * The Redis data node of one host: its config, its hardened unit, the service started or restarted
- * only when one of them changed, and (for a replica) waited on until it is in sync.
+ * The Redis data node of one host: its config, its hardened unit, changes applied live when Redis can
+ * take them and by a restart otherwise (the master hands mastership over first), and (for a replica)
+ * waited on until it is in sync.
  */
 export class RedisDataNode extends pulumi.ComponentResource {
     /** Changes whenever what this node runs changes (secret: it is a hash of text that holds the password). */
@@ -18,7 +19,13 @@ export class RedisDataNode extends pulumi.ComponentResource {
         const { spec, host } = args;
         this.revision = hostStep(
             `${name}-apply`,
-            { ...args, step: "apply-redis", vars: (password) => redisStepVars(spec, host, password), removal: removalVars(spec, host, "server") },
+            {
+                ...args,
+                step: "apply-redis",
+                vars: (password) => redisStepVars(spec, host, password),
+                removal: removalVars(spec, host, "server"),
+                check: checkVars(spec, host, "server"),
+            },
             { parent: this },
         ).revision;
         this.registerOutputs({ revision: this.revision });

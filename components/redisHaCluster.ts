@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterTopologyArgs, resolveClusterSpec } from "./config/validate";
 import { ClusterSpec } from "./config/spec";
-import { deploymentPlan, healthGateVars } from "./plan/steps";
-import { Executor, hostStep } from "./hostStep";
+import { deploymentPlan, healthGateVars, preflightVars, redisStepVars, sentinelStepVars } from "./plan/steps";
+import { Executor, hostStep, stepRevision } from "./hostStep";
 import { RedisDataNode } from "./redisDataNode";
 import { SentinelNode } from "./sentinelNode";
 
@@ -68,20 +68,35 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         const plan = deploymentPlan(spec);
         const secrets = { sshPrivateKey: args.sshPrivateKey, password: args.password, executor: args.executor };
 
-        // Data nodes in order: master first, then replicas one at a time, each waited on.
+        // Preflight on every host, re-run exactly when some node step will run: if one host is missing
+        // a package, holds a port or cannot be reached, the update fails before any host changes.
+        const upcoming = pulumi
+            .all([
+                ...plan.dataNodes.map((host) => stepRevision({ ...secrets, step: "apply-redis", vars: (password) => redisStepVars(spec, host, password) })),
+                ...plan.sentinels.map((host) => stepRevision({ ...secrets, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, password) })),
+            ])
+            .apply((r) => r.join(","));
+        const preflights = plan.hosts.map((host) =>
+            hostStep(
+                `${name}-${host.name}-preflight`,
+                { host, ...secrets, step: "preflight", vars: (_password, revision) => preflightVars(spec, host, revision), dependsOnRevision: upcoming },
+                { parent: this },
+            ).resource,
+        );
+
+        // Data nodes one at a time (replicas first, the master last), each waited on; then sentinels, one at a time.
         const steps: pulumi.Resource[] = [];
         const revisions: pulumi.Output<string>[] = [];
         for (const host of plan.dataNodes) {
-            const node = new RedisDataNode(`${name}-${host.name}-redis`, { spec, host, ...secrets }, { parent: this, dependsOn: steps.slice(-1) });
+            const node = new RedisDataNode(`${name}-${host.name}-redis`, { spec, host, ...secrets }, { parent: this, dependsOn: steps.length ? steps.slice(-1) : preflights });
             steps.push(node);
             revisions.push(node.revision);
         }
-        // Sentinels last, one at a time.
-        plan.sentinels.forEach((host, index) => {
-            const node = new SentinelNode(`${name}-${host.name}-sentinel`, { spec, host, index, ...secrets }, { parent: this, dependsOn: steps.slice(-1) });
+        for (const host of plan.sentinels) {
+            const node = new SentinelNode(`${name}-${host.name}-sentinel`, { spec, host, ...secrets }, { parent: this, dependsOn: steps.slice(-1) });
             steps.push(node);
             revisions.push(node.revision);
-        });
+        }
 
         // The gate re-runs exactly when some step above changed, and fails the update if the cluster is not healthy.
         hostStep(

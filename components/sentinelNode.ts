@@ -1,15 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { removalVars, sentinelStepVars } from "./plan/steps";
+import { checkVars, removalVars, sentinelStepVars } from "./plan/steps";
 import { HostNodeArgs, hostStep } from "./hostStep";
 
-export interface SentinelNodeArgs extends HostNodeArgs {
-    /** Position in the start order: sentinels start one at a time. */
-    index: number;
-}
+/** Arguments of a SentinelNode: the cluster, the host, the secrets and the executor. */
+export type SentinelNodeArgs = HostNodeArgs;
 
 /**
  * The Sentinel of one host. It is stopped before its file changes, keeps what Sentinel owns, and is
- * waited on until it sees the master, the replicas and the sentinels started before it.
+ * waited on until it sees the master, the replicas and every other running sentinel. Removing it
+ * resets the remaining sentinels one at a time so that none keeps a stale entry.
  */
 export class SentinelNode extends pulumi.ComponentResource {
     /** Changes whenever what this sentinel runs changes (secret). */
@@ -17,10 +16,16 @@ export class SentinelNode extends pulumi.ComponentResource {
 
     constructor(name: string, args: SentinelNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:index:SentinelNode", name, {}, opts);
-        const { spec, host, index } = args;
+        const { spec, host } = args;
         this.revision = hostStep(
             `${name}-apply`,
-            { ...args, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, index, password), removal: removalVars(spec, host, "sentinel") },
+            {
+                ...args,
+                step: "apply-sentinel",
+                vars: (password) => sentinelStepVars(spec, host, password),
+                removal: removalVars(spec, host, "sentinel"),
+                check: checkVars(spec, host, "sentinel"),
+            },
             { parent: this },
         ).revision;
         this.registerOutputs({ revision: this.revision });

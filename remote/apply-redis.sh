@@ -1,44 +1,100 @@
-# Converges the Redis data node of this host. Runs only when its rendered inputs changed.
+# Converges the Redis data node of this host. Runs only when its inputs changed (or drift was found).
+#
+# - `replicaof` follows Sentinel's current master, never the host the stack first chose.
+# - Changed directives that Redis takes live are applied with CONFIG SET (no restart); a unit change,
+#   a new redis-server binary or a directive Redis cannot take live restarts the node.
+# - The master is never restarted while it is master: writes are paused, replicas catch up (WAIT),
+#   Sentinel moves mastership away (SENTINEL FAILOVER), then this node is updated and rejoins as a replica.
 require_prerequisites
 require_port_free_or_ours "$RH_REDIS_PORT" "$RH_REDIS_UNIT"
 ensure_directories
 
-read -r master_ip master_port < <(current_master)
-managed=$(decode "$RH_REDIS_CONF")
-# `replicaof` follows Sentinel's current master, never the host the stack first chose.
-config=$(printf '%s\n' "$managed" | grep -v '^replicaof ')
-if [ "$master_ip" != "$RH_ANNOUNCE_ADDRESS" ] || [ "$master_port" != "$RH_REDIS_PORT" ]; then
-    config=$(printf '%s\nreplicaof %s %s\n' "$config" "$master_ip" "$master_port")
-    role=replica
-else
-    role=master
-fi
+conf=$RH_REDIS_CONF_PATH
+managed=$(mktemp)
+CLEANUP_FILES="$managed"
+decode "$RH_REDIS_CONF" | grep -v '^replicaof ' >"$managed"
 
-config_changed=no
-if printf '%s\n' "$managed" | write_if_changed "$RH_REDIS_CONF_PATH.managed" 0600 root:root || [ ! -f "$RH_REDIS_CONF_PATH" ]; then
-    printf '%s\n' "$config" | write_if_changed "$RH_REDIS_CONF_PATH" 0600 "$RH_SERVICE_USER:$RH_SERVICE_GROUP" || true
-    config_changed=yes
-fi
+# What differs from what this node was given: our last applied copy, and the file itself (hand edits).
+changed=$({ conf_differences "$managed" "$conf.managed"; conf_differences "$managed" "$conf"; } | sort -u)
 unit_changed=no
 install_unit "$RH_REDIS_UNIT_PATH" "$RH_REDIS_UNIT_FILE" && unit_changed=yes
 systemctl enable --quiet "$RH_REDIS_UNIT"
 
+# Writes the config file: our directives plus `replicaof` to Sentinel's current master.
+write_config() {
+    local ip port
+    read -r ip port < <(current_master)
+    {
+        cat "$managed"
+        if [ "$ip" != "$RH_ANNOUNCE_ADDRESS" ] || [ "$port" != "$RH_REDIS_PORT" ]; then printf 'replicaof %s %s\n' "$ip" "$port"; fi
+    } | write_if_changed "$conf" 0600 "$RH_SERVICE_USER:$RH_SERVICE_GROUP" || true
+    write_if_changed "$conf.managed" 0600 root:root <"$managed" || true
+}
+
+# Why a running node must restart (empty: it can take the change live).
+restart_reason() {
+    local key running installed
+    [ "$unit_changed" = no ] || { echo "its unit changed"; return 0; }
+    running=$(info_field 127.0.0.1 "$RH_REDIS_PORT" server redis_version)
+    installed=$("$RH_REDIS_SERVER_BIN" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
+    [ "$running" = "$installed" ] || { echo "redis-server $installed is installed, $running is running"; return 0; }
+    for key in $changed; do
+        case " $RH_RESTART_DIRECTIVES " in *" $key "*) echo "$key changed and Redis cannot take it live"; return 0 ;; esac
+    done
+}
+
+# CONFIG SET of every changed directive; the value goes on stdin (-x), never on a command line.
+# Fails (setting `refused`) at the first directive Redis does not take live.
+refused=""
+apply_live() {
+    local key reply
+    for key in $changed; do
+        reply=$(conf_value "$managed" "$key" | timeout 5 redis-cli --no-auth-warning -p "$RH_REDIS_PORT" -x CONFIG SET "$key" 2>&1 || true)
+        if [ "$reply" != OK ]; then
+            refused="Redis refused CONFIG SET $key (${reply:-no answer})"
+            return 1
+        fi
+        log "applied $key live (CONFIG SET)"
+    done
+}
+
 if ! systemctl is-active --quiet "$RH_REDIS_UNIT"; then
-    log "starting $RH_REDIS_UNIT as $role of $master_ip:$master_port"
+    write_config
+    log "starting $RH_REDIS_UNIT"
     systemctl start "$RH_REDIS_UNIT" || fail "$RH_REDIS_UNIT failed to start: $(journalctl -u "$RH_REDIS_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
-elif [ "$config_changed" = yes ] || [ "$unit_changed" = yes ]; then
-    log "restarting $RH_REDIS_UNIT (config changed: $config_changed, unit changed: $unit_changed)"
-    systemctl restart "$RH_REDIS_UNIT"
 else
-    log "$RH_REDIS_UNIT unchanged"
+    wait_for "$RH_WAIT_START" "Redis on port $RH_REDIS_PORT to answer PING" redis_answers "$RH_REDIS_PORT"
+    reason=$(restart_reason)
+    if [ -z "$reason" ] && ! apply_live; then reason=$refused; fi
+    if [ -n "$reason" ]; then
+        if is_current_master; then hand_over_mastership; fi
+        write_config
+        log "restarting $RH_REDIS_UNIT: $reason"
+        systemctl restart "$RH_REDIS_UNIT" || fail "$RH_REDIS_UNIT failed to restart: $(journalctl -u "$RH_REDIS_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
+    else
+        write_config
+        [ -n "$changed" ] || log "$RH_REDIS_UNIT unchanged"
+    fi
 fi
 
 wait_for "$RH_WAIT_START" "Redis on port $RH_REDIS_PORT to answer PING" redis_answers "$RH_REDIS_PORT"
-if [ "$role" = replica ]; then
+read -r master_ip master_port < <(current_master)
+if is_current_master; then
+    # At first deploy the replicas start before their master: every one that runs is waited on here.
+    running=0
+    for addr in $RH_DATA_ADDRESSES; do
+        [ "$addr" != "$RH_ANNOUNCE_ADDRESS:$RH_REDIS_PORT" ] && [ "$(rcli "${addr%:*}" "${addr##*:}" PING)" = PONG ] && running=$((running + 1))
+    done
+    replicas_linked() { [ "$(info_field 127.0.0.1 "$RH_REDIS_PORT" replication connected_slaves)" -ge "$running" ] 2>/dev/null; }
+    wait_for "$RH_WAIT_SYNC" "the $running running replica(s) to connect" replicas_linked
+    log "redis master ready on $RH_ANNOUNCE_ADDRESS:$RH_REDIS_PORT"
+elif [ "$(rcli "$master_ip" "$master_port" PING)" != PONG ]; then
+    log "redis replica started; its master $master_ip:$master_port is not up yet (first deploy: the master's step waits for it)"
+else
     replica_synced() {
         [ "$(info_field 127.0.0.1 "$RH_REDIS_PORT" replication master_link_status)" = up ] &&
             [ "$(info_field 127.0.0.1 "$RH_REDIS_PORT" replication master_sync_in_progress)" = 0 ]
     }
     wait_for "$RH_WAIT_SYNC" "replication from $master_ip:$master_port (master_link_status:up)" replica_synced
+    log "redis replica of $master_ip:$master_port ready on $RH_ANNOUNCE_ADDRESS:$RH_REDIS_PORT"
 fi
-log "redis $role ready on $RH_ANNOUNCE_ADDRESS:$RH_REDIS_PORT"

@@ -10,6 +10,11 @@ unit_changed=no
 managed_changed=no
 if ! { [ -f "$conf.managed" ] && printf '%s\n' "$managed" | cmp -s - "$conf.managed"; } || [ ! -f "$conf" ]; then
     managed_changed=yes
+elif [ -n "$(conf_differences "$conf.managed" "$conf" yes)" ]; then
+    # Hand-edited: Sentinel drops its own tunables from the file when they equal its defaults, so
+    # only directives present in the file are compared.
+    log "$conf was edited outside redis-ha: $(conf_differences "$conf.managed" "$conf" yes | paste -sd, -)"
+    managed_changed=yes
 fi
 
 if [ "$managed_changed" = yes ]; then
@@ -47,12 +52,20 @@ else
 fi
 
 wait_for "$RH_WAIT_START" "Sentinel on port $RH_SENTINEL_PORT to answer PING" redis_answers "$RH_SENTINEL_PORT"
+# Every other sentinel that runs now must be seen before the next host's sentinel is touched (at
+# first deploy that is those started before this one).
+expect_others=$(reachable_other_sentinels | wc -l)
 sentinel_sees_cluster() {
     local replicas others flags
     flags=$(sentinel_master_field 127.0.0.1 "$RH_SENTINEL_PORT" flags)
     replicas=$(sentinel_master_field 127.0.0.1 "$RH_SENTINEL_PORT" num-slaves)
     others=$(sentinel_master_field 127.0.0.1 "$RH_SENTINEL_PORT" num-other-sentinels)
-    [ "$flags" = master ] && [ "${replicas:-0}" -ge "$RH_EXPECT_REPLICAS" ] && [ "${others:-0}" -ge "$RH_EXPECT_OTHER_SENTINELS" ]
+    [ "$flags" = master ] && [ "${replicas:-0}" -ge "$RH_EXPECT_REPLICAS" ] && [ "${others:-0}" -ge "$expect_others" ]
 }
-wait_for "$RH_WAIT_DISCOVERY" "Sentinel to see the master, $RH_EXPECT_REPLICAS replica(s) and at least $RH_EXPECT_OTHER_SENTINELS other sentinel(s)" sentinel_sees_cluster
+wait_for "$RH_WAIT_DISCOVERY" "Sentinel to see the master, $RH_EXPECT_REPLICAS replica(s) and the $expect_others other running sentinel(s)" sentinel_sees_cluster
+# When enough sentinels run to reach the quorum, this one must confirm it before the next host's
+# sentinel is touched, so that a failover stays possible throughout an update.
+if [ $((expect_others + 1)) -ge "$RH_QUORUM" ]; then
+    wait_for "$RH_WAIT_DISCOVERY" "SENTINEL CKQUORUM $RH_MASTER_NAME to answer OK" sentinel_has_quorum 127.0.0.1:"$RH_SENTINEL_PORT"
+fi
 log "sentinel ready on $RH_ANNOUNCE_ADDRESS:$RH_SENTINEL_PORT"

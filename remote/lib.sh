@@ -2,6 +2,15 @@
 # Inputs arrive as RH_* variables set by the payload; the password only ever lives in
 # REDISCLI_AUTH (environment, not argv) and in 0600 files.
 
+# What to undo however the step ends: temp files (they may hold the password) and paused writes.
+CLEANUP_FILES=""
+WRITES_PAUSED=no
+at_exit() {
+    if [ "$WRITES_PAUSED" = yes ]; then rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT UNPAUSE >/dev/null || true; fi
+    [ -z "$CLEANUP_FILES" ] || rm -f $CLEANUP_FILES
+}
+trap at_exit EXIT
+
 log() { printf '[redis-ha %s] %s\n' "$RH_HOST" "$*"; }
 fail() { printf '[redis-ha %s] ERROR: %s\n' "$RH_HOST" "$*" >&2; exit 1; }
 
@@ -20,6 +29,17 @@ info_field() {
 # Value of `field` in SENTINEL MASTER <name> (alternating key / value lines).
 sentinel_master_field() {
     rcli "$1" "$2" SENTINEL MASTER "$RH_MASTER_NAME" | tr -d '\r' | awk -v k="$3" 'prev == k { print; exit } { prev = $0 }'
+}
+
+# " replica ip:port" / " sentinel ip:port" for each entry the sentinel at host:port knows that is down.
+down_entries() {
+    local host=$1 port=$2 kind
+    for kind in REPLICAS SENTINELS; do
+        rcli "$host" "$port" SENTINEL "$kind" "$RH_MASTER_NAME" | tr -d '\r' | awk -v kind="${kind%S}" '
+            prev == "ip" { ip = $0 } prev == "port" { port = $0 }
+            prev == "flags" && /(s_down|o_down|disconnected)/ { printf " %s %s:%s", tolower(kind), ip, port }
+            { prev = $0 }'
+    done
 }
 
 require_prerequisites() {
@@ -107,3 +127,152 @@ wait_for() {
 }
 
 redis_answers() { [ "$(rcli 127.0.0.1 "$1" PING)" = PONG ]; }
+
+# --- Config files ---------------------------------------------------------------------------------
+# The directives of a redis.conf / sentinel.conf as "key<TAB>value" lines, read the way Redis reads
+# them (quotes and escapes as in sdssplitargs), so that a file CONFIG REWRITE or Sentinel rewrote
+# (quoted paths, `save` split over several lines) compares equal to the one we rendered.
+# Keys: the directive, lowercased; `sentinel <option>`, plus the master name for per-master options.
+# Repeated directives (save) are joined. `sentinel monitor` keeps only its quorum: the address is
+# Sentinel's. Comments and blank lines are skipped.
+CONF_AWK='
+function tokenize(line,    n, i, L, c, nx, tok) {
+    n = 0; i = 1; L = length(line)
+    while (i <= L) {
+        while (i <= L && substr(line, i, 1) ~ /[ \t]/) i++
+        if (i > L) break
+        c = substr(line, i, 1); tok = ""
+        if (c == "\"") {
+            i++
+            while (i <= L) {
+                c = substr(line, i, 1)
+                if (c == "\\" && i < L) {
+                    nx = substr(line, i + 1, 1)
+                    if (nx == "n") tok = tok "\n"; else if (nx == "r") tok = tok "\r"; else if (nx == "t") tok = tok "\t"; else tok = tok nx
+                    i += 2; continue
+                }
+                if (c == "\"") { i++; break }
+                tok = tok c; i++
+            }
+        } else if (c == "\047") {
+            i++
+            while (i <= L) {
+                c = substr(line, i, 1)
+                if (c == "\\" && substr(line, i + 1, 1) == "\047") { tok = tok "\047"; i += 2; continue }
+                if (c == "\047") { i++; break }
+                tok = tok c; i++
+            }
+        } else {
+            while (i <= L && substr(line, i, 1) !~ /[ \t]/) { tok = tok substr(line, i, 1); i++ }
+        }
+        T[++n] = tok
+    }
+    return n
+}
+function flat(s) { gsub(/[\t\n\r]/, " ", s); return s }
+/^[ \t]*(#|$)/ { next }
+{
+    n = tokenize($0)
+    key = tolower(T[1]); first = 2
+    if (key == "sentinel" && n >= 2) {
+        sub_ = tolower(T[2]); key = key " " sub_; first = 3
+        if (sub_ ~ /^(monitor|auth-pass|auth-user|down-after-milliseconds|failover-timeout|parallel-syncs|config-epoch|leader-epoch|known-replica|known-sentinel|notification-script|client-reconfig-script|master-reboot-down-after-period)$/ && n >= 3) {
+            key = key " " T[3]; first = 4
+        }
+    }
+    value = ""
+    for (j = first; j <= n; j++) value = value (j > first ? " " : "") T[j]
+    if (key ~ /^sentinel monitor /) value = T[n]
+    if (key in V) V[key] = V[key] " " value; else { V[key] = value; K[++count] = key }
+}
+END {
+    if (want != "") { if (want in V) printf "%s", V[want]; exit }
+    for (k = 1; k <= count; k++) printf "%s\t%s\n", K[k], flat(V[K[k]])
+}
+'
+conf_canon() { awk -v want= "$CONF_AWK" "$1"; }
+
+# The value of directive `key` in `file` (unquoted, as Redis reads it), e.g. the password for scripts
+# that run without being given it.
+conf_value() { awk -v want="$2" "$CONF_AWK" "$1"; }
+
+# Keys of `managed` whose value in `actual` differs, one per line. A missing `actual` differs in every
+# key. With `absent_ok`, keys missing from `actual` are not reported (Sentinel drops its own tunables
+# from its file when they equal its defaults). Keys owned by Sentinel (replicaof) are never compared.
+conf_differences() {
+    local managed=$1 actual=$2 absent_ok=${3:-no}
+    if [ ! -f "$actual" ]; then conf_canon "$managed" | cut -f1 | grep -vE '^(replicaof|slaveof)$' || true; return 0; fi
+    awk -F'\t' -v absent_ok="$absent_ok" '
+        FNR == NR { A[$1] = $2; next }
+        $1 ~ /^(replicaof|slaveof)$/ { next }
+        !($1 in A) { if (absent_ok != "yes") print $1; next }
+        A[$1] != $2 { print $1 }
+    ' <(conf_canon "$actual") <(conf_canon "$managed")
+}
+
+# The sentinel at ip:port reaches its quorum and a majority of the sentinels it knows.
+sentinel_has_quorum() {
+    case "$(rcli "${1%:*}" "${1##*:}" SENTINEL CKQUORUM "$RH_MASTER_NAME")" in OK*) return 0 ;; *) return 1 ;; esac
+}
+
+# Every sentinel address of the cluster that answers.
+reachable_sentinels() {
+    local addr
+    for addr in $RH_SENTINEL_ADDRESSES; do
+        [ "$(rcli "${addr%:*}" "${addr##*:}" PING)" = PONG ] && printf '%s\n' "$addr"
+    done
+    return 0
+}
+
+# The same, except this host's own sentinel.
+reachable_other_sentinels() { reachable_sentinels | grep -v "^$RH_ANNOUNCE_ADDRESS:" || true; }
+
+# --- Mastership -----------------------------------------------------------------------------------
+is_current_master() {
+    local ip port
+    read -r ip port < <(current_master)
+    [ "$ip" = "$RH_ANNOUNCE_ADDRESS" ] && [ "$port" = "$RH_REDIS_PORT" ]
+}
+
+replicas_caught_up() {
+    local connected acked
+    connected=$(info_field 127.0.0.1 "$RH_REDIS_PORT" replication connected_slaves)
+    acked=$(rcli 127.0.0.1 "$RH_REDIS_PORT" WAIT "${connected:-0}" 1000)
+    [ "${connected:-0}" -ge 1 ] && [ "${acked:-0}" -ge "$connected" ]
+}
+
+sentinels_moved_master_away() {
+    local addr reply seen=0
+    for addr in $(reachable_other_sentinels) "$RH_ANNOUNCE_ADDRESS:$RH_SENTINEL_PORT"; do
+        reply=$(rcli "${addr%:*}" "${addr##*:}" SENTINEL GET-MASTER-ADDR-BY-NAME "$RH_MASTER_NAME" | sed -n 1p | tr -d '\r')
+        [ -z "$reply" ] && continue
+        [ "$reply" != "$RH_ANNOUNCE_ADDRESS" ] || return 1
+        seen=$((seen + 1))
+    done
+    [ "$seen" -ge 1 ]
+}
+
+# Moves mastership to a replica without losing acknowledged writes: writes are paused here, replicas
+# acknowledge everything (WAIT), Sentinel promotes one, and this node follows it before writes resume
+# (clients blocked meanwhile get an error here and retry on the new master).
+hand_over_mastership() {
+    local sentinel ip port reply
+    sentinel=$(reachable_sentinels | sed -n 1p)
+    [ -n "$sentinel" ] || fail "this node is the master and must restart, but no sentinel answers to hand mastership over"
+    [ "$(info_field 127.0.0.1 "$RH_REDIS_PORT" replication connected_slaves)" -ge 1 ] 2>/dev/null ||
+        fail "this node is the master and must restart, but no replica is connected to take over; fix the replicas first"
+    log "handing mastership over before restarting: pausing writes, SENTINEL FAILOVER via $sentinel"
+    rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT PAUSE $(((RH_WAIT_FAILOVER + 10) * 1000)) WRITE >/dev/null
+    WRITES_PAUSED=yes
+    wait_for 10 "replicas to acknowledge every write (WAIT)" replicas_caught_up
+    reply=$(rcli "${sentinel%:*}" "${sentinel##*:}" SENTINEL FAILOVER "$RH_MASTER_NAME")
+    [ "$reply" = OK ] || fail "SENTINEL FAILOVER $RH_MASTER_NAME at $sentinel answered: ${reply:-nothing}"
+    wait_for "$RH_WAIT_FAILOVER" "Sentinel to promote a replica" sentinels_moved_master_away
+    read -r ip port < <(current_master)
+    # What Sentinel would do a few seconds later; doing it now closes the window in which this node still takes writes.
+    rcli 127.0.0.1 "$RH_REDIS_PORT" REPLICAOF "$ip" "$port" >/dev/null
+    rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT UNPAUSE >/dev/null
+    WRITES_PAUSED=no
+    log "mastership moved to $ip:$port"
+}
+

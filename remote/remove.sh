@@ -1,6 +1,20 @@
-# Removes one of our services from this host (runs on `pulumi destroy` or when a role is removed).
-# Only our own unit and files are touched; Debian's redis-server and other clusters are left alone.
-# Usage inputs: RH_UNIT, RH_UNIT_PATH, RH_FILES (space separated), RH_DIRS (removed when empty).
+# Removes one of our services from this host (on `pulumi destroy`, or when the stack no longer gives
+# the host that role). Only our own unit and files are touched; Debian's redis-server and other
+# clusters are left alone. This runs from state alone, without the password on its command line: it
+# reads it from the host's own (root-only) copy of our config.
+#
+# When the rest of the cluster keeps running (a host removed by scaling down), the Redis docs'
+# procedure is followed: a data node that is master hands mastership over first; after the service
+# is stopped, every remaining sentinel gets `SENTINEL RESET`, one at a time, each waited on until it
+# has rediscovered the master, the replicas and the other sentinels, so no stale entry remains.
+if [ -f "$RH_CONF_PATH.managed" ]; then
+    REDISCLI_AUTH=$(conf_value "$RH_CONF_PATH.managed" requirepass)
+    export REDISCLI_AUTH
+fi
+
+if [ "$RH_KIND" = server ] && systemctl is-active --quiet "$RH_UNIT" && [ -n "$(reachable_sentinels)" ] && is_current_master; then
+    (hand_over_mastership) || log "could not hand mastership over before removal; Sentinel will fail over"
+fi
 if systemctl list-unit-files "$RH_UNIT" >/dev/null 2>&1; then
     systemctl disable --now "$RH_UNIT" >/dev/null 2>&1 || true
 fi
@@ -8,4 +22,23 @@ rm -f "$RH_UNIT_PATH"
 systemctl daemon-reload
 for f in $RH_FILES; do rm -rf "$f"; done
 for d in $RH_DIRS; do rmdir "$d" 2>/dev/null || true; done
-echo "[redis-ha $RH_HOST] removed $RH_UNIT"
+log "removed $RH_UNIT"
+
+sentinel_rediscovered() {
+    local addr=$1 flags others replicas connected master
+    flags=$(sentinel_master_field "${addr%:*}" "${addr##*:}" flags)
+    others=$(sentinel_master_field "${addr%:*}" "${addr##*:}" num-other-sentinels)
+    replicas=$(sentinel_master_field "${addr%:*}" "${addr##*:}" num-slaves)
+    master=$(rcli "${addr%:*}" "${addr##*:}" SENTINEL GET-MASTER-ADDR-BY-NAME "$RH_MASTER_NAME" | tr -d '\r' | paste -sd' ' -)
+    connected=$(info_field "${master% *}" "${master#* }" replication connected_slaves)
+    [ "$flags" = master ] && [ "${others:-0}" -ge "$(($(reachable_sentinels | wc -l) - 1))" ] && [ "${replicas:-0}" -ge "${connected:-0}" ] &&
+        { [ "$(reachable_sentinels | wc -l)" -lt "$RH_QUORUM" ] || sentinel_has_quorum "$addr"; }
+}
+if [ -n "${REDISCLI_AUTH:-}" ]; then
+    for addr in $(reachable_sentinels); do
+        [ "$(rcli "${addr%:*}" "${addr##*:}" SENTINEL RESET "$RH_MASTER_NAME")" = 1 ] || { log "SENTINEL RESET on $addr failed"; continue; }
+        if (wait_for "$RH_WAIT_DISCOVERY" "sentinel $addr to rediscover the cluster after SENTINEL RESET" sentinel_rediscovered "$addr"); then
+            log "sentinel $addr reset: it forgot $RH_HOST's $RH_KIND"
+        fi
+    done
+fi

@@ -10,7 +10,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${REDIS_HA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/redis-ha}
-ENV_FILE="$CACHE/env.sh"
+# Per checkout: it puts this checkout's shims on PATH (several checkouts can share the cache).
+ENV_FILE="$ROOT/.redis-ha/env.sh"
 export PULUMI_SKIP_UPDATE_CHECK=true
 
 say() { printf '[toolchain] %s\n' "$*" >&2; }
@@ -132,6 +133,7 @@ export PATH="$ROOT/.redis-ha/bin:$PULUMI_BIN_DIR:$PATH"
 ensure_command_plugin
 write_shims
 "$ROOT/scripts/ensure-docker.sh"
+mkdir -p "$(dirname "$ENV_FILE")"
 cat >"$ENV_FILE" <<ENV
 export PATH="$ROOT/.redis-ha/bin:$PULUMI_BIN_DIR:\$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true

@@ -65,8 +65,36 @@ export const SENTINEL_DEFAULTS = {
     loglevel: "notice" as const,
 } as const;
 
+/**
+ * redis.conf directives a running Redis cannot take through CONFIG SET (or that we never change
+ * live): a change to one of them restarts the node (the master after handing mastership over).
+ * Every other changed directive is applied live with CONFIG SET and merged into the file; one that
+ * Redis refuses live falls back to a restart as well.
+ */
+export const RESTART_DIRECTIVES = [
+    "port",
+    "bind",
+    "unixsocket",
+    "unixsocketperm",
+    "pidfile",
+    "logfile",
+    "dir",
+    "dbfilename",
+    "appendfilename",
+    "daemonize",
+    "supervised",
+    "protected-mode",
+    "requirepass",
+    "masterauth",
+] as const;
+
+/** Sentinel's own `maxclients` (Redis's default); its unit's LimitNOFILE follows it. */
+export const SENTINEL_MAXCLIENTS = 10000;
+
 /** How long the remote steps wait for a service to become healthy, in seconds. */
 export const WAIT_SECONDS = {
+    /** Sentinel promoting a replica after `SENTINEL FAILOVER` (a rolling restart of the master). */
+    failover: 60,
     serviceStart: 60,
     replicaSync: 120,
     sentinelDiscovery: 90,

@@ -12,6 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** Where a ShellCommand runs: a host over SSH, or (without it) this machine. */
 export interface SshTarget {
+    /** Name of the host in error messages (defaults to its address). */
+    name?: string;
     host: string;
     port: number;
     user: string;
@@ -29,6 +31,11 @@ export interface ShellCommandArgs {
     delete?: pulumi.Input<string>;
     /** Standard input of create/update. */
     stdin?: pulumi.Input<string>;
+    /**
+     * Command run on refresh, from state alone: whatever it prints is drift, recorded on the resource
+     * so that the next update runs `update` again (and prints nothing when the target matches).
+     */
+    check?: pulumi.Input<string>;
 }
 
 interface ShellInputs {
@@ -37,11 +44,14 @@ interface ShellInputs {
     update?: string;
     delete?: string;
     stdin?: string;
+    check?: string;
 }
 
 interface ShellOutputs extends ShellInputs {
     stdout: string;
     stderr: string;
+    /** What the last refresh's `check` reported; empty when the target matched. */
+    drift?: string;
 }
 
 interface RunResult {
@@ -68,13 +78,13 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
             child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
             child.on("error", reject);
             child.on("close", (code: number | null) =>
-                code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`local command exited with ${code}:\n${tail(stderr || stdout)}`)),
+                code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`local command exited with ${code}:\n${tail(`${stdout}\n${stderr}`)}`)),
             );
             child.stdin.end(stdin ?? "");
         });
     }
     const { Client } = (await import(SSH2_MODULE)) as typeof import("ssh2");
-    const where = `${target.user}@${target.host}:${target.port}`;
+    const where = `${target.name ? `${target.name} (${target.user}@${target.host}:${target.port})` : `${target.user}@${target.host}:${target.port}`}`;
     const attempt = () =>
         new Promise<RunResult>((resolve, reject) => {
             const conn = new Client();
@@ -97,7 +107,7 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
                     stream.on("close", (code: number | null) =>
                         code === 0
                             ? finish(undefined, { stdout, stderr })
-                            : finish(new Error(`command on host ${where} exited with ${code}:\n${tail(stderr || stdout)}`)),
+                            : finish(new Error(`command on host ${where} exited with ${code}:\n${tail(`${stdout}\n${stderr}`)}`)),
                     );
                     stream.end(stdin ?? "");
                 });
@@ -121,13 +131,22 @@ const shellProvider: pulumi.dynamic.ResourceProvider = {
         return { id, outs: { ...inputs, ...out } };
     },
     async diff(_id: string, olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.DiffResult> {
-        const keys = ["connection", "create", "update", "delete", "stdin"] as const;
+        const keys = ["connection", "create", "update", "delete", "stdin", "check"] as const;
         const changed = keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
-        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+        // Drift found by the last refresh: run `update` again to put the target back.
+        return { changes: changed.length > 0 || Boolean(olds.drift), replaces: [], deleteBeforeReplace: false };
     },
     async update(_id: string, _olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.UpdateResult> {
         const out = await runShell(news.connection, news.update ?? news.create, news.stdin);
         return { outs: { ...news, ...out } };
+    },
+    async read(id: string, props?: ShellOutputs): Promise<pulumi.dynamic.ReadResult> {
+        if (!props?.check) return { id, props };
+        const { stdout } = await runShell(props.connection, props.check, undefined);
+        // No `undefined` values: the result is sent as a protobuf Struct, which rejects them.
+        const { drift: _previous, ...rest } = props;
+        const drift = stdout.trim();
+        return { id, props: drift ? { ...rest, drift } : rest };
     },
     async delete(_id: string, olds: ShellOutputs): Promise<void> {
         if (olds.delete) await runShell(olds.connection, olds.delete, undefined);
@@ -139,12 +158,14 @@ export class ShellCommand extends pulumi.dynamic.Resource {
     public readonly stdout!: pulumi.Output<string>;
     public readonly stderr!: pulumi.Output<string>;
     public readonly stdin!: pulumi.Output<string | undefined>;
+    /** Drift reported by the last refresh (empty when the target matched). */
+    public readonly drift!: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ShellCommandArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             shellProvider,
             name,
-            { ...args, stdout: undefined, stderr: undefined },
+            { ...args, stdout: undefined, stderr: undefined, drift: undefined },
             // The program on stdin and the SSH key are secrets; keep them encrypted in state.
             { ...opts, additionalSecretOutputs: ["stdin", "connection"] },
             "redis-ha",

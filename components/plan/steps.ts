@@ -1,13 +1,25 @@
 /**
  * What runs where, and in which order. Pure: a resolved spec in, ordered step descriptions out.
  */
-import { PATHS, SERVICE_GROUP, SERVICE_USER, WAIT_SECONDS } from "../config/defaults";
+import { PATHS, RESTART_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, WAIT_SECONDS } from "../config/defaults";
+import * as crypto from "crypto";
 import { ClusterSpec, HostSpec } from "../config/spec";
 import { renderRedisConf, renderSentinelConf, renderUnit } from "../render/render";
 import { RemoteVars, encodeFile } from "../remote/payload";
 
-/** The order of a deployment: data nodes first (master, then replicas), sentinels last, one at a time. */
+/**
+ * The order of a deployment: a preflight on every host (nothing changes anywhere if one fails), then
+ * data nodes one at a time, replicas first and the configured master last, then sentinels one at a
+ * time, then the health gate.
+ *
+ * Replicas first: a rolling change then reaches the master once every replica has it, and the
+ * master hands mastership to an updated replica (the step of whichever host is master at apply time
+ * does the hand-over, so after a failover it still happens, at most once more). At first deploy the
+ * replicas start before their master and the master's step waits for them to link.
+ */
 export interface DeploymentPlan {
+    /** Every host with a role: each gets a preflight. */
+    hosts: HostSpec[];
     dataNodes: HostSpec[];
     sentinels: HostSpec[];
     /** Host the final health gate runs on. */
@@ -16,10 +28,16 @@ export interface DeploymentPlan {
 
 export function deploymentPlan(spec: ClusterSpec): DeploymentPlan {
     const gateHost = spec.sentinels[0] ?? spec.master;
-    return { dataNodes: [spec.master, ...spec.replicas], sentinels: [...spec.sentinels], gateHost };
+    const dataNodes = [...spec.replicas, spec.master];
+    const hosts = spec.hosts.filter((h) => hasRole(dataNodes, h) || hasRole(spec.sentinels, h));
+    return { hosts, dataNodes, sentinels: [...spec.sentinels], gateHost };
 }
 
+const hasRole = (holders: HostSpec[], host: HostSpec) => holders.some((h) => h.name === host.name);
+
 const address = (host: HostSpec, port: number) => `${host.announceAddress}:${port}`;
+
+const dataAddresses = (spec: ClusterSpec) => [spec.master, ...spec.replicas].map((h) => address(h, spec.redisPort)).join(" ");
 
 function commonVars(spec: ClusterSpec, host: HostSpec): RemoteVars {
     const { paths } = spec;
@@ -40,6 +58,8 @@ function commonVars(spec: ClusterSpec, host: HostSpec): RemoteVars {
         RH_ANNOUNCE_ADDRESS: host.announceAddress,
         RH_INITIAL_MASTER_ADDRESS: spec.master.announceAddress,
         RH_SENTINEL_ADDRESSES: spec.sentinels.map((s) => address(s, spec.sentinelPort)).join(" "),
+        RH_QUORUM: spec.quorum,
+        RH_WAIT_FAILOVER: WAIT_SECONDS.failover,
         RH_WAIT_START: WAIT_SECONDS.serviceStart,
         RH_WAIT_SYNC: WAIT_SECONDS.replicaSync,
         RH_WAIT_DISCOVERY: WAIT_SECONDS.sentinelDiscovery,
@@ -57,11 +77,22 @@ export function redisStepVars(spec: ClusterSpec, host: HostSpec, password: strin
         RH_REDIS_UNIT_FILE: encodeFile(renderUnit(spec, "server")),
         RH_REDIS_CONF_PATH: paths.redisConf,
         RH_REDIS_CONF: encodeFile(renderRedisConf(spec, host, password)),
+        RH_RESTART_DIRECTIVES: RESTART_DIRECTIVES.join(" "),
+        RH_DATA_ADDRESSES: dataAddresses(spec),
     };
 }
 
-/** Inputs of the sentinel step on `host`, the `index`-th sentinel to start. */
-export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, index: number, password: string): RemoteVars {
+/** Inputs of the preflight on `host`: the ports its roles need must be free or already ours. */
+export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: string): RemoteVars {
+    const { paths } = spec;
+    const ports: string[] = [];
+    if (hasRole(deploymentPlan(spec).dataNodes, host)) ports.push(`${spec.redisPort}:${paths.redisUnitName}`);
+    if (hasRole(spec.sentinels, host)) ports.push(`${spec.sentinelPort}:${paths.sentinelUnitName}`);
+    return { ...commonVars(spec, host), RH_PORTS: ports.join(" "), RH_REVISION: revision };
+}
+
+/** Inputs of the sentinel step on `host`. */
+export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, password: string): RemoteVars {
     const { paths } = spec;
     return {
         ...commonVars(spec, host),
@@ -71,8 +102,6 @@ export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, index: numbe
         RH_SENTINEL_CONF_PATH: paths.sentinelConf,
         RH_SENTINEL_CONF: encodeFile(renderSentinelConf(spec, host, password)),
         RH_EXPECT_REPLICAS: spec.replicas.length,
-        // Sentinels start one at a time: the index-th one can only have met those started before it.
-        RH_EXPECT_OTHER_SENTINELS: index,
     };
 }
 
@@ -80,7 +109,7 @@ export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, index: numbe
 export function healthGateVars(spec: ClusterSpec, revision: string): RemoteVars {
     return {
         ...commonVars(spec, deploymentPlan(spec).gateHost),
-        RH_DATA_ADDRESSES: [spec.master, ...spec.replicas].map((h) => address(h, spec.redisPort)).join(" "),
+        RH_DATA_ADDRESSES: dataAddresses(spec),
         RH_EXPECT_REPLICAS: spec.replicas.length,
         RH_EXPECT_OTHER_SENTINELS: spec.sentinels.length - 1,
         RH_REVISION: revision,
@@ -95,10 +124,26 @@ export function removalVars(spec: ClusterSpec, host: HostSpec, kind: "server" | 
         ? [paths.redisConf, `${paths.redisConf}.managed`, paths.redisLog, `${paths.dataDir}/dump.rdb`, `${paths.dataDir}/appendonlydir`, `${paths.dataDir}/temp-*`]
         : [paths.sentinelConf, `${paths.sentinelConf}.managed`, paths.sentinelLog];
     return {
-        RH_HOST: host.name,
-        RH_UNIT: isServer ? paths.redisUnitName : paths.sentinelUnitName,
-        RH_UNIT_PATH: isServer ? paths.redisUnitFile : paths.sentinelUnitFile,
+        ...serviceVars(spec, host, kind),
         RH_FILES: files.join(" "),
         RH_DIRS: [paths.configDir, paths.dataDir, paths.logDir, PATHS.configRoot, PATHS.dataRoot, PATHS.logRoot].join(" "),
+    };
+}
+
+/** Inputs of the drift check of a data node or sentinel on `host` (no secret: the unit is compared by hash). */
+export function checkVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): RemoteVars {
+    return { ...serviceVars(spec, host, kind), RH_UNIT_SHA256: crypto.createHash("sha256").update(renderUnit(spec, kind)).digest("hex") };
+}
+
+/** What the standalone programs (removal, drift check) need to know about one service. */
+function serviceVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): RemoteVars {
+    const { paths } = spec;
+    const isServer = kind === "server";
+    return {
+        ...commonVars(spec, host),
+        RH_KIND: kind,
+        RH_UNIT: isServer ? paths.redisUnitName : paths.sentinelUnitName,
+        RH_UNIT_PATH: isServer ? paths.redisUnitFile : paths.sentinelUnitFile,
+        RH_CONF_PATH: isServer ? paths.redisConf : paths.sentinelConf,
     };
 }

@@ -12,7 +12,10 @@ import { packageRoot } from "../packageRoot";
 
 const REMOTE_DIR = path.join(packageRoot(), "remote");
 
-export type RemoteStep = "apply-redis" | "apply-sentinel" | "health-gate" | "remove";
+export type RemoteStep = "preflight" | "apply-redis" | "apply-sentinel" | "health-gate";
+
+/** Programs that run from state alone (no stdin, no secret): removal on delete, drift check on refresh. */
+export type StandaloneStep = "remove" | "check";
 
 export type RemoteVars = Record<string, string | number>;
 
@@ -64,9 +67,10 @@ export function stepProgram(step: RemoteStep, vars: RemoteVars, password?: strin
 export const STEP_COMMAND = "exec /bin/bash -s";
 
 /**
- * A self-contained command (no stdin, no secret) for a resource's delete: the provider runs it from
- * state alone, so everything it needs is in the text.
+ * A self-contained command (no stdin, no secret) for a resource's delete or refresh: the provider runs
+ * it from state alone, so everything it needs is in the text. It must never carry a secret: it is a
+ * command line, visible in `ps` on the host.
  */
-export function removalCommand(vars: RemoteVars): string {
-    return ["set -u", assignments(vars), readRemote("remove.sh")].join("\n");
+export function standaloneCommand(step: StandaloneStep, vars: RemoteVars): string {
+    return ["set -u", assignments(vars), readRemote("lib.sh"), readRemote(`${step}.sh`)].join("\n");
 }

@@ -4,7 +4,7 @@
 import * as path from "path";
 import { packageRoot } from "../packageRoot";
 import * as nunjucks from "nunjucks";
-import { PATHS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
+import { PATHS, SENTINEL_MAXCLIENTS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
 import { ClusterSpec, HostSpec } from "../config/spec";
 
 /** Templates are resolved from the package, never from the caller's working directory. */
@@ -98,7 +98,8 @@ export function renderUnit(spec: ClusterSpec, kind: ServiceKind): string {
         group: SERVICE_GROUP,
         runtimeDirectory: isServer ? paths.redisRuntimeDir : paths.sentinelRuntimeDir,
         // Redis needs maxclients + 32 descriptors and cannot raise the limit itself without CAP_SYS_RESOURCE.
-        limitNofile: spec.redis.maxclients + 32,
+        // Sentinel keeps Redis's default maxclients: a data-node setting must not restart the sentinels.
+        limitNofile: (isServer ? spec.redis.maxclients : SENTINEL_MAXCLIENTS) + 32,
         // The config directory must be writable: CONFIG REWRITE and Sentinel write a temp file beside the config and rename it.
         readWritePaths: [paths.configDir, paths.dataDir, paths.logDir],
         execPaths: `${PATHS.redisServerBinary} /usr/lib /lib`,

@@ -47,14 +47,17 @@ describe("RedisHaCluster (mocks)", () => {
         await new Promise((r) => setTimeout(r, 200));
     });
 
-    it("creates one data node per data host, one sentinel per sentinel host, and a health gate", () => {
+    it("creates a preflight per host, one data node per data host, one sentinel per sentinel host, and a health gate", () => {
         const devChildren = registered.filter((r) => r.name.startsWith("dev-"));
         const types = devChildren.map((r) => `${r.type} ${r.name}`).sort();
         assert.deepStrictEqual(types, [
+            "command:remote:Command dev-app-1-preflight",
             "command:remote:Command dev-app-1-redis-apply",
             "command:remote:Command dev-app-1-sentinel-apply",
+            "command:remote:Command dev-app-2-preflight",
             "command:remote:Command dev-app-2-redis-apply",
             "command:remote:Command dev-app-2-sentinel-apply",
+            "command:remote:Command dev-console-preflight",
             "command:remote:Command dev-console-redis-apply",
             "command:remote:Command dev-console-sentinel-apply",
             "command:remote:Command dev-health-gate",
@@ -74,12 +77,15 @@ describe("RedisHaCluster (mocks)", () => {
         assert.ok(registered.some((r) => r.name === "staging-health-gate"));
     });
 
-    it("registers children in deployment order: master, replicas, sentinels, gate", () => {
+    it("registers children in deployment order: preflights, replicas, master, sentinels, gate", () => {
         const order = registered.filter((r) => r.type === "command:remote:Command" && r.name.startsWith("dev-")).map((r) => r.name);
         assert.deepStrictEqual(order, [
-            "dev-console-redis-apply",
+            "dev-console-preflight",
+            "dev-app-1-preflight",
+            "dev-app-2-preflight",
             "dev-app-1-redis-apply",
             "dev-app-2-redis-apply",
+            "dev-console-redis-apply",
             "dev-console-sentinel-apply",
             "dev-app-1-sentinel-apply",
             "dev-app-2-sentinel-apply",
@@ -100,11 +106,12 @@ describe("RedisHaCluster (mocks)", () => {
         const { resolveClusterSpec } = await import("../../components/config/validate");
         const { redisStepVars } = await import("../../components/plan/steps");
         const spec = resolveClusterSpec(threeHostTopology({ clusterName: "sec" }));
-        const { stdin, revision } = hostStep(
+        const { resource, revision } = hostStep(
             "sec-step",
             { host: spec.master, sshPrivateKey: "KEY", password: "plain-input", step: "apply-redis", vars: (pw) => redisStepVars(spec, spec.master, pw) },
             {},
         );
+        const stdin = (resource as unknown as { stdin: pulumi.Output<string> }).stdin;
         assert.strictEqual(await isSecret(stdin), true);
         assert.strictEqual(await isSecret(revision), true);
         assert.ok(String(await outputValue(stdin)).includes("plain-input"));

@@ -1,26 +1,43 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { resolveClusterSpec } from "../../components/config/validate";
-import { deploymentPlan, healthGateVars, redisStepVars, removalVars, sentinelStepVars } from "../../components/plan/steps";
-import { STEP_COMMAND, removalCommand, shellQuote, stepProgram } from "../../components/remote/payload";
+import { checkVars, deploymentPlan, healthGateVars, preflightVars, redisStepVars, removalVars, sentinelStepVars } from "../../components/plan/steps";
+import { STEP_COMMAND, shellQuote, standaloneCommand, stepProgram } from "../../components/remote/payload";
 import { threeHostTopology } from "../fixtures/topology";
 
 const spec = resolveClusterSpec(threeHostTopology({ master: "app-2", replicas: ["console", "app-1"], sentinels: ["app-1", "app-2", "console"] }));
 const PASSWORD = "it's a 'secret' $(rm -rf /) `x`";
 
 describe("deploymentPlan", () => {
-    it("starts the master, then the replicas, then the sentinels in the order given", () => {
+    it("updates the replicas one at a time, the master last, then the sentinels in the order given", () => {
         const plan = deploymentPlan(spec);
-        assert.deepStrictEqual(plan.dataNodes.map((h) => h.name), ["app-2", "console", "app-1"]);
+        assert.deepStrictEqual(plan.dataNodes.map((h) => h.name), ["console", "app-1", "app-2"]);
         assert.deepStrictEqual(plan.sentinels.map((h) => h.name), ["app-1", "app-2", "console"]);
         assert.strictEqual(plan.gateHost.name, "app-1");
     });
 
-    it("expects each sentinel to meet only those started before it, and the gate to see all", () => {
-        const vars = spec.sentinels.map((h, i) => sentinelStepVars(spec, h, i, PASSWORD).RH_EXPECT_OTHER_SENTINELS);
-        assert.deepStrictEqual(vars, [0, 1, 2]);
+    it("gives every host with a role a preflight that checks exactly the ports of its roles", () => {
+        const split = resolveClusterSpec(
+            threeHostTopology({ master: "app-2", replicas: ["console"], sentinels: ["app-1", "app-2", "console"] }),
+        );
+        const ports = Object.fromEntries(deploymentPlan(split).hosts.map((h) => [h.name, preflightVars(split, h, "r").RH_PORTS]));
+        assert.deepStrictEqual(ports, {
+            console: "6389:redis-ha-dev-server.service 26389:redis-ha-dev-sentinel.service",
+            "app-1": "26389:redis-ha-dev-sentinel.service",
+            "app-2": "6389:redis-ha-dev-server.service 26389:redis-ha-dev-sentinel.service",
+        });
+    });
+
+    it("expects the gate to see every replica and sentinel", () => {
         assert.strictEqual(healthGateVars(spec, "r").RH_EXPECT_OTHER_SENTINELS, 2);
         assert.strictEqual(healthGateVars(spec, "r").RH_EXPECT_REPLICAS, 2);
+        assert.strictEqual(sentinelStepVars(spec, spec.master, PASSWORD).RH_EXPECT_REPLICAS, 2);
+    });
+
+    it("restarts for directives Redis cannot take live, and applies the others with CONFIG SET", () => {
+        const restart = String(redisStepVars(spec, spec.master, PASSWORD).RH_RESTART_DIRECTIVES).split(" ");
+        for (const d of ["port", "bind", "dir", "requirepass"]) assert.ok(restart.includes(d), d);
+        for (const d of ["maxmemory", "appendfsync", "save", "min-replicas-to-write"]) assert.ok(!restart.includes(d), d);
     });
 });
 
@@ -33,8 +50,9 @@ describe("remote programs", () => {
     it("are valid bash and carry the password only inside the program text", () => {
         const programs = [
             stepProgram("apply-redis", redisStepVars(spec, spec.master, PASSWORD), PASSWORD),
-            stepProgram("apply-sentinel", sentinelStepVars(spec, spec.master, 0, PASSWORD), PASSWORD),
+            stepProgram("apply-sentinel", sentinelStepVars(spec, spec.master, PASSWORD), PASSWORD),
             stepProgram("health-gate", healthGateVars(spec, "rev"), PASSWORD),
+            stepProgram("preflight", preflightVars(spec, spec.master, "rev"), PASSWORD),
         ];
         for (const program of programs) {
             execFileSync("bash", ["-n"], { input: program });
@@ -44,10 +62,13 @@ describe("remote programs", () => {
         assert.ok(!STEP_COMMAND.includes(PASSWORD));
     });
 
-    it("removal commands are self-contained, valid and carry no secret", () => {
-        const cmd = removalCommand(removalVars(spec, spec.master, "server"));
-        execFileSync("bash", ["-n"], { input: cmd });
-        assert.ok(!cmd.includes(PASSWORD));
-        assert.match(cmd, /RH_UNIT='redis-ha-dev-server.service'/);
+    it("removal and drift-check commands are self-contained, valid and carry no secret", () => {
+        for (const kind of ["server", "sentinel"] as const) {
+            for (const cmd of [standaloneCommand("remove", removalVars(spec, spec.master, kind)), standaloneCommand("check", checkVars(spec, spec.master, kind))]) {
+                execFileSync("bash", ["-n"], { input: cmd });
+                assert.ok(!cmd.includes(PASSWORD));
+                assert.match(cmd, new RegExp(`RH_UNIT='redis-ha-dev-${kind}.service'`));
+            }
+        }
     });
 });

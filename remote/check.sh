@@ -1,0 +1,15 @@
+# Drift check, run by `pulumi refresh` / `pulumi preview --refresh`: prints how this host differs
+# from what redis-ha last applied, nothing when it matches. Reads only; needs no secret.
+[ -f "$RH_UNIT_PATH" ] && [ "$(sha256sum <"$RH_UNIT_PATH" | cut -d' ' -f1)" = "$RH_UNIT_SHA256" ] ||
+    echo "$RH_UNIT_PATH differs from redis-ha's unit"
+systemctl is-enabled --quiet "$RH_UNIT" 2>/dev/null || echo "$RH_UNIT is not enabled"
+systemctl is-active --quiet "$RH_UNIT" || echo "$RH_UNIT is not running"
+if [ ! -f "$RH_CONF_PATH" ] || [ ! -f "$RH_CONF_PATH.managed" ]; then
+    echo "$RH_CONF_PATH is missing"
+else
+    # Sentinel drops its own tunables from its file when they equal its defaults.
+    absent_ok=no
+    [ "$RH_KIND" = sentinel ] && absent_ok=yes
+    edited=$(conf_differences "$RH_CONF_PATH.managed" "$RH_CONF_PATH" "$absent_ok" | paste -sd, -)
+    [ -z "$edited" ] || echo "$RH_CONF_PATH: $edited changed outside redis-ha"
+fi

@@ -1,0 +1,299 @@
+/**
+ * Day-2 operations on the real engine and a real lab, with a Sentinel-aware client writing
+ * acknowledged increments during every step: live and rolling Redis changes, re-runs after a
+ * failover, Sentinel changes that keep what Sentinel owns, growing and shrinking the cluster, drift
+ * found and put back, and a host that is down during `up`.
+ */
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import { Stack } from "@pulumi/pulumi/automation";
+import { TestLab, createTestLab, eventually, field, mainPid, onHost, redisCli } from "./labHarness";
+import { CounterReport, CounterWriter, startCounterWriter } from "./counterWriter";
+
+const LAB = "rhtday2";
+const REDIS_PORT = 6389;
+const SENTINEL_PORT = 26389;
+const SERVER_UNIT = "redis-ha-lab-server.service";
+const SENTINEL_UNIT = "redis-ha-lab-sentinel.service";
+const SENTINEL_TIMING = { downAfterMilliseconds: 3000, failoverTimeout: 10000 };
+
+describe("day-2 operations on the lab, with a client writing throughout", function () {
+    this.timeout(20 * 60 * 1000);
+    let lab: TestLab;
+    let writer: CounterWriter | undefined;
+    let step = 0;
+    const base = { "redis-ha:quorum": 2, "redis-ha:sentinel": SENTINEL_TIMING };
+    /** Stack config of the latest `up`: each step changes one thing from there. */
+    let current: Record<string, unknown> = { ...base };
+
+    const host = (n: number) => lab.hosts[n - 1]!;
+    const members = () => lab.hosts.slice(0, dataHostCount());
+    let dataHostCount = () => 3;
+
+    async function stack(config: Record<string, unknown>): Promise<Stack> {
+        current = config;
+        return lab.cluster({ config });
+    }
+
+    function startWriter(): void {
+        writer = startCounterWriter({
+            masterName: "lab",
+            sentinels: members().map((h) => ({ host: h.address, port: SENTINEL_PORT })),
+            password: lab.password,
+            key: `day2:counter:${++step}`,
+            maxSeconds: 300,
+        });
+    }
+
+    async function stopWriter(): Promise<CounterReport> {
+        assert.ok(writer, "writer running");
+        const report = await writer.stop();
+        writer = undefined;
+        assert.ok(report.acknowledged > 0, `the client got no write acknowledged: ${JSON.stringify(report)}`);
+        assert.strictEqual(report.lost, 0, `acknowledged writes lost: ${JSON.stringify(report)}`);
+        return report;
+    }
+
+    const pids = (unit: string) => members().map((h) => mainPid(h.container, unit));
+    const sentinel = (n: number, ...args: string[]) => redisCli(host(n).container, lab.password, SENTINEL_PORT, ...args);
+    const redis = (n: number, ...args: string[]) => redisCli(host(n).container, lab.password, REDIS_PORT, ...args);
+    const masterAddress = () => sentinel(1, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "lab").split("\n")[0];
+    const hostAt = (address: string) => lab.hosts.findIndex((h) => h.address === address) + 1;
+
+    /** Topology as every member sees it: one master, every other data host linked to it, sentinels complete. */
+    function assertHealthy(replicaCount: number, sentinelCount: number): void {
+        const master = masterAddress()!;
+        for (const h of members()) {
+            const n = hostAt(h.address);
+            const view = sentinel(n, "SENTINEL", "MASTER", "lab");
+            assert.strictEqual(field(view, "ip"), master, `${h.name}: sentinels agree on the master`);
+            assert.strictEqual(field(view, "num-slaves"), String(replicaCount), `${h.name}: replicas known`);
+            assert.strictEqual(field(view, "num-other-sentinels"), String(sentinelCount - 1), `${h.name}: other sentinels known`);
+            assert.match(sentinel(n, "SENTINEL", "CKQUORUM", "lab"), /^OK/, h.name);
+            // No stale or duplicate entries: exactly the live hosts, each once.
+            const replicas = entries(sentinel(n, "SENTINEL", "REPLICAS", "lab"));
+            assert.deepStrictEqual(replicas.map((r) => r.ip).sort(), members().filter((m) => m.address !== master).map((m) => m.address).sort(), `${h.name}: replica entries`);
+            const others = entries(sentinel(n, "SENTINEL", "SENTINELS", "lab"));
+            assert.deepStrictEqual(others.map((s) => s.ip).sort(), members().filter((m) => m.address !== h.address).map((m) => m.address).sort(), `${h.name}: sentinel entries`);
+            assert.ok([...replicas, ...others].every((e) => !/s_down|o_down|disconnected/.test(e.flags)), `${h.name}: an entry is down: ${JSON.stringify([...replicas, ...others])}`);
+            const role = redis(n, "INFO", "replication");
+            if (h.address === master) {
+                assert.strictEqual(field(role, "role"), "master", h.name);
+                assert.strictEqual(field(role, "connected_slaves"), String(replicaCount), h.name);
+            } else {
+                assert.strictEqual(field(role, "role"), "slave", h.name);
+                assert.strictEqual(field(role, "master_host"), master, `${h.name} follows the master`);
+                assert.strictEqual(field(role, "master_link_status"), "up", h.name);
+            }
+        }
+    }
+
+    before(async () => {
+        lab = await createTestLab(LAB, "10.177.79", 4);
+        await (await stack(current)).up();
+        assertHealthy(2, 3);
+    });
+
+    afterEach(async () => {
+        if (writer) await writer.stop();
+        writer = undefined;
+    });
+
+    after(async () => {
+        if (lab) await lab.destroy();
+    });
+
+    it("applies a maxmemory change live on every node: no restart, sentinels untouched, nothing lost", async () => {
+        const servers = pids(SERVER_UNIT);
+        const sentinels = pids(SENTINEL_UNIT);
+        startWriter();
+        await (await stack({ ...current, "redis-ha:redis": { maxmemory: "64mb" } })).up();
+        await stopWriter();
+        for (const h of members()) assert.strictEqual(redis(hostAt(h.address), "CONFIG", "GET", "maxmemory").split("\n")[1], String(64 * 1024 * 1024), h.name);
+        assert.deepStrictEqual(pids(SENTINEL_UNIT), sentinels, "sentinels restarted");
+        assert.deepStrictEqual(pids(SERVER_UNIT), servers, "a live setting restarted Redis");
+        assertHealthy(2, 3);
+    });
+
+    it("rolls a change that needs a restart: replicas first, then mastership handed over, nothing lost", async () => {
+        const oldMaster = hostAt(masterAddress()!);
+        const servers = pids(SERVER_UNIT);
+        const sentinels = pids(SENTINEL_UNIT);
+        startWriter();
+        // maxclients changes the unit's LimitNOFILE: a restart of every node.
+        await (await stack({ ...current, "redis-ha:redis": { maxmemory: "64mb", maxclients: 4000 } })).up();
+        await stopWriter();
+        const restarted = pids(SERVER_UNIT);
+        restarted.forEach((pid, i) => assert.notStrictEqual(pid, servers[i], `${members()[i]!.name} was not restarted`));
+        assert.deepStrictEqual(pids(SENTINEL_UNIT), sentinels, "sentinels restarted");
+        assert.notStrictEqual(hostAt(masterAddress()!), oldMaster, "the master was restarted without handing mastership over");
+        assert.strictEqual(field(redis(oldMaster, "INFO", "replication"), "role"), "slave", "the old master rejoined as a replica");
+        for (const h of members()) assert.strictEqual(redis(hostAt(h.address), "CONFIG", "GET", "maxclients").split("\n")[1], "4000", h.name);
+        assertHealthy(2, 3);
+    });
+
+    it("after a forced failover, re-runs change nothing; a Redis change keeps the master where Sentinel put it", async () => {
+        const before = masterAddress()!;
+        assert.strictEqual(sentinel(1, "SENTINEL", "FAILOVER", "lab"), "OK");
+        const after = await eventually("failover done", 60, () => {
+            const now = masterAddress()!;
+            assert.notStrictEqual(now, before);
+            assertHealthy(2, 3);
+            return now;
+        });
+        const servers = pids(SERVER_UNIT);
+        const sentinels = pids(SENTINEL_UNIT);
+        const same = await stack(current);
+        await same.preview({ expectNoChanges: true });
+        const up = await same.up();
+        assert.deepStrictEqual(Object.keys(up.summary.resourceChanges ?? {}).filter((k) => k !== "same"), []);
+        assert.deepStrictEqual([pids(SERVER_UNIT), pids(SENTINEL_UNIT)], [servers, sentinels], "something restarted on a no-op up");
+
+        startWriter();
+        await (await stack({ ...current, "redis-ha:redis": { maxmemory: "48mb", maxclients: 4000 } })).up();
+        await stopWriter();
+        assert.strictEqual(masterAddress(), after, "the master moved away from where Sentinel put it");
+        assertHealthy(2, 3);
+        for (const h of members()) assert.strictEqual(redis(hostAt(h.address), "CONFIG", "GET", "maxmemory").split("\n")[1], String(48 * 1024 * 1024), h.name);
+    });
+
+    it("changes down-after-milliseconds one sentinel at a time, keeping every sentinel's identity, Redis untouched", async () => {
+        const myids = members().map((h) => field(sentinel(hostAt(h.address), "SENTINEL", "MASTER", "lab"), "runid") ?? "");
+        const ids = members().map((h) => onHost(h.container, "awk '$2 == \"myid\" { print $3 }' /etc/redis-ha/lab/sentinel.conf").trim());
+        const servers = pids(SERVER_UNIT);
+        const sentinels = pids(SENTINEL_UNIT);
+        startWriter();
+        await (await stack({ ...current, "redis-ha:sentinel": { ...SENTINEL_TIMING, downAfterMilliseconds: 4000 } })).up();
+        await stopWriter();
+        assert.ok(myids.every(Boolean));
+        assert.deepStrictEqual(members().map((h) => onHost(h.container, "awk '$2 == \"myid\" { print $3 }' /etc/redis-ha/lab/sentinel.conf").trim()), ids, "a sentinel's myid changed");
+        for (const h of members()) {
+            assert.strictEqual(field(sentinel(hostAt(h.address), "SENTINEL", "MASTER", "lab"), "down-after-milliseconds"), "4000", h.name);
+        }
+        pids(SENTINEL_UNIT).forEach((pid, i) => assert.notStrictEqual(pid, sentinels[i], `${members()[i]!.name}'s sentinel was not restarted with its new setting`));
+        assert.deepStrictEqual(pids(SERVER_UNIT), servers, "Redis restarted for a Sentinel-only change");
+        assertHealthy(2, 3);
+    });
+
+    it("grows from 3 to 4 hosts and back, with CKQUORUM OK throughout and no stale entries", async () => {
+        const four = {
+            ...current,
+            "redis-ha:replicas": ["lab-2", "lab-3", "lab-4"],
+            "redis-ha:sentinels": ["lab-1", "lab-2", "lab-3", "lab-4"],
+            "redis-ha:quorum": 3,
+        };
+        const three = { ...current };
+        // Sampled every second during both updates: the sentinel being updated may be down or still
+        // reconnecting, but never more than one at a time, so a failover stays possible throughout.
+        const quorumFailures: string[] = [];
+        const watchQuorum = async (run: () => Promise<unknown>) => {
+            let done = false;
+            const watcher = (async () => {
+                for (let i = 0; i < 600 && !done; i++) {
+                    const notOk = lab.hosts.slice(0, 3).flatMap((h) => {
+                        const reply = onHost(h.container, `redis-cli --no-auth-warning --raw -p ${SENTINEL_PORT} SENTINEL CKQUORUM lab 2>&1 || true`, lab.password).trim();
+                        return /^OK/.test(reply) ? [] : [`${h.name}: ${reply || "no answer"}`];
+                    });
+                    if (notOk.length > 1) quorumFailures.push(notOk.join("; "));
+                    await new Promise((r) => setTimeout(r, 1000));
+                }
+            })();
+            try {
+                await run();
+            } finally {
+                done = true;
+                await watcher;
+            }
+        };
+
+        startWriter();
+        await watchQuorum(async () => (await stack(four)).up());
+        await stopWriter();
+        dataHostCount = () => 4;
+        assertHealthy(3, 4);
+
+        startWriter();
+        await watchQuorum(async () => (await stack(three)).up());
+        await stopWriter();
+        dataHostCount = () => 3;
+        assertHealthy(2, 3);
+        assert.strictEqual(onHost(host(4).container, "systemctl list-unit-files 'redis-ha-*' --no-legend | wc -l").trim(), "0", "lab-4 still has our units");
+        assert.deepStrictEqual(quorumFailures, []);
+    });
+
+    it("finds a hand-edited config with preview --refresh and puts it back with the next up", async () => {
+        const replica = members().find((h) => h.address !== masterAddress())!;
+        const conf = "/etc/redis-ha/lab/redis.conf";
+        const servers = pids(SERVER_UNIT);
+        onHost(replica.container, `sed -i 's/^maxmemory .*/maxmemory 1mb/; s/^appendfsync .*/appendfsync always/' ${conf}`);
+        const s = await stack(current);
+        const changed: string[] = [];
+        const preview = await s.preview({
+            refresh: true,
+            onEvent: (e) => {
+                const m = e.resourcePreEvent?.metadata;
+                if (m && m.op !== "same" && m.op !== "refresh" && m.op !== "read") changed.push(`${m.op} ${m.urn.split("::").pop()}`);
+            },
+        });
+        assert.deepStrictEqual(changed, [`update lab-${replica.name}-redis-apply`], JSON.stringify(preview.changeSummary));
+
+        startWriter();
+        await s.up({ refresh: true });
+        await stopWriter();
+        const restored = onHost(replica.container, `grep -E '^(maxmemory|appendfsync) ' ${conf}`);
+        assert.match(restored, /^maxmemory 48mb$/m);
+        assert.match(restored, /^appendfsync everysec$/m);
+        assert.deepStrictEqual(pids(SERVER_UNIT), servers, "restoring the file restarted Redis");
+        await s.preview({ refresh: true, expectNoChanges: true });
+    });
+
+    it("fails an up with a host down, naming it, keeps serving, and converges once the host is back", async () => {
+        const down = members().find((h) => h.address !== masterAddress())!;
+        const maxmemoryBefore = members().map((h) => redis(hostAt(h.address), "CONFIG", "GET", "maxmemory"));
+        execDocker("stop", down.container);
+        try {
+            startWriter();
+            const s = await stack({ ...current, "redis-ha:redis": { maxmemory: "40mb", maxclients: 4000 } });
+            await assert.rejects(s.up(), (err: Error) => {
+                assert.match(err.message, new RegExp(`${down.name}.*(cannot reach|unreachable|EHOSTUNREACH|timed out)`, "is"));
+                return true;
+            });
+            // Nothing changed on the hosts that were up: the preflight failed before any step ran.
+            const up = members().filter((h) => h !== down);
+            assert.deepStrictEqual(
+                up.map((h) => redis(hostAt(h.address), "CONFIG", "GET", "maxmemory")),
+                maxmemoryBefore.filter((_, i) => members()[i] !== down),
+            );
+            await new Promise((r) => setTimeout(r, 2000));
+            const midway = writer!.acknowledged();
+            await eventually("writes still acknowledged with a host down", 30, () => assert.ok(writer!.acknowledged() > midway + 10));
+        } finally {
+            execDocker("start", down.container);
+        }
+        await eventually(`${down.name} back`, 120, () => assert.strictEqual(onHost(down.container, `systemctl is-active ${SERVER_UNIT} ${SENTINEL_UNIT}`).trim(), "active\nactive"));
+        await (await stack(current)).up();
+        await stopWriter();
+        assertHealthy(2, 3);
+        for (const h of members()) assert.strictEqual(redis(hostAt(h.address), "CONFIG", "GET", "maxmemory").split("\n")[1], String(40 * 1024 * 1024), h.name);
+    });
+});
+
+function execDocker(...args: string[]): void {
+    execFileSync("docker", args, { stdio: "ignore" });
+}
+
+/** The entries of SENTINEL REPLICAS / SENTINELS (alternating key and value lines). */
+function entries(reply: string): Array<{ ip: string; flags: string }> {
+    const out: Array<{ ip: string; flags: string }> = [];
+    const lines = reply.split(/\r?\n/);
+    let entry: { ip: string; flags: string } | undefined;
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+        const [key, value] = [lines[i], lines[i + 1] ?? ""];
+        if (key === "name") {
+            entry = { ip: "", flags: "" };
+            out.push(entry);
+        } else if (entry && key === "ip") entry.ip = value;
+        else if (entry && key === "flags") entry.flags = value;
+    }
+    return out;
+}
