@@ -62,8 +62,11 @@ export class RedisHaCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisHaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering anything: bad input must fail preview with no resource created.
-        const spec = resolveClusterSpec(args);
+        const spec = resolveClusterSpec(args, { password: args.password });
         super("redis-ha:index:RedisHaCluster", name, {}, opts);
+        if (spec.unsafeTopology) {
+            pulumi.log.warn(`${spec.sentinels.length} sentinel(s) (allowUnsafeTopology): losing one host leaves no majority of sentinels, so no automatic failover`, this);
+        }
 
         const plan = deploymentPlan(spec);
         const secrets = { sshPrivateKey: args.sshPrivateKey, password: args.password, executor: args.executor };

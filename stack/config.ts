@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisHaClusterArgs } from "../components/redisHaCluster";
-import { ConfigProblem, RedisHaConfigError } from "../components/config/validate";
+import { ClusterTopologyArgs, ConfigProblem, RedisHaConfigError, passwordProblems, resolveClusterSpec } from "../components/config/validate";
 import { HostArgs, RedisSettings, SentinelSettings } from "../components/config/types";
 
 /** The parts of pulumi.Config this module uses, so that tests can hand in a plain object. */
@@ -37,6 +37,9 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
     const password = config.getSecret("password");
     if (password === undefined) {
         problems.push({ field: "redis-ha:password", problem: "is not set", fix: "run `pulumi config set --secret redis-ha:password <password>`" });
+    } else {
+        // The plain value is only looked at here, to refuse a weak password at preview; it is used as the secret above.
+        problems.push(...passwordProblems("redis-ha:password", config.get("password") ?? ""));
     }
 
     let sshPrivateKey: pulumi.Input<string> | undefined = config.getSecret("sshPrivateKey");
@@ -50,12 +53,22 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
         } else {
             const keyPath = expandHome(ssh.privateKeyPath);
             try {
-                sshPrivateKey = pulumi.secret(fs.readFileSync(keyPath, "utf8"));
+                const key = fs.readFileSync(keyPath, "utf8");
+                if (PRIVATE_KEY.test(key)) {
+                    sshPrivateKey = pulumi.secret(key);
+                } else {
+                    problems.push({
+                        field: "redis-ha:ssh.privateKeyPath",
+                        problem: `${keyPath} is not a private key${key.startsWith("ssh-") ? " (it is a public key)" : ""}`,
+                        fix: `point it at the private key file (${keyPath.replace(/\.pub$/, "")} for ${path.basename(keyPath)}), whose public key is in the hosts' authorized_keys`,
+                    });
+                }
             } catch (err) {
+                const code = (err as NodeJS.ErrnoException).code ?? String(err);
                 problems.push({
                     field: "redis-ha:ssh.privateKeyPath",
-                    problem: `cannot read ${keyPath} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-                    fix: "point it at a readable private key file",
+                    problem: `cannot read ${keyPath} (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code})`,
+                    fix: "point it at a readable private key file, e.g. ~/.ssh/id_ed25519, or create one with `ssh-keygen -t ed25519` and add its .pub to the hosts' authorized_keys",
                 });
             }
         }
@@ -64,11 +77,12 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
     if (executor !== "command" && executor !== "dynamic") {
         problems.push({ field: "redis-ha:executor", problem: `${JSON.stringify(executor)} is not an executor`, fix: 'use "command" (@pulumi/command, the default) or "dynamic" (no plugin needed)' });
     }
-    if (problems.length > 0 || password === undefined || sshPrivateKey === undefined) {
-        throw new RedisHaConfigError(problems);
+    const allowUnsafe = config.get("allowUnsafeTopology");
+    if (allowUnsafe !== undefined && allowUnsafe !== "true" && allowUnsafe !== "false") {
+        problems.push({ field: "redis-ha:allowUnsafeTopology", problem: `${JSON.stringify(allowUnsafe)} is not true or false`, fix: "set it to true or false (default false)" });
     }
 
-    return {
+    const topology: ClusterTopologyArgs = {
         clusterName: config.get("clusterName") ?? pulumi.getStack(),
         hosts: config.getObject<HostArgs[]>("hosts") ?? [],
         master: config.get("master") ?? "",
@@ -80,8 +94,27 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
         redis: config.getObject<RedisSettings>("redis"),
         sentinel: config.getObject<SentinelSettings>("sentinel"),
         ssh: { user: ssh.user, port: ssh.port },
+        ipAllowList: config.getObject<string[]>("ipAllowList"),
+        allowUnsafeTopology: allowUnsafe === "true",
+    };
+    if (problems.length > 0 || password === undefined || sshPrivateKey === undefined) {
+        // Report the topology's problems in the same message, so one preview shows everything to fix.
+        try {
+            resolveClusterSpec(topology);
+        } catch (err) {
+            if (!(err instanceof RedisHaConfigError)) throw err;
+            problems.push(...err.problems);
+        }
+        throw new RedisHaConfigError(problems);
+    }
+
+    return {
+        ...topology,
         executor: executor === "dynamic" ? "dynamic" : "command",
         password,
         sshPrivateKey,
     };
 }
+
+/** PEM / OpenSSH private key text (public keys and other files are refused at preview). */
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;

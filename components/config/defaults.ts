@@ -11,6 +11,12 @@ export const DEFAULT_SENTINEL_PORT = 26389;
 export const EXISTING_REDIS_PORT = 6379;
 export const EXISTING_SENTINEL_PORT = 26379;
 
+/**
+ * Redis and Sentinel run as `redis` with no capabilities (the unit's empty CapabilityBoundingSet), so
+ * they cannot bind a privileged port: ports below this are refused at preview.
+ */
+export const MIN_UNPRIVILEGED_PORT = 1024;
+
 /** SSH defaults, as `ssh` itself would use them. */
 export const DEFAULT_SSH_USER = "root";
 export const DEFAULT_SSH_PORT = 22;
@@ -24,6 +30,27 @@ export const PATHS = {
     logRoot: "/var/log/redis-ha",
     unitDir: "/etc/systemd/system",
 } as const;
+
+/**
+ * systemd `IPAddressAllow=` default for `ipAllowList`: the private address ranges (RFC 1918 and IPv6
+ * unique-local). Every unit also gets `IPAddressDeny=any`, and always allows localhost and every
+ * cluster host's announce address, which replication and Sentinel need. Why private ranges rather
+ * than only the cluster hosts: the clients of a Redis are other machines (app servers) that redis-ha
+ * does not know, and a default that cut them off at the first deploy would break working setups;
+ * Redis should never face the internet, so private ranges keep every usual client working while public
+ * sources are dropped by the kernel before Redis sees them. Any allow list (this one included) brings
+ * `systemd-analyze security` from 1.1 to 1.0. List your client networks to narrow it; `["0.0.0.0/0",
+ * "::/0"]` turns the filter off.
+ */
+export const DEFAULT_IP_ADDRESS_ALLOW: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+
+/**
+ * Shortest Redis password accepted. Redis's own redis.conf warns that an outside user can try about a
+ * million passwords per second against one instance, so a guessable password is no protection; 16
+ * random characters (e.g. `openssl rand -base64 24`) are out of reach. Length is the only thing we can
+ * check: use a generated password.
+ */
+export const MIN_PASSWORD_LENGTH = 16;
 
 /** The account our services run as: the one Debian's redis-server package creates. */
 export const SERVICE_USER = "redis";

@@ -55,6 +55,8 @@ export interface ClusterSpec {
         minReplicasMaxLag: number;
         replicaPriority: number;
         loglevel: string;
+        /** `redis.extraDirectives`, checked, lower-case names, values as written to redis.conf. */
+        extraDirectives: Array<{ name: string; value: string }>;
     };
     sentinel: {
         downAfterMilliseconds: number;
@@ -63,6 +65,10 @@ export interface ClusterSpec {
         loglevel: string;
     };
     paths: ClusterPaths;
+    /** Remote addresses (prefixes) the units accept besides localhost and the cluster's hosts (`ipAllowList`). */
+    ipAllowList: string[];
+    /** Fewer than 3 sentinels were accepted because the stack said so (`allowUnsafeTopology`). */
+    unsafeTopology: boolean;
 }
 
 /**

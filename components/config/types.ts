@@ -53,6 +53,15 @@ export interface RedisSettings {
     replicaPriority?: number;
     /** `loglevel`: debug, verbose, notice (default) or warning. */
     loglevel?: "debug" | "verbose" | "notice" | "warning";
+    /**
+     * Any other redis.conf directive, as `directive: value` (e.g. `{"hz": 20, "lazyfree-lazy-eviction": true,
+     * "client-output-buffer-limit": "replica 512mb 128mb 60"}`), written at the end of redis.conf.
+     * Booleans become yes/no; a string value is written as is (several arguments separated by spaces).
+     * Refused at preview: directives Redis 7.0 does not know, directives redis-ha writes itself or has a
+     * typed setting for (`port`, `replicaof`, `dir`, `requirepass`, `maxmemory`, ...), and directives the
+     * hardened unit or Sentinel cannot run with (see `REFUSED_EXTRA_DIRECTIVES`). Default: none.
+     */
+    extraDirectives?: Record<string, string | number | boolean>;
 }
 
 /** Sentinel settings, named after the sentinel.conf directive they set. */

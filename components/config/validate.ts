@@ -3,17 +3,22 @@
  * `pulumi preview` with a message that names the field and the fix, and no host is ever touched.
  */
 import * as net from "net";
+import { checkCidr } from "./cidr";
 import {
+    DEFAULT_IP_ADDRESS_ALLOW,
     DEFAULT_REDIS_PORT,
     DEFAULT_SENTINEL_PORT,
     DEFAULT_SSH_PORT,
     DEFAULT_SSH_USER,
     EXISTING_REDIS_PORT,
     EXISTING_SENTINEL_PORT,
+    MIN_PASSWORD_LENGTH,
+    MIN_UNPRIVILEGED_PORT,
     REDIS_DEFAULTS,
     SENTINEL_DEFAULTS,
 } from "./defaults";
 import { HostArgs, RedisSettings, SentinelSettings, SshSettings } from "./types";
+import { REDIS_DIRECTIVES, REFUSED_EXTRA_DIRECTIVES } from "./redisDirectives";
 import { ClusterSpec, HostSpec, clusterPaths } from "./spec";
 
 /** The plain part of a cluster description: everything but the secrets. */
@@ -40,6 +45,24 @@ export interface ClusterTopologyArgs {
     sentinel?: SentinelSettings;
     /** SSH defaults for every host. */
     ssh?: SshSettings;
+    /**
+     * Remote addresses allowed to talk to our Redis and Sentinel, as IP prefixes ("10.1.0.0/16",
+     * "192.168.1.20/32", "fd00::/8"); enforced by the kernel through the units' `IPAddressDeny=any` +
+     * `IPAddressAllow=`, for traffic in both directions. Localhost and every cluster host's announce
+     * address are always allowed (replication and Sentinel need them). Default: the private ranges
+     * 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and fc00::/7, so clients on private networks keep
+     * working; `["0.0.0.0/0", "::/0"]` allows every address.
+     */
+    ipAllowList?: string[];
+    /**
+     * Accept fewer than 3 sentinels (default false). Refused otherwise because such a cluster cannot fail
+     * over when a host is lost: Sentinel needs a majority of *all* sentinels, each on a host that fails
+     * independently, to elect the leader that performs a failover. With 2 hosts (seed 003's layout), the
+     * survivor of a host failure is 1 of 2, never a majority, so the master stays down; running two
+     * sentinels per machine does not help, because a machine takes both down with it. Set it only for
+     * a test or a cluster you accept will not fail over on its own.
+     */
+    allowUnsafeTopology?: boolean;
 }
 
 /** One thing wrong with the input: which field, what is wrong, how to fix it. */
@@ -78,10 +101,15 @@ const MAXMEMORY_POLICIES = [
     "volatile-ttl",
 ] as const;
 
-/** Validates `args` and returns the fully resolved spec (defaults applied), or throws RedisHaConfigError. */
-export function resolveClusterSpec(args: ClusterTopologyArgs): ClusterSpec {
+/**
+ * Validates `args` and returns the fully resolved spec (defaults applied), or throws RedisHaConfigError.
+ * `secrets.password` is checked too when it is a plain string (a secret Output is checked where it is
+ * read, e.g. in the stack's config); its value is never part of a message.
+ */
+export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { password?: unknown } = {}): ClusterSpec {
     const problems: ConfigProblem[] = [];
     const report = (field: string, problem: string, fix: string) => problems.push({ field, problem, fix });
+    if (typeof secrets.password === "string") problems.push(...passwordProblems("password", secrets.password));
 
     const clusterName = args.clusterName;
     if (typeof clusterName !== "string" || !CLUSTER_NAME.test(clusterName)) {
@@ -120,17 +148,27 @@ export function resolveClusterSpec(args: ClusterTopologyArgs): ClusterSpec {
         report("replicas", `host ${JSON.stringify(master.name)} is also the master`, "list each data host once: either as master or as a replica");
     }
 
-    if (sentinels.length > 0 && sentinels.length < 3) {
+    const allowUnsafeTopology = args.allowUnsafeTopology ?? false;
+    if (typeof allowUnsafeTopology !== "boolean") {
+        report("allowUnsafeTopology", `${JSON.stringify(allowUnsafeTopology)} is not true or false`, "set it to true or false (default false)");
+    }
+    if (Array.isArray(args.sentinels) && sentinels.length === 0 && args.sentinels.length === 0) {
+        report("sentinels", "is empty: nothing would detect a failed master or promote a replica", "list at least 3 hosts from `hosts` to run a sentinel");
+    } else if (sentinels.length > 0 && sentinels.length < 3 && allowUnsafeTopology !== true) {
+        const n = sentinels.length;
         report(
             "sentinels",
-            `${sentinels.length} sentinel(s) cannot elect a failover leader when one host is lost`,
-            "run sentinels on at least 3 independent hosts (Redis docs: two boxes is a broken setup)",
+            `${n} sentinel${n === 1 ? "" : "s"} on ${n} host${n === 1 ? "" : "s"} cannot fail over when a host is lost: electing the failover leader needs a majority of all sentinels (${Math.floor(n / 2) + 1} of ${n}) on independently failing hosts, and losing 1 host leaves ${n - 1}`,
+            "run a sentinel on at least 3 independent hosts (a small third machine is enough for a sentinel); " +
+                "to deploy anyway, e.g. seed 003's 2-machine layout, knowing the cluster will not fail over on its own, set `allowUnsafeTopology: true`",
         );
     }
 
     const majority = Math.floor(sentinels.length / 2) + 1;
     const quorum = args.quorum ?? majority;
-    if (!Number.isInteger(quorum) || quorum < 1) {
+    if (sentinels.length === 0 && args.quorum === undefined) {
+        // Nothing to say about a quorum nobody set for sentinels that are missing (reported above).
+    } else if (!Number.isInteger(quorum) || quorum < 1) {
         report("quorum", `${JSON.stringify(args.quorum)} is not a positive integer`, `set quorum to ${majority} (a majority of the sentinels)`);
     } else if (quorum > sentinels.length) {
         report(
@@ -156,8 +194,15 @@ export function resolveClusterSpec(args: ClusterTopologyArgs): ClusterSpec {
     for (const [field, port] of [["redisPort", redisPort], ["sentinelPort", sentinelPort]] as const) {
         if (port === EXISTING_REDIS_PORT || port === EXISTING_SENTINEL_PORT) {
             report(field, `${port} is the port of the distribution's own Redis/Sentinel, which must stay untouched`, `use another port (defaults: ${DEFAULT_REDIS_PORT} and ${DEFAULT_SENTINEL_PORT})`);
+        } else if (typeof port === "number" && port >= 1 && port < MIN_UNPRIVILEGED_PORT) {
+            report(field, `${port} is a privileged port, which the hardened unit (User=redis, no capabilities) cannot bind`, `use a port from ${MIN_UNPRIVILEGED_PORT} to 65535 (defaults: ${DEFAULT_REDIS_PORT} and ${DEFAULT_SENTINEL_PORT})`);
+        }
+        const sshHost = hosts.find((h) => h.sshPort === port);
+        if (sshHost) {
+            report(field, `${port} is the SSH port of host ${JSON.stringify(sshHost.name)}`, `use another port (defaults: ${DEFAULT_REDIS_PORT} and ${DEFAULT_SENTINEL_PORT})`);
         }
     }
+    const ipAllowList = resolveIpAllowList(args.ipAllowList, report);
 
     const redis = resolveRedisSettings(args.redis ?? {}, report);
     const sentinel = resolveSentinelSettings(args.sentinel ?? {}, report);
@@ -178,7 +223,105 @@ export function resolveClusterSpec(args: ClusterTopologyArgs): ClusterSpec {
         redis,
         sentinel,
         paths: clusterPaths(clusterName),
+        ipAllowList,
+        unsafeTopology: sentinels.length < 3,
     };
+}
+
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * What is wrong with a Redis password (see MIN_PASSWORD_LENGTH for the rule). Messages never contain
+ * the password or anything derived from it.
+ */
+export function passwordProblems(field: string, password: string): ConfigProblem[] {
+    const generate = `generate one, e.g. \`pulumi config set --secret redis-ha:password "$(openssl rand -base64 24)"\``;
+    if (password === "") return [{ field, problem: "is empty, so anyone who reaches the port can read and change every key", fix: generate }];
+    const problems: ConfigProblem[] = [];
+    if (password.length < MIN_PASSWORD_LENGTH) {
+        problems.push({ field, problem: `is shorter than ${MIN_PASSWORD_LENGTH} characters: Redis answers about a million password guesses per second`, fix: generate });
+    }
+    if (CONTROL_CHARACTERS.test(password)) {
+        problems.push({ field, problem: "contains a line break or another control character, which config files and REDISCLI_AUTH cannot carry intact", fix: "use printable characters only" });
+    }
+    return problems;
+}
+
+function resolveIpAllowList(list: unknown, report: Report): string[] {
+    if (list === undefined) return [...DEFAULT_IP_ADDRESS_ALLOW];
+    if (!Array.isArray(list)) {
+        report("ipAllowList", `${JSON.stringify(list)} is not a list`, 'list IP prefixes, e.g. ["10.1.0.0/16", "192.168.1.20/32"]');
+        return [];
+    }
+    const result: string[] = [];
+    list.forEach((entry: unknown, i) => {
+        const check = checkCidr(entry);
+        if (check.ok) result.push(check.text);
+        else report(`ipAllowList[${i}]`, check.problem, check.fix);
+    });
+    return [...new Set(result)];
+}
+
+/** Levenshtein distance, for "did you mean" on directive typos. */
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length] ?? 0;
+}
+
+function closestDirective(name: string): string | undefined {
+    let best: { name: string; distance: number } | undefined;
+    for (const known of REDIS_DIRECTIVES) {
+        const distance = editDistance(name, known);
+        if (distance <= 3 && (best === undefined || distance < best.distance)) best = { name: known, distance };
+    }
+    return best?.name;
+}
+
+function resolveExtraDirectives(value: unknown, report: Report): ClusterSpec["redis"]["extraDirectives"] {
+    const field = "redis.extraDirectives";
+    if (value === undefined) return [];
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        report(field, `${JSON.stringify(value)} is not a map of directive to value`, 'write it as {"hz": 20, "lazyfree-lazy-eviction": true}');
+        return [];
+    }
+    const result: ClusterSpec["redis"]["extraDirectives"] = [];
+    for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
+        const at = `${field}.${key}`;
+        const name = key.toLowerCase();
+        const refused = Object.hasOwn(REFUSED_EXTRA_DIRECTIVES, name) ? REFUSED_EXTRA_DIRECTIVES[name] : undefined;
+        if (refused) {
+            report(at, `cannot be set here: ${refused.why}`, refused.fix);
+            continue;
+        }
+        if (!REDIS_DIRECTIVES.has(name)) {
+            const near = closestDirective(name);
+            report(at, "is not a Redis 7.0 directive", near ? `did you mean "${near}"? Otherwise remove it` : "remove it, or use a directive from Redis 7.0's redis.conf");
+            continue;
+        }
+        if (result.some((d) => d.name === name)) {
+            report(at, `sets ${JSON.stringify(name)} a second time (directive names are case-insensitive)`, "set each directive once");
+            continue;
+        }
+        if (typeof raw === "boolean") {
+            result.push({ name, value: raw ? "yes" : "no" });
+        } else if (typeof raw === "number" && Number.isFinite(raw)) {
+            result.push({ name, value: String(raw) });
+        } else if (typeof raw === "string" && !CONTROL_CHARACTERS.test(raw)) {
+            result.push({ name, value: raw === "" ? '""' : raw });
+        } else if (typeof raw === "string") {
+            report(at, "contains a line break or another control character, which would start another directive", "write the value on one line");
+        } else {
+            report(at, `${JSON.stringify(raw)} is not a string, number or boolean`, 'give a value as redis.conf would, e.g. 20, true or "replica 512mb 128mb 60"');
+        }
+    }
+    return result;
 }
 
 type Report = (field: string, problem: string, fix: string) => void;
@@ -196,6 +339,7 @@ function resolveHosts(hosts: HostArgs[] | undefined, sshUser: string, sshPort: n
     }
     const seenNames = new Set<string>();
     const seenAddresses = new Map<string, string>();
+    const seenEndpoints = new Map<string, string>();
     const resolved: HostSpec[] = [];
     hosts.forEach((host, i) => {
         const field = `hosts[${i}]`;
@@ -227,13 +371,24 @@ function resolveHosts(hosts: HostArgs[] | undefined, sshUser: string, sshPort: n
             return;
         }
         seenAddresses.set(announceAddress, host.name);
+        const port = host.sshPort ?? sshPort;
+        const endpoint = `${host.address}:${port}`;
+        const sameMachine = seenEndpoints.get(endpoint);
+        if (sameMachine !== undefined) {
+            report(
+                `${field}.address`,
+                `host ${JSON.stringify(host.name)} is the same machine as ${JSON.stringify(sameMachine)} (both reached over SSH at ${endpoint}): they would share one set of units and files, and one machine failing takes both down (seed 003's two-sentinels-per-machine layout)`,
+                "list each machine once: a host carries one data node and one sentinel; use at least 3 machines",
+            );
+            return;
+        }
+        seenEndpoints.set(endpoint, host.name);
         const bind = host.bind ?? ["127.0.0.1", announceAddress];
         for (const addr of bind) {
             if (net.isIP(addr) === 0) {
                 report(`${field}.bind`, `${JSON.stringify(addr)} is not an IP address`, "list IP addresses of this host's interfaces");
             }
         }
-        const port = host.sshPort ?? sshPort;
         checkPort(report, `${field}.sshPort`, port);
         resolved.push({
             name: host.name,
@@ -307,6 +462,7 @@ function resolveRedisSettings(s: RedisSettings, report: Report): ClusterSpec["re
         minReplicasMaxLag: intInRange(report, "redis.minReplicasMaxLag", s.minReplicasMaxLag, 1, 3600, REDIS_DEFAULTS.minReplicasMaxLag),
         replicaPriority: intInRange(report, "redis.replicaPriority", s.replicaPriority, 0, 1000, REDIS_DEFAULTS.replicaPriority),
         loglevel: oneOf(report, "redis.loglevel", s.loglevel, LOGLEVELS, REDIS_DEFAULTS.loglevel),
+        extraDirectives: resolveExtraDirectives(s.extraDirectives, report),
     };
 }
 

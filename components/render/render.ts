@@ -56,6 +56,7 @@ export function renderRedisConf(spec: ClusterSpec, host: HostSpec, password: str
         announceAddress: host.announceAddress,
         password: redisQuote(password),
         replicaOf: isInitialMaster ? false : { address: spec.master.announceAddress, port: spec.redisPort },
+        extraDirectives: spec.redis.extraDirectives,
     });
 }
 
@@ -84,6 +85,14 @@ export function renderSentinelConf(spec: ClusterSpec, host: HostSpec, password: 
 
 export type ServiceKind = "server" | "sentinel";
 
+/**
+ * The unit's `IPAddressAllow=`: localhost and every cluster host (replication and Sentinel talk between
+ * them), then the stack's `ipAllowList` (clients). Everything else is dropped (`IPAddressDeny=any`).
+ */
+export function ipAddressAllow(spec: ClusterSpec): string[] {
+    return [...new Set(["localhost", ...spec.hosts.map((h) => h.announceAddress), ...spec.ipAllowList])];
+}
+
 /** The hardened systemd unit for our Redis (`server`) or Sentinel on every host. */
 export function renderUnit(spec: ClusterSpec, kind: ServiceKind): string {
     const { paths } = spec;
@@ -103,5 +112,6 @@ export function renderUnit(spec: ClusterSpec, kind: ServiceKind): string {
         // The config directory must be writable: CONFIG REWRITE and Sentinel write a temp file beside the config and rename it.
         readWritePaths: [paths.configDir, paths.dataDir, paths.logDir],
         execPaths: `${PATHS.redisServerBinary} /usr/lib /lib`,
+        ipAddressAllow: ipAddressAllow(spec).join(" "),
     });
 }

@@ -128,7 +128,7 @@ describe("RedisHaCluster (mocks)", () => {
     });
 
     it("outputs the client connection info", async () => {
-        const cluster = new RedisHaCluster("out", { ...threeHostTopology({ clusterName: "out" }), password: "p", sshPrivateKey: "k" });
+        const cluster = new RedisHaCluster("out", { ...threeHostTopology({ clusterName: "out" }), password: "plain-input-password-0123", sshPrivateKey: "k" });
         const conn = await outputValue(cluster.connection);
         assert.strictEqual(conn.masterName, "out");
         assert.deepStrictEqual(conn.sentinels.map((s) => `${s.host}:${s.port}`), ["10.0.2.104:26389", "10.0.2.71:26389", "10.0.2.72:26389"]);

@@ -31,6 +31,14 @@ describe("renderRedisConf", () => {
         assert.deepStrictEqual(directive(conf, "masterauth"), [`masterauth ${redisQuote(PASSWORD)}`]);
     });
 
+    it("writes redis.extraDirectives last, after every directive redis-ha sets", () => {
+        const extra = resolveClusterSpec(threeHostTopology({ redis: { extraDirectives: { hz: 20, "Lazyfree-Lazy-Eviction": true, "client-output-buffer-limit": "replica 512mb 128mb 60", "notify-keyspace-events": "" } } }));
+        const lines = renderRedisConf(extra, extra.hosts[1]!, PASSWORD).trimEnd().split("\n");
+        assert.deepStrictEqual(lines.slice(-4), ["hz 20", "lazyfree-lazy-eviction yes", "client-output-buffer-limit replica 512mb 128mb 60", 'notify-keyspace-events ""']);
+        assert.ok(lines.indexOf("hz 20") > lines.findIndex((l) => l.startsWith("replicaof ")));
+        assert.ok(!renderRedisConf(spec, console_!, PASSWORD).includes("extraDirectives"));
+    });
+
     it("quotes passwords the way Redis parses them", () => {
         assert.strictEqual(redisQuote('a"b\\c'), '"a\\"b\\\\c"');
         assert.strictEqual(redisQuote("x y"), '"x y"');
@@ -77,6 +85,18 @@ describe("renderUnit", () => {
         }
         assert.match(renderUnit(spec, "sentinel"), /^ExecStart=\/usr\/bin\/redis-server \/etc\/redis-ha\/dev\/sentinel\.conf --sentinel /m);
         assert.match(renderUnit(spec, "server"), /^RuntimeDirectory=redis-ha-dev-server$/m);
+    });
+
+    it("drops traffic from anywhere but localhost, the cluster's hosts and ipAllowList", () => {
+        for (const kind of ["server", "sentinel"] as const) {
+            const unit = renderUnit(spec, kind).split("\n");
+            assert.ok(unit.includes("IPAddressDeny=any"), kind);
+            assert.ok(unit.includes("IPAddressAllow=localhost 10.0.2.104 10.0.2.71 10.0.2.72 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7"), kind);
+        }
+        const narrow = resolveClusterSpec(threeHostTopology({ ipAllowList: ["192.168.7.0/24", "10.0.2.71", "2001:db8::/32"] }));
+        assert.match(renderUnit(narrow, "server"), /^IPAddressAllow=localhost 10\.0\.2\.104 10\.0\.2\.71 10\.0\.2\.72 192\.168\.7\.0\/24 2001:db8::\/32$/m);
+        const none = resolveClusterSpec(threeHostTopology({ ipAllowList: [] }));
+        assert.match(renderUnit(none, "sentinel"), /^IPAddressAllow=localhost 10\.0\.2\.104 10\.0\.2\.71 10\.0\.2\.72$/m);
     });
 
     it("gives two clusters different units and paths, none of them Debian's", () => {

@@ -78,6 +78,37 @@ describe("resolveClusterSpec", () => {
         assert.ok(problems.length >= 3, problems.join("\n"));
     });
 
+    it("allows the private ranges by default, and takes single addresses and IPv6 prefixes", () => {
+        assert.deepStrictEqual(resolveClusterSpec(threeHostTopology()).ipAllowList, ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]);
+        assert.deepStrictEqual(resolveClusterSpec(threeHostTopology({ ipAllowList: ["10.1.2.3", "fd00:1::/32", "0.0.0.0/0", "::/0"] })).ipAllowList, ["10.1.2.3", "fd00:1::/32", "0.0.0.0/0", "::/0"]);
+        const problems = problemsOf(() => resolveClusterSpec(threeHostTopology({ ipAllowList: ["fd00:1::5/32", "::ffff:10.0.0.1/120"] })));
+        assert.match(problems[0]!, /^ipAllowList\[0\]: .*host bits.*Fix: write the network address, "fd00:1::\/32"/);
+        assert.match(problems[1]!, /^ipAllowList\[1\]: .*host bits/);
+    });
+
+    it("treats directive names as data, not as object keys", () => {
+        const problems = problemsOf(() => resolveClusterSpec(threeHostTopology({ redis: { extraDirectives: { constructor: 1, __proto__x: 2, hz: { a: 1 } as unknown as string } } })));
+        assert.ok(problems.some((p) => p.startsWith("redis.extraDirectives.constructor: is not a Redis 7.0 directive")), problems.join("\n"));
+        assert.ok(problems.some((p) => p.startsWith("redis.extraDirectives.hz: ") && /not a string, number or boolean/.test(p)), problems.join("\n"));
+    });
+
+    it("checks a plain password, and never prints it", () => {
+        const problems = problemsOf(() => resolveClusterSpec(threeHostTopology(), { password: "tiny-secret" }));
+        assert.ok(problems.some((p) => p.startsWith("password: is shorter than 16 characters")));
+        assert.ok(!problems.join("\n").includes("tiny-secret"));
+        assert.strictEqual(resolveClusterSpec(threeHostTopology(), { password: "a-long-enough-password-1234" }).clusterName, "dev");
+    });
+
+    it("accepts fewer than 3 sentinels only with allowUnsafeTopology", () => {
+        const twoHosts = { hosts: [{ name: "console", address: "10.0.2.104" }, { name: "app-1", address: "10.0.2.71" }], replicas: ["app-1"], sentinels: ["console", "app-1"] };
+        assert.ok(problemsOf(() => resolveClusterSpec(threeHostTopology(twoHosts))).some((p) => p.startsWith("sentinels: 2 sentinels on 2 hosts cannot fail over")));
+        const spec = resolveClusterSpec(threeHostTopology({ ...twoHosts, allowUnsafeTopology: true }));
+        assert.strictEqual(spec.unsafeTopology, true);
+        assert.strictEqual(resolveClusterSpec(threeHostTopology()).unsafeTopology, false);
+        // The flag lifts the sentinel count only: the quorum rules still hold.
+        assert.ok(problemsOf(() => resolveClusterSpec(threeHostTopology({ ...twoHosts, allowUnsafeTopology: true, quorum: 1 }))).some((p) => p.startsWith("quorum: 1 is below a majority")));
+    });
+
     it("accepts a hostname for SSH when an announce IP is given", () => {
         const spec = resolveClusterSpec(
             threeHostTopology({
