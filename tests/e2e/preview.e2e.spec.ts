@@ -20,8 +20,8 @@ describe("pulumi preview of Pulumi.dev.yaml (no host reachable)", function () {
         const stack = await clusterStack(sandbox, "dev", { secrets, config: { "redis-ha:executor": detectExecutor() } });
         let printed = "";
         const result = await stack.preview({ diff: true, onOutput: (s) => (printed += s) });
-        // 3 data nodes + 3 sentinels (component + command each), the gate, the cluster, the stack.
-        assert.strictEqual(result.changeSummary.create, 15, printed);
+        // 3 preflights, 3 data nodes + 3 sentinels (component + command each), the gate, the cluster, the stack.
+        assert.strictEqual(result.changeSummary.create, 18, printed);
         assert.ok(!printed.includes(PASSWORD), "the password appears in preview output");
         assert.match(printed, /dev-console-redis-apply/);
     });
