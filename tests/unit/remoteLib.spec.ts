@@ -1,0 +1,66 @@
+/**
+ * The config comparison the remote steps rely on (remote/lib.sh), run in bash: a file that CONFIG
+ * REWRITE or Sentinel rewrote is not drift; a hand edit of a directive we manage is.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { execFileSync } from "child_process";
+import { ROOT } from "../../lab/automation";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-lib-"));
+
+function lib(script: string, files: Record<string, string>): string {
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    return execFileSync("bash", ["-c", `set -euo pipefail; cd '${dir}'; source '${ROOT}/remote/lib.sh'; ${script}`], { encoding: "utf8" });
+}
+
+// As we render it, and as Redis 7.0's CONFIG REWRITE writes it back after a failover (quoted paths,
+// `save` split over lines, replicaof and users added).
+const RENDERED = `# Managed by redis-ha
+port 6389
+pidfile /run/redis-ha-lab-server/redis.pid
+dir /var/lib/redis-ha/lab
+save "3600 1 300 100 60 10000"
+maxmemory 64mb
+requirepass "pa ss\\"word"
+`;
+const REWRITTEN = `port 6389
+pidfile "/run/redis-ha-lab-server/redis.pid"
+dir "/var/lib/redis-ha/lab"
+save 3600 1
+maxmemory 64mb
+requirepass "pa ss\\"word"
+replicaof 10.177.77.13 6389
+
+save 300 100
+save 60 10000
+user default on #0123 ~* &* +@all
+`;
+
+describe("remote/lib.sh config comparison", () => {
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("sees no difference between our rendering and Redis's rewrite of it", () => {
+        assert.strictEqual(lib("conf_differences rendered.conf rewritten.conf", { "rendered.conf": RENDERED, "rewritten.conf": REWRITTEN }), "");
+    });
+
+    it("names each managed directive edited by hand, and one that is missing", () => {
+        const edited = REWRITTEN.replace("maxmemory 64mb", "maxmemory 1mb").replace("save 60 10000\n", "");
+        const out = lib("conf_differences rendered.conf edited.conf | sort", { "rendered.conf": RENDERED, "edited.conf": edited.replace('dir "/var/lib/redis-ha/lab"\n', "") });
+        assert.deepStrictEqual(out.trim().split("\n"), ["dir", "maxmemory", "save"]);
+    });
+
+    it("tolerates Sentinel dropping its default tunables, but not a changed quorum", () => {
+        const ours = "sentinel monitor lab 10.0.0.1 6389 2\nsentinel parallel-syncs lab 1\nsentinel down-after-milliseconds lab 3000\n";
+        const sentinels = "sentinel monitor lab 10.0.0.9 6389 2\nsentinel down-after-milliseconds lab 3000\nsentinel myid abc\n";
+        assert.strictEqual(lib("conf_differences ours.conf theirs.conf yes", { "ours.conf": ours, "theirs.conf": sentinels }), "");
+        const quorum = sentinels.replace("6389 2", "6389 3");
+        assert.strictEqual(lib("conf_differences ours.conf theirs.conf yes", { "ours.conf": ours, "theirs.conf": quorum }).trim(), "sentinel monitor lab");
+    });
+
+    it("reads a quoted value back exactly (the removal step reads the password this way)", () => {
+        assert.strictEqual(lib("conf_value rendered.conf requirepass", { "rendered.conf": RENDERED }), 'pa ss"word');
+    });
+});
