@@ -2,7 +2,7 @@
 #
 # - `replicaof` follows Sentinel's current master, never the host the stack first chose.
 # - Changed directives that Redis takes live are applied with CONFIG SET (no restart); a unit change,
-#   a new redis-server binary or a directive Redis cannot take live restarts the node.
+#   a new redis-server binary (an upgrade) or a directive Redis cannot take live restarts the node.
 # - The master is never restarted while it is master: writes are paused, replicas catch up (WAIT),
 #   Sentinel moves mastership away (SENTINEL FAILOVER), then this node is updated and rejoins as a replica.
 require_prerequisites
@@ -35,6 +35,7 @@ write_config() {
 restart_reason() {
     local key running installed
     [ "$unit_changed" = no ] || { echo "its unit changed"; return 0; }
+    binary_replaced "$RH_REDIS_UNIT" && { echo "its redis-server binary was replaced on disk (an upgrade)"; return 0; }
     running=$(info_field 127.0.0.1 "$RH_REDIS_PORT" server redis_version)
     installed=$("$RH_REDIS_SERVER_BIN" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
     [ "$running" = "$installed" ] || { echo "redis-server $installed is installed, $running is running"; return 0; }

@@ -215,6 +215,16 @@ sentinel_has_quorum() {
     case "$(rcli "${1%:*}" "${1##*:}" SENTINEL CKQUORUM "$RH_MASTER_NAME")" in OK*) return 0 ;; *) return 1 ;; esac
 }
 
+# True when the running process of `unit` was started from a redis-server binary that has since been
+# replaced on disk (a package upgrade): it must restart to run the new version.
+binary_replaced() {
+    local pid exe
+    pid=$(systemctl show -p MainPID --value "$1" 2>/dev/null || echo 0)
+    [ "${pid:-0}" != 0 ] || return 1
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+    [ "$exe" != "$(readlink -f "$RH_REDIS_SERVER_BIN")" ]
+}
+
 # Every sentinel address of the cluster that answers.
 reachable_sentinels() {
     local addr

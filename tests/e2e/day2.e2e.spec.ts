@@ -175,6 +175,25 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         assertHealthy(2, 3);
     });
 
+    it("finds a redis-server upgraded on disk with preview --refresh and rolls it out, master handed over, nothing lost", async () => {
+        const oldMaster = hostAt(masterAddress()!);
+        const servers = pids(SERVER_UNIT);
+        const sentinels = pids(SENTINEL_UNIT);
+        // What a package upgrade does to the binary: a new file replaces the one the processes run.
+        for (const h of members()) onHost(h.container, "cp -p /usr/bin/redis-server /usr/bin/redis-server.new && mv -f /usr/bin/redis-server.new /usr/bin/redis-server");
+        const s = await stack(current);
+        const preview = await s.preview({ refresh: true });
+        assert.strictEqual(preview.changeSummary.update, 6 + 3 + 1, `3 data nodes, 3 sentinels, 3 preflights and the gate: ${JSON.stringify(preview.changeSummary)}`);
+        startWriter();
+        await s.up({ refresh: true });
+        await stopWriter();
+        pids(SERVER_UNIT).forEach((pid, i) => assert.notStrictEqual(pid, servers[i], `${members()[i]!.name}'s Redis still runs the old binary`));
+        pids(SENTINEL_UNIT).forEach((pid, i) => assert.notStrictEqual(pid, sentinels[i], `${members()[i]!.name}'s sentinel still runs the old binary`));
+        assert.notStrictEqual(hostAt(masterAddress()!), oldMaster, "the master was restarted without handing mastership over");
+        assertHealthy(2, 3);
+        await s.preview({ refresh: true, expectNoChanges: true });
+    });
+
     it("grows from 3 to 4 hosts and back, with CKQUORUM OK throughout and no stale entries", async () => {
         const four = {
             ...current,
