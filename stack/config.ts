@@ -8,7 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisHaClusterArgs } from "../components/redisHaCluster";
 import { ConfigProblem, RedisHaConfigError } from "../components/config/validate";
-import { HostArgs, RedisSettings, SentinelSettings } from "../components/config/types";
+import { AclSettings, HostArgs, RedisSettings, SentinelSettings } from "../components/config/types";
 
 /** The parts of pulumi.Config this module uses, so that tests can hand in a plain object. */
 export interface ConfigSource {
@@ -36,7 +36,7 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
 
     const password = config.getSecret("password");
     if (password === undefined) {
-        problems.push({ field: "redis-ha:password", problem: "is not set", fix: "run `pulumi config set --secret redis-ha:password <password>`" });
+        problems.push({ field: "redis-ha:password", problem: "is not set", fix: "pipe it in, so it never shows in `ps`: `openssl rand -base64 24 | pulumi config set --secret redis-ha:password`" });
     }
 
     let sshPrivateKey: pulumi.Input<string> | undefined = config.getSecret("sshPrivateKey");
@@ -79,6 +79,7 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
         sentinelPort: config.getNumber("sentinelPort"),
         redis: config.getObject<RedisSettings>("redis"),
         sentinel: config.getObject<SentinelSettings>("sentinel"),
+        acl: config.getObject<AclSettings>("acl"),
         ssh: { user: ssh.user, port: ssh.port },
         executor: executor === "dynamic" ? "dynamic" : "command",
         password,

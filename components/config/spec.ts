@@ -62,7 +62,15 @@ export interface ClusterSpec {
         parallelSyncs: number;
         loglevel: string;
     };
+    /** ACL users; undefined when `acl.enabled` is false. */
+    acl?: AclSpec;
     paths: ClusterPaths;
+}
+
+/** Resolved ACL settings: the two users' names. Their passwords are derived (components/config/acl.ts). */
+export interface AclSpec {
+    replicationUser: string;
+    sentinelUser: string;
 }
 
 /**

@@ -74,3 +74,18 @@ export interface SshSettings {
     /** Default SSH port for every host (default 22). */
     port?: number;
 }
+
+/**
+ * Redis ACL users beside the admin (`default`) user: one that replicas authenticate as
+ * (`masteruser`) and one that Sentinels authenticate as on the data nodes (`sentinel auth-user`),
+ * each with only the commands the Redis docs list for that job. Their passwords are derived from the
+ * cluster password (see README "ACL users"), so there is no further secret to manage.
+ */
+export interface AclSettings {
+    /** Create the replication and Sentinel users and use them (default false: one password for everything, as `requirepass`). */
+    enabled?: boolean;
+    /** Name of the user replicas authenticate as (`masteruser`; default "redis-ha-replication"). Rights: PSYNC, REPLCONF, PING. */
+    replicationUser?: string;
+    /** Name of the user Sentinels authenticate as on the data nodes (`sentinel auth-user`; default "redis-ha-sentinel"). */
+    sentinelUser?: string;
+}

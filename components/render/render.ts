@@ -4,7 +4,8 @@
 import * as path from "path";
 import { packageRoot } from "../packageRoot";
 import * as nunjucks from "nunjucks";
-import { PATHS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
+import { ACL_RULES, PATHS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
+import { aclCredentials, aclPasswordHash } from "../config/acl";
 import { ClusterSpec, HostSpec } from "../config/spec";
 
 /** Templates are resolved from the package, never from the caller's working directory. */
@@ -55,6 +56,7 @@ export function renderRedisConf(spec: ClusterSpec, host: HostSpec, password: str
         replicaPriority: spec.redis.replicaPriority,
         announceAddress: host.announceAddress,
         password: redisQuote(password),
+        acl: redisAcl(spec, password),
         replicaOf: isInitialMaster ? false : { address: spec.master.announceAddress, port: spec.redisPort },
     });
 }
@@ -71,6 +73,7 @@ export function renderSentinelConf(spec: ClusterSpec, host: HostSpec, password: 
         loglevel: spec.sentinel.loglevel,
         dataDir: spec.paths.dataDir,
         password: redisQuote(password),
+        sentinelAuth: sentinelAuth(spec, password),
         announceAddress: host.announceAddress,
         masterName: spec.masterName,
         masterAddress: spec.master.announceAddress,
@@ -80,6 +83,33 @@ export function renderSentinelConf(spec: ClusterSpec, host: HostSpec, password: 
         failoverTimeout: spec.sentinel.failoverTimeout,
         parallelSyncs: spec.sentinel.parallelSyncs,
     });
+}
+
+/**
+ * The ACL part of redis.conf, or false without ACLs: `user` lines holding only password hashes, and
+ * the replication user's credentials for `masteruser`/`masterauth` (a replica must send them in
+ * plaintext, so they are in the 0600 file). The admin user stays `default`, for clients and for
+ * redis-ha's own checks.
+ */
+function redisAcl(spec: ClusterSpec, password: string) {
+    if (!spec.acl) return false;
+    const creds = aclCredentials(spec.acl, password, spec.clusterName);
+    return {
+        users: [
+            { name: "default", hash: aclPasswordHash(password), rules: ACL_RULES.admin },
+            { name: creds.replication.user, hash: aclPasswordHash(creds.replication.password), rules: ACL_RULES.replication },
+            { name: creds.sentinel.user, hash: aclPasswordHash(creds.sentinel.password), rules: ACL_RULES.sentinel },
+        ],
+        masterUser: creds.replication.user,
+        masterAuth: redisQuote(creds.replication.password),
+    };
+}
+
+/** How a sentinel logs in to the data nodes: the Sentinel ACL user, or the cluster password. */
+function sentinelAuth(spec: ClusterSpec, password: string): { user: string | false; password: string } {
+    if (!spec.acl) return { user: false, password: redisQuote(password) };
+    const { sentinel } = aclCredentials(spec.acl, password, spec.clusterName);
+    return { user: sentinel.user, password: redisQuote(sentinel.password) };
 }
 
 export type ServiceKind = "server" | "sentinel";
