@@ -23,6 +23,8 @@ export interface HostNodeArgs {
     sshPrivateKey: pulumi.Input<string>;
     /** The Redis password (secret); also Sentinel's own `requirepass`. */
     password: pulumi.Input<string>;
+    /** Private key (PEM, secret) of this host's TLS certificate, when the cluster uses TLS. */
+    tlsPrivateKey?: pulumi.Input<string>;
     /** Which executor runs the commands (default `command`). */
     executor?: Executor;
 }
@@ -39,6 +41,8 @@ export interface HostStepArgs {
     step: RemoteStep;
     /** The program's inputs, given the resolved password and `dependsOnRevision`. */
     vars: (password: string, dependsOnRevision: string) => RemoteVars;
+    /** Further secret inputs of the program (e.g. a TLS private key); like the password, they reach the host only on stdin. */
+    secretVars?: pulumi.Input<RemoteVars>;
     /** A value whose change must make this step run again (e.g. the revisions of the steps it checks). */
     dependsOnRevision?: pulumi.Input<string>;
     /** Inputs of the removal run on destroy; none for steps that leave nothing behind. */
@@ -53,7 +57,9 @@ export interface HostStepArgs {
  */
 export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomResourceOptions): { stdin: pulumi.Output<string | undefined>; revision: pulumi.Output<string> } {
     const program = pulumi.secret(
-        pulumi.all([args.password, args.dependsOnRevision ?? ""]).apply(([password, revision]) => stepProgram(args.step, args.vars(password, revision), password)),
+        pulumi
+            .all([args.password, args.dependsOnRevision ?? "", args.secretVars ?? {}])
+            .apply(([password, revision, secretVars]) => stepProgram(args.step, { ...args.vars(password, revision), ...secretVars }, password)),
     );
     const commands = {
         create: STEP_COMMAND,

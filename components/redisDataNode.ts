@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { redisStepVars, removalVars } from "./plan/steps";
+import { redisStepVars, removalVars, tlsKeyVars } from "./plan/steps";
 import { HostNodeArgs, hostStep } from "./hostStep";
 
 /** Arguments of a RedisDataNode: the cluster, the host, the secrets and the executor. */
@@ -18,7 +18,13 @@ export class RedisDataNode extends pulumi.ComponentResource {
         const { spec, host } = args;
         this.revision = hostStep(
             `${name}-apply`,
-            { ...args, step: "apply-redis", vars: (password) => redisStepVars(spec, host, password), removal: removalVars(spec, host, "server") },
+            {
+                ...args,
+                step: "apply-redis",
+                vars: (password) => redisStepVars(spec, host, password),
+                secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),
+                removal: removalVars(spec, host, "server"),
+            },
             { parent: this },
         ).revision;
         this.registerOutputs({ revision: this.revision });

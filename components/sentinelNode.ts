@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { removalVars, sentinelStepVars } from "./plan/steps";
+import { removalVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
 import { HostNodeArgs, hostStep } from "./hostStep";
 
 export interface SentinelNodeArgs extends HostNodeArgs {
@@ -20,7 +20,13 @@ export class SentinelNode extends pulumi.ComponentResource {
         const { spec, host, index } = args;
         this.revision = hostStep(
             `${name}-apply`,
-            { ...args, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, index, password), removal: removalVars(spec, host, "sentinel") },
+            {
+                ...args,
+                step: "apply-sentinel",
+                vars: (password) => sentinelStepVars(spec, host, index, password),
+                secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),
+                removal: removalVars(spec, host, "sentinel"),
+            },
             { parent: this },
         ).revision;
         this.registerOutputs({ revision: this.revision });

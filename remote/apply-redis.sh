@@ -2,6 +2,7 @@
 require_prerequisites
 require_port_free_or_ours "$RH_REDIS_PORT" "$RH_REDIS_UNIT"
 ensure_directories
+install_tls_files
 
 read -r master_ip master_port < <(current_master)
 managed=$(decode "$RH_REDIS_CONF")

@@ -8,6 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisHaClusterArgs } from "../components/redisHaCluster";
 import { ConfigProblem, RedisHaConfigError } from "../components/config/validate";
+import { TlsConfig, tlsFromConfig } from "./tlsConfig";
 import { AclSettings, HostArgs, RedisSettings, SentinelSettings } from "../components/config/types";
 
 /** The parts of pulumi.Config this module uses, so that tests can hand in a plain object. */
@@ -64,13 +65,19 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
     if (executor !== "command" && executor !== "dynamic") {
         problems.push({ field: "redis-ha:executor", problem: `${JSON.stringify(executor)} is not an executor`, fix: 'use "command" (@pulumi/command, the default) or "dynamic" (no plugin needed)' });
     }
+    const hosts = config.getObject<HostArgs[]>("hosts") ?? [];
+    const tls = tlsFromConfig(
+        config.getObject<TlsConfig>("tls"),
+        hosts.map((h) => h?.name).filter((n): n is string => typeof n === "string"),
+        problems,
+    );
     if (problems.length > 0 || password === undefined || sshPrivateKey === undefined) {
         throw new RedisHaConfigError(problems);
     }
 
     return {
         clusterName: config.get("clusterName") ?? pulumi.getStack(),
-        hosts: config.getObject<HostArgs[]>("hosts") ?? [],
+        hosts,
         master: config.get("master") ?? "",
         replicas: config.getObject<string[]>("replicas") ?? [],
         sentinels: config.getObject<string[]>("sentinels") ?? [],
@@ -80,6 +87,7 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
         redis: config.getObject<RedisSettings>("redis"),
         sentinel: config.getObject<SentinelSettings>("sentinel"),
         acl: config.getObject<AclSettings>("acl"),
+        ...tls,
         ssh: { user: ssh.user, port: ssh.port },
         executor: executor === "dynamic" ? "dynamic" : "command",
         password,

@@ -86,6 +86,12 @@ export const ACL_RULES = {
         "resetkeys resetchannels &__sentinel__:hello -@all +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill",
 } as const;
 
+/** TLS (`tls` in stack config). */
+export const TLS_DEFAULTS = {
+    /** `tls-auth-clients`: as Redis ships it, clients must present a certificate signed by the CA. */
+    authClients: "yes" as const,
+} as const;
+
 /** How long the remote steps wait for a service to become healthy, in seconds. */
 export const WAIT_SECONDS = {
     serviceStart: 60,

@@ -30,6 +30,9 @@ export interface ClusterPaths {
     sentinelUnitFile: string;
     redisRuntimeDir: string;
     sentinelRuntimeDir: string;
+    /** TLS files of the data node and of the sentinel: one directory each, removed with its service. */
+    redisTlsDir: string;
+    sentinelTlsDir: string;
 }
 
 export interface ClusterSpec {
@@ -64,7 +67,17 @@ export interface ClusterSpec {
     };
     /** ACL users; undefined when `acl.enabled` is false. */
     acl?: AclSpec;
+    /** TLS; undefined when off. */
+    tls?: TlsSpec;
     paths: ClusterPaths;
+}
+
+/** Resolved TLS settings: PEM texts (public), checked against each host. Private keys are secrets and come separately. */
+export interface TlsSpec {
+    caCert: string;
+    /** Certificate of each host, by host name. */
+    certificates: Record<string, string>;
+    authClients: "yes" | "optional" | "no";
 }
 
 /** Resolved ACL settings: the two users' names. Their passwords are derived (components/config/acl.ts). */
@@ -96,5 +109,7 @@ export function clusterPaths(clusterName: string): ClusterPaths {
         sentinelUnitFile: `${PATHS.unitDir}/${sentinelUnitName}`,
         redisRuntimeDir: `redis-ha-${clusterName}-server`,
         sentinelRuntimeDir: `redis-ha-${clusterName}-sentinel`,
+        redisTlsDir: `${configDir}/tls-server`,
+        sentinelTlsDir: `${configDir}/tls-sentinel`,
     };
 }

@@ -14,7 +14,8 @@ import {
     REDIS_DEFAULTS,
     SENTINEL_DEFAULTS,
 } from "./defaults";
-import { AclSettings, HostArgs, RedisSettings, SentinelSettings, SshSettings } from "./types";
+import { AclSettings, HostArgs, RedisSettings, SentinelSettings, SshSettings, TlsSettings } from "./types";
+import { resolveTlsSettings } from "./tls";
 import { AclSpec, ClusterSpec, HostSpec, clusterPaths } from "./spec";
 
 /** The plain part of a cluster description: everything but the secrets. */
@@ -43,6 +44,8 @@ export interface ClusterTopologyArgs {
     ssh?: SshSettings;
     /** ACL users for replication and Sentinel (default: off). */
     acl?: AclSettings;
+    /** TLS on every Redis and Sentinel port (default: off). */
+    tls?: TlsSettings;
 }
 
 /** One thing wrong with the input: which field, what is wrong, how to fix it. */
@@ -165,6 +168,7 @@ export function resolveClusterSpec(args: ClusterTopologyArgs): ClusterSpec {
     const redis = resolveRedisSettings(args.redis ?? {}, report);
     const sentinel = resolveSentinelSettings(args.sentinel ?? {}, report);
     const acl = resolveAclSettings(args.acl, report);
+    const tls = resolveTlsSettings(args.tls, hosts, report);
 
     if (problems.length > 0 || !master) {
         throw new RedisHaConfigError(problems);
@@ -182,6 +186,7 @@ export function resolveClusterSpec(args: ClusterTopologyArgs): ClusterSpec {
         redis,
         sentinel,
         acl,
+        tls,
         paths: clusterPaths(clusterName),
     };
 }

@@ -6,6 +6,7 @@ import { packageRoot } from "../packageRoot";
 import * as nunjucks from "nunjucks";
 import { ACL_RULES, PATHS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
 import { aclCredentials, aclPasswordHash } from "../config/acl";
+import { TlsService, tlsFiles } from "../config/tls";
 import { ClusterSpec, HostSpec } from "../config/spec";
 
 /** Templates are resolved from the package, never from the caller's working directory. */
@@ -39,6 +40,7 @@ export function renderRedisConf(spec: ClusterSpec, host: HostSpec, password: str
         clusterName: spec.clusterName,
         hostName: host.name,
         port: spec.redisPort,
+        tls: tlsDirectives(spec, host, "server"),
         bind: host.bind.join(" "),
         pidfile: `${runtimeDir}/redis.pid`,
         unixsocket: `${runtimeDir}/redis.sock`,
@@ -67,6 +69,7 @@ export function renderSentinelConf(spec: ClusterSpec, host: HostSpec, password: 
         clusterName: spec.clusterName,
         hostName: host.name,
         port: spec.sentinelPort,
+        tls: tlsDirectives(spec, host, "sentinel"),
         bind: host.bind.join(" "),
         pidfile: `/run/${spec.paths.sentinelRuntimeDir}/sentinel.pid`,
         logfile: spec.paths.sentinelLog,
@@ -103,6 +106,17 @@ function redisAcl(spec: ClusterSpec, password: string) {
         masterUser: creds.replication.user,
         masterAuth: redisQuote(creds.replication.password),
     };
+}
+
+/**
+ * The TLS directives of a service, or false without TLS. With TLS the service listens only on
+ * `tls-port` (`port 0`), and `tls-replication` makes replicas, and sentinels towards nodes and other
+ * sentinels, connect with TLS too, presenting the host's certificate.
+ */
+function tlsDirectives(spec: ClusterSpec, host: HostSpec, service: TlsService) {
+    const files = tlsFiles(spec, host, service);
+    if (!spec.tls || !files) return false;
+    return { certFile: files.certFile, keyFile: files.keyFile, caCertFile: files.caCertFile, authClients: spec.tls.authClients };
 }
 
 /** How a sentinel logs in to the data nodes: the Sentinel ACL user, or the cluster password. */
