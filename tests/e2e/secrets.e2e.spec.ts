@@ -1,6 +1,7 @@
 /**
- * Secrets acceptance, on the real engine and a real lab: the Redis password appears nowhere it could
- * be read by someone who should not have it: process argument lists (sampled on every lab host and
+ * Secrets acceptance, on the real engine and a real lab with ACL users and TLS on: the Redis password,
+ * the ACL users' passwords and the TLS private keys appear nowhere they could be read by someone who
+ * should not have them: process argument lists (sampled on every lab host and
  * on this machine throughout deploy, update, refresh and destroy), engine output (up, preview and
  * update with diffs, refresh, destroy), the state and exported stack, engine logs, journald, and
  * world-readable files on the hosts. Every detector is first shown to find a planted canary, so a
@@ -14,10 +15,14 @@ import * as path from "path";
 import { execFileSync, spawn } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { engineEnv, labPasswordFile } from "../../lab/automation";
-import { TestLab, createTestLab, eventually, labLeftovers, onHost, redisCli } from "./labHarness";
+import { aclCredentials } from "../../components/config/acl";
+import { ACL_DEFAULTS } from "../../components/config/defaults";
+import { makePki } from "../fixtures/pki";
+import { TestLab, createTestLab, eventually, labLeftovers, onHost } from "./labHarness";
 import { ArgvSampler, EngineCapture, findNeedles, secretNeedles } from "./secretScan";
 
 const LAB = "rhtsecret";
+const CLUSTER = "lab";
 const REDIS_PORT = 6389;
 
 /**
@@ -44,6 +49,16 @@ describe("Secrets stay secret (real engine, real lab)", function () {
     let lab: TestLab;
     let stack: Stack;
     let needles: string[];
+    /** The secrets in plaintext, one per line, for grep on the hosts (passed as REDISCLI_AUTH, i.e. in the environment). */
+    let hostPatterns: string;
+    let tlsConfig: Record<string, string>;
+    /** redis-cli on a host over TLS, as the host itself (its own certificate), with the cluster password. */
+    const hostCli = (container: string, ...args: string[]) =>
+        onHost(
+            container,
+            `d=/etc/redis-ha/${CLUSTER}/tls-server; redis-cli --no-auth-warning --raw --tls --cacert $d/ca-*.crt --cert $d/node-*.crt --key $d/node-*.key -p ${REDIS_PORT} ${args.join(" ")}`,
+            lab.password,
+        ).trim();
     const samplers: ArgvSampler[] = [];
     const engine = new EngineCapture();
     const canary = `rh-canary-${crypto.randomBytes(8).toString("hex")}`;
@@ -51,7 +66,15 @@ describe("Secrets stay secret (real engine, real lab)", function () {
 
     before(async () => {
         lab = await createTestLab(LAB, "10.177.84");
-        needles = secretNeedles(lab.password);
+        const pki = makePki(path.join(lab.sandbox.dir, "pki"), lab.hosts);
+        tlsConfig = { caCertFile: pki.caCertFile, certFile: path.join(pki.dir, "{host}.crt"), keyFile: path.join(pki.dir, "{host}.key") };
+        const acl = aclCredentials({ replicationUser: ACL_DEFAULTS.replicationUser, sentinelUser: ACL_DEFAULTS.sentinelUser }, lab.password, CLUSTER);
+        const keys = Object.values(pki.hosts).map((h) => fs.readFileSync(h.keyFile, "utf8"));
+        // A PEM key's base64 lines each carry key material; the whole PEM may also travel base64-encoded.
+        const keyLines = keys.flatMap((k) => k.split("\n").filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l)));
+        const passwords = [lab.password, acl.replication.password, acl.sentinel.password];
+        needles = [...passwords, ...keys].flatMap(secretNeedles).concat(keyLines);
+        hostPatterns = [...passwords, ...keyLines].join("\n");
         for (const h of lab.hosts) {
             const stopFile = "/run/rh-argv-sampler.stop";
             samplers.push(
@@ -83,11 +106,11 @@ describe("Secrets stay secret (real engine, real lab)", function () {
     });
 
     it("deploys the cluster (secret set from stdin, not argv)", async () => {
-        stack = await lab.cluster();
+        stack = await lab.cluster({ config: { "redis-ha:acl": { enabled: true }, "redis-ha:tls": tlsConfig } });
         const up = await stack.up(engine.handlers("up"));
         assert.strictEqual(up.summary.result, "succeeded");
         assert.ok((up.summary.resourceChanges?.create ?? 0) > 0, JSON.stringify(up.summary.resourceChanges));
-        assert.strictEqual(redisCli(lab.hosts[0]!.container, lab.password, REDIS_PORT, "PING"), "PONG");
+        assert.strictEqual(hostCli(lab.hosts[0]!.container, "PING"), "PONG");
     });
 
     it("previews and applies an update that re-runs every node step, with diffs shown", async () => {
@@ -98,7 +121,7 @@ describe("Secrets stay secret (real engine, real lab)", function () {
         assert.ok((preview.changeSummary.update ?? 0) >= 6, JSON.stringify(preview.changeSummary));
         const up = await stack.up({ diff: true, ...engine.handlers("up") });
         assert.ok((up.summary.resourceChanges?.update ?? 0) >= 6, JSON.stringify(up.summary.resourceChanges));
-        assert.strictEqual(redisCli(lab.hosts[0]!.container, lab.password, REDIS_PORT, "CONFIG", "GET", "maxmemory").split("\n")[1], String(64 * 1024 * 1024));
+        assert.strictEqual(hostCli(lab.hosts[0]!.container, "CONFIG", "GET", "maxmemory").split("\n")[1], String(64 * 1024 * 1024));
         // The diff did render the step programs' secret inputs, masked: so the output check below is not vacuous.
         assert.match(engine.text({ debug: false, ops: ["preview", "up"] }), /\[secret\]/);
     });
@@ -108,29 +131,29 @@ describe("Secrets stay secret (real engine, real lab)", function () {
         assert.strictEqual(refresh.summary.result, "succeeded");
     });
 
-    it("leaves the password in no world-readable file on any host (a planted one is found)", () => {
+    it("leaves no secret in a world-readable file on any host (a planted one is found)", () => {
         const planted = "/var/tmp/rh-secret-canary";
         for (const h of lab.hosts) {
-            onHost(h.container, `umask 022; printf '%s' "$REDISCLI_AUTH" > ${planted}`, lab.password);
+            onHost(h.container, `umask 022; printf '%s' "$REDISCLI_AUTH" > ${planted}`, hostPatterns);
             try {
-                const found = onHost(h.container, grepFiles("find / /run /run/lock /tmp /dev/shm -xdev -type f -perm -o=r"), lab.password)
+                const found = onHost(h.container, grepFiles("find / /run /run/lock /tmp /dev/shm -xdev -type f -perm -o=r"), hostPatterns)
                     .trim()
                     .split("\n")
                     .filter(Boolean);
-                assert.deepStrictEqual(found, [planted], `${h.name}: world-readable files holding the password: ${found.join(", ")}`);
+                assert.deepStrictEqual(found, [planted], `${h.name}: world-readable files holding a secret: ${found.join(", ")}`);
             } finally {
                 onHost(h.container, `rm -f ${planted}`);
             }
-            // Our own files are there and do hold it, readable by their owner only.
-            const own = onHost(h.container, `${grepFiles("find /etc/redis-ha -type f")} | xargs -r stat -c '%a %U %n'`, lab.password)
+            // Our own files are there and do hold secrets (configs, TLS keys), readable by their owner (and the redis group) only.
+            const own = onHost(h.container, `${grepFiles("find /etc/redis-ha -type f")} | xargs -r stat -c '%a %U %G %n'`, hostPatterns)
                 .trim()
                 .split("\n");
-            assert.ok(own.length >= 2, `${h.name}: ${own.join("; ")}`);
-            for (const line of own) assert.match(line, /^600 (redis|root) \/etc\/redis-ha\//, `${h.name}: ${line}`);
+            assert.ok(own.length >= 6, `${h.name}: ${own.join("; ")}`);
+            for (const line of own) assert.match(line, /^(600 (redis|root) \w+|640 root redis) \/etc\/redis-ha\//, `${h.name}: ${line}`);
         }
     });
 
-    it("keeps the password and the SSH key out of the state and `pulumi stack export`", async () => {
+    it("keeps every secret and the SSH key out of the state and `pulumi stack export`", async () => {
         // Not stack.exportStack(): the Automation API exports with --show-secrets.
         const exported = execFileSync("pulumi", ["stack", "export", "--stack", stack.name], {
             cwd: stack.workspace.workDir,
@@ -148,12 +171,12 @@ describe("Secrets stay secret (real engine, real lab)", function () {
         assert.strictEqual(destroy.summary.result, "succeeded");
     });
 
-    it("never put the password in a process argument list, on any host or here, from first config to destroy", async () => {
+    it("never put a secret in a process argument list, on any host or here, from first config to destroy", async () => {
         for (const s of samplers) {
             const coveredAll = await s.finish();
             assert.ok(coveredAll, `the sampler on ${s.where} ended before the deployment did`);
             assert.ok(s.samples > 50, `${s.where}: only ${s.samples} samples`);
-            assert.deepStrictEqual(s.hits, [], `password in an argument list on ${s.where}:\n${s.hits.join("\n")}`);
+            assert.deepStrictEqual(s.hits, [], `a secret in an argument list on ${s.where}:\n${s.hits.join("\n")}`);
         }
         // The samplers watched the steps run (each host ran several step programs while sampled).
         for (const s of samplers.filter((x) => x.where !== "this machine")) {
@@ -161,24 +184,24 @@ describe("Secrets stay secret (real engine, real lab)", function () {
         }
     });
 
-    it("logs nothing of the password to journald on any host (a planted canary is found)", () => {
+    it("logs no secret to journald on any host (a planted canary is found)", () => {
         for (const h of lab.hosts) {
             onHost(h.container, `echo ${canary} | systemd-cat -t rh-secret-test && journalctl --flush`);
             // `-o export` includes every field, _CMDLINE among them.
             const count = (pattern: string) =>
-                onHost(h.container, `journalctl --no-pager -o export | grep -caF -f <(printf '%s\\n' "${pattern}") || true`, lab.password).trim();
+                onHost(h.container, `journalctl --no-pager -o export | grep -caF -f <(printf '%s\\n' "${pattern}") || true`, hostPatterns).trim();
             assert.notStrictEqual(count(canary), "0", `${h.name}: the journal check cannot see a logged line`);
-            assert.strictEqual(count("$REDISCLI_AUTH"), "0", `${h.name}: password in journald`);
+            assert.strictEqual(count("$REDISCLI_AUTH"), "0", `${h.name}: a secret in journald`);
         }
     });
 
-    it("shows nothing of the password in engine output and events (up, preview and update diffs, refresh, destroy)", () => {
+    it("shows no secret in engine output and events (up, preview and update diffs, refresh, destroy)", () => {
         const text = engine.text({ debug: false });
         assert.ok(text.length > 1000, "engine output was captured");
         assert.deepStrictEqual(findNeedles(text, needles), []);
     });
 
-    it("shows nothing of the password in the debug events of up, refresh and destroy either", () => {
+    it("shows no secret in the debug events of up, refresh and destroy either", () => {
         // The Node SDK logs every RegisterResource reply at debug level, secret outputs unmasked except
         // config secrets typed as is: ShellCommand keeps only a digest of its program in its outputs.
         const debug = engine.text({ debug: true, ops: ["up", "refresh", "destroy"] });
@@ -186,7 +209,7 @@ describe("Secrets stay secret (real engine, real lab)", function () {
         assert.deepStrictEqual(findNeedles(debug, needles), []);
     });
 
-    it("keeps the password out of state history, workspaces and engine logs after destroy", () => {
+    it("keeps every secret out of state history, workspaces and engine logs after destroy", () => {
         assertLocalFilesClean();
     });
 
@@ -208,7 +231,9 @@ describe("Secrets stay secret (real engine, real lab)", function () {
             .filter((f) => f.startsWith("pulumi"))
             .map((f) => path.join(os.tmpdir(), f))
             .filter(recent);
-        const files = [...filesUnder(lab.sandbox.dir).filter((f) => !skip.has(f)), ...engineFiles, ...tmpLogs];
+        // The sandbox's own secrets are where the test keeps them: the password file, the SSH key and the test PKI.
+        const pkiDir = path.join(lab.sandbox.dir, "pki") + path.sep;
+        const files = [...filesUnder(lab.sandbox.dir).filter((f) => !skip.has(f) && !f.startsWith(pkiDir)), ...engineFiles, ...tmpLogs];
         assert.ok(files.some((f) => f.includes(`${path.sep}state${path.sep}`)), "the state files were scanned");
         const key = sshKeyNeedle();
         for (const f of files) {
