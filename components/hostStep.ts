@@ -23,6 +23,8 @@ export interface HostNodeArgs {
     sshPrivateKey: pulumi.Input<string>;
     /** The Redis password (secret); also Sentinel's own `requirepass`. */
     password: pulumi.Input<string>;
+    /** Private key (PEM, secret) of this host's TLS certificate, when the cluster uses TLS. */
+    tlsPrivateKey?: pulumi.Input<string>;
     /** Which executor runs the commands (default `command`). */
     executor?: Executor;
 }
@@ -39,6 +41,8 @@ export interface HostStepArgs {
     step: RemoteStep;
     /** The program's inputs, given the resolved password and `dependsOnRevision`. */
     vars: (password: string, dependsOnRevision: string) => RemoteVars;
+    /** Further secret inputs of the program (e.g. a TLS private key); like the password, they reach the host only on stdin. */
+    secretVars?: pulumi.Input<RemoteVars>;
     /** A value whose change must make this step run again (e.g. the revisions of the steps it checks). */
     dependsOnRevision?: pulumi.Input<string>;
     /** Inputs of the removal run on destroy; none for steps that leave nothing behind. */
@@ -56,7 +60,16 @@ export interface HostStepArgs {
  * One converge step on one host: a remote.Command whose program arrives on stdin (a secret), so it
  * runs on create and again only when its inputs change, like an Ansible handler.
  */
-export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomResourceOptions): { resource: pulumi.CustomResource; revision: pulumi.Output<string> } {
+/**
+ * `revision` changes when the step's program changes; `ran` changes whenever the step runs (also
+ * when a refresh found drift), so a final check keyed on `ran` runs after every step that ran. With
+ * the `command` executor, which reports no run, `ran` is the revision.
+ */
+export function hostStep(
+    name: string,
+    args: HostStepArgs,
+    opts: pulumi.CustomResourceOptions,
+): { resource: pulumi.CustomResource; revision: pulumi.Output<string>; ran: pulumi.Output<string> } {
     const program = stepProgramOutput(args);
     const commands = {
         create: STEP_COMMAND,
@@ -86,13 +99,20 @@ export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomRe
                   },
                   opts,
               );
-    return { resource: cmd, revision: stepRevision(args) };
+    const revision = stepRevision(args);
+    const ran = cmd instanceof ShellCommand ? pulumi.all([revision, cmd.runId]).apply(([r, id]) => `${r}:${id}`) : revision;
+    return { resource: cmd, revision, ran };
 }
 
+/** What a step's program is made of. */
+type StepProgramArgs = Pick<HostStepArgs, "password" | "dependsOnRevision" | "step" | "vars" | "secretVars">;
+
 /** The program a step sends on stdin (a secret: it carries the password). */
-function stepProgramOutput(args: Pick<HostStepArgs, "password" | "dependsOnRevision" | "step" | "vars">): pulumi.Output<string> {
+function stepProgramOutput(args: StepProgramArgs): pulumi.Output<string> {
     return pulumi.secret(
-        pulumi.all([args.password, args.dependsOnRevision ?? ""]).apply(([password, revision]) => stepProgram(args.step, args.vars(password, revision), password)),
+        pulumi
+            .all([args.password, args.dependsOnRevision ?? "", args.secretVars ?? {}])
+            .apply(([password, revision, secretVars]) => stepProgram(args.step, { ...args.vars(password, revision), ...secretVars }, password)),
     );
 }
 
@@ -101,6 +121,6 @@ function stepProgramOutput(args: Pick<HostStepArgs, "password" | "dependsOnRevis
  * Secret, because it is a hash of text that holds the password. Known before the step exists, so
  * that steps which must run first (preflight) can re-run exactly when it will.
  */
-export function stepRevision(args: Pick<HostStepArgs, "password" | "dependsOnRevision" | "step" | "vars">): pulumi.Output<string> {
+export function stepRevision(args: StepProgramArgs): pulumi.Output<string> {
     return pulumi.secret(stepProgramOutput(args).apply((p) => crypto.createHash("sha256").update(p).digest("hex")));
 }

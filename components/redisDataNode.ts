@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkVars, redisStepVars, removalVars } from "./plan/steps";
+import { checkVars, redisStepVars, removalVars, tlsKeyVars } from "./plan/steps";
 import { HostNodeArgs, hostStep } from "./hostStep";
 
 /** Arguments of a RedisDataNode: the cluster, the host, the secrets and the executor. */
@@ -11,7 +11,7 @@ export type RedisDataNodeArgs = HostNodeArgs;
  * waited on until it is in sync.
  */
 export class RedisDataNode extends pulumi.ComponentResource {
-    /** Changes whenever what this node runs changes (secret: it is a hash of text that holds the password). */
+    /** Changes whenever this node's step runs (secret: it includes a hash of text that holds the password). */
     public readonly revision: pulumi.Output<string>;
 
     constructor(name: string, args: RedisDataNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -23,11 +23,12 @@ export class RedisDataNode extends pulumi.ComponentResource {
                 ...args,
                 step: "apply-redis",
                 vars: (password) => redisStepVars(spec, host, password),
+                secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),
                 removal: removalVars(spec, host, "server"),
                 check: checkVars(spec, host, "server"),
             },
             { parent: this },
-        ).revision;
+        ).ran;
         this.registerOutputs({ revision: this.revision });
     }
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterTopologyArgs, resolveClusterSpec } from "./config/validate";
-import { ClusterSpec } from "./config/spec";
-import { deploymentPlan, healthGateVars, preflightVars, redisStepVars, sentinelStepVars } from "./plan/steps";
+import { ClusterTopologyArgs, RedisHaConfigError, resolveClusterSpec } from "./config/validate";
+import { ClusterSpec, HostSpec } from "./config/spec";
+import { deploymentPlan, healthGateVars, preflightVars, redisStepVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
 import { Executor, hostStep, stepRevision } from "./hostStep";
 import { RedisDataNode } from "./redisDataNode";
 import { SentinelNode } from "./sentinelNode";
@@ -15,6 +15,8 @@ export interface RedisHaClusterArgs extends ClusterTopologyArgs {
     password: pulumi.Input<string>;
     /** SSH private key (PEM/OpenSSH text) that opens every host. Pass a secret. */
     sshPrivateKey: pulumi.Input<string>;
+    /** With `tls`: the private key (PEM) of each host's certificate, by host name. Pass a secret; it reaches each host only on the step's stdin. */
+    tlsPrivateKeys?: pulumi.Input<Record<string, string>>;
     /**
      * How commands reach the hosts (default `command`: @pulumi/command's remote.Command). `dynamic`
      * uses redis-ha's ssh2-based dynamic provider, for machines where the `command` plugin cannot be installed.
@@ -40,8 +42,10 @@ export interface ClientConnectionInfo {
     /** Name to ask Sentinel for (`SENTINEL GET-MASTER-ADDR-BY-NAME`). */
     masterName: string;
     sentinels: SentinelEndpoint[];
-    /** ioredis options (add `password` and `sentinelPassword`). */
-    ioredis: { name: string; sentinels: SentinelEndpoint[] };
+    /** ioredis options (add `password` and `sentinelPassword`; with TLS, also `tls` and `sentinelTLS` with your CA and client certificate). */
+    ioredis: { name: string; sentinels: SentinelEndpoint[]; enableTLSForSentinelMode?: boolean };
+    /** Whether every port speaks TLS only (`tls` set). */
+    tls: boolean;
     /** A shell line that prints the current master; it reads the password from REDISCLI_AUTH. */
     redisCli: string;
 }
@@ -63,6 +67,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
     constructor(name: string, args: RedisHaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering anything: bad input must fail preview with no resource created.
         const spec = resolveClusterSpec(args, { password: args.password });
+        const tlsKey = tlsPrivateKeyOf(spec, args.tlsPrivateKeys);
         super("redis-ha:index:RedisHaCluster", name, {}, opts);
         if (spec.unsafeTopology) {
             pulumi.log.warn(`${spec.sentinels.length} sentinel(s) (allowUnsafeTopology): losing one host leaves no majority of sentinels, so no automatic failover`, this);
@@ -71,12 +76,17 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         const plan = deploymentPlan(spec);
         const secrets = { sshPrivateKey: args.sshPrivateKey, password: args.password, executor: args.executor };
 
+        const tlsKeyVarsOf = (host: HostSpec) => pulumi.output(tlsKey(host.name)).apply(tlsKeyVars);
         // Preflight on every host, re-run exactly when some node step will run: if one host is missing
         // a package, holds a port or cannot be reached, the update fails before any host changes.
         const upcoming = pulumi
             .all([
-                ...plan.dataNodes.map((host) => stepRevision({ ...secrets, step: "apply-redis", vars: (password) => redisStepVars(spec, host, password) })),
-                ...plan.sentinels.map((host) => stepRevision({ ...secrets, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, password) })),
+                ...plan.dataNodes.map((host) =>
+                    stepRevision({ ...secrets, step: "apply-redis", vars: (password) => redisStepVars(spec, host, password), secretVars: tlsKeyVarsOf(host) }),
+                ),
+                ...plan.sentinels.map((host) =>
+                    stepRevision({ ...secrets, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, password), secretVars: tlsKeyVarsOf(host) }),
+                ),
             ])
             .apply((r) => r.join(","));
         const preflights = plan.hosts.map((host) =>
@@ -90,13 +100,26 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         // Data nodes one at a time (replicas first, the master last), each waited on; then sentinels, one at a time.
         const steps: pulumi.Resource[] = [];
         const revisions: pulumi.Output<string>[] = [];
+        const dataNodeOf = new Map<string, RedisDataNode>();
         for (const host of plan.dataNodes) {
-            const node = new RedisDataNode(`${name}-${host.name}-redis`, { spec, host, ...secrets }, { parent: this, dependsOn: steps.length ? steps.slice(-1) : preflights });
+            const node = new RedisDataNode(
+                `${name}-${host.name}-redis`,
+                { spec, host, ...secrets, tlsPrivateKey: tlsKey(host.name) },
+                { parent: this, dependsOn: steps.length ? steps.slice(-1) : preflights },
+            );
             steps.push(node);
             revisions.push(node.revision);
+            dataNodeOf.set(host.name, node);
         }
         for (const host of plan.sentinels) {
-            const node = new SentinelNode(`${name}-${host.name}-sentinel`, { spec, host, ...secrets }, { parent: this, dependsOn: steps.slice(-1) });
+            // Also on its own host's data node: when a host leaves the cluster, its sentinel is removed
+            // first and its data node after, so the data node's removal resets sentinels last.
+            const own = dataNodeOf.get(host.name);
+            const node = new SentinelNode(
+                `${name}-${host.name}-sentinel`,
+                { spec, host, ...secrets, tlsPrivateKey: tlsKey(host.name) },
+                { parent: this, dependsOn: [...steps.slice(-1), ...(own ? [own] : [])] },
+            );
             steps.push(node);
             revisions.push(node.revision);
         }
@@ -127,6 +150,31 @@ export class RedisHaCluster extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * Each host's TLS private key, picked from `keys` (a secret stays a secret). Keys given without `tls`,
+ * or `tls` without keys, are refused before anything is registered; a host missing from the map fails
+ * the preview, naming it.
+ */
+function tlsPrivateKeyOf(spec: ClusterSpec, keys: pulumi.Input<Record<string, string>> | undefined): (host: string) => pulumi.Output<string> | undefined {
+    if (!spec.tls && keys !== undefined) {
+        throw new RedisHaConfigError([{ field: "tlsPrivateKeys", problem: "is set but `tls` is not", fix: "set `tls` (CA and host certificates) too, or drop tlsPrivateKeys" }]);
+    }
+    if (spec.tls && keys === undefined) {
+        throw new RedisHaConfigError([{ field: "tlsPrivateKeys", problem: "is missing while `tls` is set", fix: "give the private key of every host's certificate, by host name, as a secret" }]);
+    }
+    if (!spec.tls || keys === undefined) return () => undefined;
+    return (host) =>
+        pulumi.secret(
+            pulumi.output(keys).apply((all) => {
+                const key = all?.[host];
+                if (typeof key !== "string" || !key.includes("PRIVATE KEY-----")) {
+                    throw new RedisHaConfigError([{ field: `tlsPrivateKeys.${host}`, problem: "is missing or not a PEM private key", fix: `give the private key of ${host}'s certificate` }]);
+                }
+                return key;
+            }),
+        );
+}
+
 export function sentinelEndpoints(spec: ClusterSpec): SentinelEndpoint[] {
     return spec.sentinels.map((h) => ({ host: h.announceAddress, port: spec.sentinelPort }));
 }
@@ -147,7 +195,14 @@ export function clientConnectionInfo(spec: ClusterSpec): ClientConnectionInfo {
     return {
         masterName: spec.masterName,
         sentinels,
-        ioredis: { name: spec.masterName, sentinels },
-        redisCli: first ? `redis-cli --no-auth-warning -h ${first.host} -p ${first.port} SENTINEL GET-MASTER-ADDR-BY-NAME ${spec.masterName}` : "",
+        ioredis: spec.tls ? { name: spec.masterName, sentinels, enableTLSForSentinelMode: true } : { name: spec.masterName, sentinels },
+        tls: spec.tls !== undefined,
+        redisCli: first ? `redis-cli --no-auth-warning ${tlsCliFlags(spec)}-h ${first.host} -p ${first.port} SENTINEL GET-MASTER-ADDR-BY-NAME ${spec.masterName}` : "",
     };
+}
+
+/** redis-cli's TLS flags for a client of this cluster (placeholders for the client's own files). */
+function tlsCliFlags(spec: ClusterSpec): string {
+    if (!spec.tls) return "";
+    return spec.tls.authClients === "no" ? "--tls --cacert <ca.crt> " : "--tls --cacert <ca.crt> --cert <client.crt> --key <client.key> ";
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkVars, removalVars, sentinelStepVars } from "./plan/steps";
+import { checkVars, removalVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
 import { HostNodeArgs, hostStep } from "./hostStep";
 
 /** Arguments of a SentinelNode: the cluster, the host, the secrets and the executor. */
@@ -11,7 +11,7 @@ export type SentinelNodeArgs = HostNodeArgs;
  * resets the remaining sentinels one at a time so that none keeps a stale entry.
  */
 export class SentinelNode extends pulumi.ComponentResource {
-    /** Changes whenever what this sentinel runs changes (secret). */
+    /** Changes whenever this sentinel's step runs (secret). */
     public readonly revision: pulumi.Output<string>;
 
     constructor(name: string, args: SentinelNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -23,11 +23,12 @@ export class SentinelNode extends pulumi.ComponentResource {
                 ...args,
                 step: "apply-sentinel",
                 vars: (password) => sentinelStepVars(spec, host, password),
+                secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),
                 removal: removalVars(spec, host, "sentinel"),
                 check: checkVars(spec, host, "sentinel"),
             },
             { parent: this },
-        ).revision;
+        ).ran;
         this.registerOutputs({ revision: this.revision });
     }
 }

@@ -144,9 +144,22 @@ export async function clusterStack(sandbox: Sandbox, env: string, opts: ClusterS
     });
     const stack = await Stack.createOrSelect(stackName, ws);
     for (const [key, value] of Object.entries(opts.secrets ?? {})) {
-        await stack.setConfig(key, { value, secret: true });
+        setSecretConfig(sandbox, ws.workDir, stackName, key, value);
     }
     return stack;
+}
+
+/**
+ * `pulumi config set --secret` with the value on stdin. The Automation API's `setConfig` passes the
+ * value as a command-line argument, where every user of the machine sees it in `ps`.
+ */
+export function setSecretConfig(sandbox: Sandbox, workDir: string, stackName: string, key: string, value: string): void {
+    execFileSync("pulumi", ["config", "set", "--secret", "--stack", stackName, "--non-interactive", key], {
+        cwd: workDir,
+        input: value,
+        env: { ...process.env, ...engineEnv(sandbox) },
+        stdio: ["pipe", "ignore", "pipe"],
+    });
 }
 
 /** Config that points a cluster stack at a lab. */

@@ -8,6 +8,7 @@
 require_prerequisites
 require_port_free_or_ours "$RH_REDIS_PORT" "$RH_REDIS_UNIT"
 ensure_directories
+install_tls_files
 
 conf=$RH_REDIS_CONF_PATH
 managed=$(mktemp)
@@ -50,7 +51,7 @@ refused=""
 apply_live() {
     local key reply
     for key in $changed; do
-        reply=$(conf_value "$managed" "$key" | timeout 5 redis-cli --no-auth-warning -p "$RH_REDIS_PORT" -x CONFIG SET "$key" 2>&1 || true)
+        reply=$(conf_value "$managed" "$key" | timeout 5 redis-cli --no-auth-warning "${rh_tls_flags[@]}" -p "$RH_REDIS_PORT" -x CONFIG SET "$key" 2>&1 || true)
         if [ "$reply" != OK ]; then
             refused="Redis refused CONFIG SET $key (${reply:-no answer})"
             return 1

@@ -14,11 +14,17 @@ trap at_exit EXIT
 log() { printf '[redis-ha %s] %s\n' "$RH_HOST" "$*"; }
 fail() { printf '[redis-ha %s] ERROR: %s\n' "$RH_HOST" "$*" >&2; exit 1; }
 
+# With TLS (RH_TLS=yes) every redis-cli call speaks TLS and presents this host's certificate.
+rh_tls_flags=()
+if [ "${RH_TLS:-no}" = yes ]; then
+    rh_tls_flags=(--tls --cacert "$RH_TLS_CA_FILE" --cert "$RH_TLS_CERT_FILE" --key "$RH_TLS_KEY_FILE")
+fi
+
 # redis-cli without the password on the command line (it reads REDISCLI_AUTH).
 rcli() {
     local host=$1 port=$2
     shift 2
-    timeout 5 redis-cli --no-auth-warning --raw -h "$host" -p "$port" "$@" 2>/dev/null
+    timeout 5 redis-cli --no-auth-warning --raw "${rh_tls_flags[@]}" -h "$host" -p "$port" "$@" 2>/dev/null
 }
 
 # Value of `field` in an INFO section (field:value lines).
@@ -284,5 +290,20 @@ hand_over_mastership() {
     rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT UNPAUSE >/dev/null
     WRITES_PAUSED=no
     log "mastership moved to $ip:$port"
+}
+
+# Installs this service's TLS files (RH_TLS=yes; the key arrives as RH_TLS_KEY, on stdin like the
+# password) readable by root and the service group only, and drops files of older certificates; with
+# RH_TLS=no removes the directory. The service's config names the files, so a change restarts it.
+install_tls_files() {
+    if [ "${RH_TLS:-no}" != yes ]; then
+        rm -rf "$RH_TLS_DIR"
+        return 0
+    fi
+    install -d -m 0750 -o root -g "$RH_SERVICE_GROUP" "$RH_TLS_DIR"
+    decode "$RH_TLS_CA" | write_if_changed "$RH_TLS_CA_FILE" 0640 "root:$RH_SERVICE_GROUP" || true
+    decode "$RH_TLS_CERT" | write_if_changed "$RH_TLS_CERT_FILE" 0640 "root:$RH_SERVICE_GROUP" || true
+    decode "$RH_TLS_KEY" | write_if_changed "$RH_TLS_KEY_FILE" 0640 "root:$RH_SERVICE_GROUP" || true
+    find "$RH_TLS_DIR" -mindepth 1 -maxdepth 1 ! -path "$RH_TLS_CA_FILE" ! -path "$RH_TLS_CERT_FILE" ! -path "$RH_TLS_KEY_FILE" -exec rm -rf {} +
 }
 

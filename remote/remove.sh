@@ -7,10 +7,13 @@
 # procedure is followed: a data node that is master hands mastership over first; after the service
 # is stopped, every remaining sentinel gets `SENTINEL RESET`, one at a time, each waited on until it
 # has rediscovered the master, the replicas and the other sentinels, so no stale entry remains.
-if [ -f "$RH_CONF_PATH.managed" ]; then
-    REDISCLI_AUTH=$(conf_value "$RH_CONF_PATH.managed" requirepass)
-    export REDISCLI_AUTH
-fi
+# Sentinel's file always has `requirepass`; a data node's has none when ACL users are on (the admin
+# password is a `user default` hash then), so the sentinel's copy is read first.
+for conf in "$RH_CONFIG_DIR/sentinel.conf.managed" "$RH_CONFIG_DIR/redis.conf.managed"; do
+    [ -f "$conf" ] || continue
+    REDISCLI_AUTH=$(conf_value "$conf" requirepass)
+    [ -n "$REDISCLI_AUTH" ] && { export REDISCLI_AUTH; break; }
+done
 
 if [ "$RH_KIND" = server ] && systemctl is-active --quiet "$RH_UNIT" && [ -n "$(reachable_sentinels)" ] && is_current_master; then
     (hand_over_mastership) || log "could not hand mastership over before removal; Sentinel will fail over"
@@ -18,11 +21,6 @@ fi
 if systemctl list-unit-files "$RH_UNIT" >/dev/null 2>&1; then
     systemctl disable --now "$RH_UNIT" >/dev/null 2>&1 || true
 fi
-rm -f "$RH_UNIT_PATH"
-systemctl daemon-reload
-for f in $RH_FILES; do rm -rf "$f"; done
-for d in $RH_DIRS; do rmdir "$d" 2>/dev/null || true; done
-log "removed $RH_UNIT"
 
 sentinel_rediscovered() {
     local addr=$1 flags others replicas connected master
@@ -42,3 +40,10 @@ if [ -n "${REDISCLI_AUTH:-}" ]; then
         fi
     done
 fi
+
+# Files last: the resets above authenticate with this host's TLS files when TLS is on.
+rm -f "$RH_UNIT_PATH"
+systemctl daemon-reload
+for f in $RH_FILES; do rm -rf "$f"; done
+for d in $RH_DIRS; do rmdir "$d" 2>/dev/null || true; done
+log "removed $RH_UNIT"

@@ -8,7 +8,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisHaClusterArgs } from "../components/redisHaCluster";
 import { ClusterTopologyArgs, ConfigProblem, RedisHaConfigError, passwordProblems, resolveClusterSpec } from "../components/config/validate";
-import { HostArgs, RedisSettings, SentinelSettings } from "../components/config/types";
+import { TlsConfig, tlsFromConfig } from "./tlsConfig";
+import { AclSettings, HostArgs, RedisSettings, SentinelSettings } from "../components/config/types";
 
 /** The parts of pulumi.Config this module uses, so that tests can hand in a plain object. */
 export interface ConfigSource {
@@ -36,7 +37,7 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
 
     const password = config.getSecret("password");
     if (password === undefined) {
-        problems.push({ field: "redis-ha:password", problem: "is not set", fix: "run `pulumi config set --secret redis-ha:password <password>`" });
+        problems.push({ field: "redis-ha:password", problem: "is not set", fix: "pipe it in, so it never shows in `ps`: `openssl rand -base64 24 | pulumi config set --secret redis-ha:password`" });
     } else {
         // The plain value is only looked at here, to refuse a weak password at preview; it is used as the secret above.
         problems.push(...passwordProblems("redis-ha:password", config.get("password") ?? ""));
@@ -81,10 +82,16 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
     if (allowUnsafe !== undefined && allowUnsafe !== "true" && allowUnsafe !== "false") {
         problems.push({ field: "redis-ha:allowUnsafeTopology", problem: `${JSON.stringify(allowUnsafe)} is not true or false`, fix: "set it to true or false (default false)" });
     }
+    const hosts = config.getObject<HostArgs[]>("hosts") ?? [];
+    const tls = tlsFromConfig(
+        config.getObject<TlsConfig>("tls"),
+        hosts.map((h) => h?.name).filter((n): n is string => typeof n === "string"),
+        problems,
+    );
 
     const topology: ClusterTopologyArgs = {
         clusterName: config.get("clusterName") ?? pulumi.getStack(),
-        hosts: config.getObject<HostArgs[]>("hosts") ?? [],
+        hosts,
         master: config.get("master") ?? "",
         replicas: config.getObject<string[]>("replicas") ?? [],
         sentinels: config.getObject<string[]>("sentinels") ?? [],
@@ -93,6 +100,8 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
         sentinelPort: config.getNumber("sentinelPort"),
         redis: config.getObject<RedisSettings>("redis"),
         sentinel: config.getObject<SentinelSettings>("sentinel"),
+        acl: config.getObject<AclSettings>("acl"),
+        ...tls,
         ssh: { user: ssh.user, port: ssh.port },
         ipAllowList: config.getObject<string[]>("ipAllowList"),
         allowUnsafeTopology: allowUnsafe === "true",

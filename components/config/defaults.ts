@@ -117,6 +117,32 @@ export const RESTART_DIRECTIVES = [
 
 /** Sentinel's own `maxclients` (Redis's default); its unit's LimitNOFILE follows it. */
 export const SENTINEL_MAXCLIENTS = 10000;
+/** ACL users (`acl` in stack config). The admin user stays `default`: clients and redis-ha's own checks log in with the cluster password. */
+export const ACL_DEFAULTS = {
+    /** Off unless asked for: one password (`requirepass`/`masterauth`) for everything, as Redis ships. */
+    enabled: false,
+    /** `masteruser` of every data node. */
+    replicationUser: "redis-ha-replication",
+    /** `sentinel auth-user` of every sentinel. */
+    sentinelUser: "redis-ha-sentinel",
+} as const;
+
+/**
+ * ACL rules of each user, from the Redis docs ("ACL rules for Sentinel and Replicas"). The Sentinel
+ * user gets only the channel Sentinels talk on (`__sentinel__:hello`) instead of the docs' `allchannels`.
+ */
+export const ACL_RULES = {
+    admin: "~* &* +@all",
+    replication: "resetkeys resetchannels -@all +psync +replconf +ping",
+    sentinel:
+        "resetkeys resetchannels &__sentinel__:hello -@all +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill",
+} as const;
+
+/** TLS (`tls` in stack config). */
+export const TLS_DEFAULTS = {
+    /** `tls-auth-clients`: as Redis ships it, clients must present a certificate signed by the CA. */
+    authClients: "yes" as const,
+} as const;
 
 /** How long the remote steps wait for a service to become healthy, in seconds. */
 export const WAIT_SECONDS = {

@@ -30,6 +30,9 @@ export interface ClusterPaths {
     sentinelUnitFile: string;
     redisRuntimeDir: string;
     sentinelRuntimeDir: string;
+    /** TLS files of the data node and of the sentinel: one directory each, removed with its service. */
+    redisTlsDir: string;
+    sentinelTlsDir: string;
 }
 
 export interface ClusterSpec {
@@ -64,11 +67,29 @@ export interface ClusterSpec {
         parallelSyncs: number;
         loglevel: string;
     };
+    /** ACL users; undefined when `acl.enabled` is false. */
+    acl?: AclSpec;
+    /** TLS; undefined when off. */
+    tls?: TlsSpec;
     paths: ClusterPaths;
     /** Remote addresses (prefixes) the units accept besides localhost and the cluster's hosts (`ipAllowList`). */
     ipAllowList: string[];
     /** Fewer than 3 sentinels were accepted because the stack said so (`allowUnsafeTopology`). */
     unsafeTopology: boolean;
+}
+
+/** Resolved TLS settings: PEM texts (public), checked against each host. Private keys are secrets and come separately. */
+export interface TlsSpec {
+    caCert: string;
+    /** Certificate of each host, by host name. */
+    certificates: Record<string, string>;
+    authClients: "yes" | "optional" | "no";
+}
+
+/** Resolved ACL settings: the two users' names. Their passwords are derived (components/config/acl.ts). */
+export interface AclSpec {
+    replicationUser: string;
+    sentinelUser: string;
 }
 
 /**
@@ -94,5 +115,7 @@ export function clusterPaths(clusterName: string): ClusterPaths {
         sentinelUnitFile: `${PATHS.unitDir}/${sentinelUnitName}`,
         redisRuntimeDir: `redis-ha-${clusterName}-server`,
         sentinelRuntimeDir: `redis-ha-${clusterName}-sentinel`,
+        redisTlsDir: `${configDir}/tls-server`,
+        sentinelTlsDir: `${configDir}/tls-sentinel`,
     };
 }

@@ -83,3 +83,37 @@ export interface SshSettings {
     /** Default SSH port for every host (default 22). */
     port?: number;
 }
+
+/**
+ * Redis ACL users beside the admin (`default`) user: one that replicas authenticate as
+ * (`masteruser`) and one that Sentinels authenticate as on the data nodes (`sentinel auth-user`),
+ * each with only the commands the Redis docs list for that job. Their passwords are derived from the
+ * cluster password (see README "ACL users"), so there is no further secret to manage.
+ */
+export interface AclSettings {
+    /** Create the replication and Sentinel users and use them (default false: one password for everything, as `requirepass`). */
+    enabled?: boolean;
+    /** Name of the user replicas authenticate as (`masteruser`; default "redis-ha-replication"). Rights: PSYNC, REPLCONF, PING. */
+    replicationUser?: string;
+    /** Name of the user Sentinels authenticate as on the data nodes (`sentinel auth-user`; default "redis-ha-sentinel"). */
+    sentinelUser?: string;
+}
+
+/**
+ * TLS on every Redis and Sentinel port (`tls-port`, with the plain `port 0`), for replication
+ * (`tls-replication`) and between sentinels, with certificates you issue. Private keys are not
+ * here: they are secrets (`tlsPrivateKeys` of RedisHaCluster, `tls.keyFile` in stack config).
+ */
+export interface TlsSettings {
+    /** CA certificate (PEM) that signed every host's certificate; nodes verify each other against it (`tls-ca-cert-file`). */
+    caCert: string;
+    /**
+     * Each host's certificate (PEM), by host name, for every host in `hosts`. It must be signed by
+     * `caCert`, name the host's announce IP in subjectAltName (clients that check names connect to
+     * the IPs Sentinel hands out), and allow serverAuth and clientAuth: nodes present it to each
+     * other as clients too (replication, Sentinel, redis-ha's own checks).
+     */
+    certificates: Record<string, string>;
+    /** `tls-auth-clients`: "yes" (default, as in Redis: every client presents a certificate signed by `caCert`), "optional" or "no". */
+    authClients?: "yes" | "optional" | "no";
+}

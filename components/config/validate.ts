@@ -12,14 +12,16 @@ import {
     DEFAULT_SSH_USER,
     EXISTING_REDIS_PORT,
     EXISTING_SENTINEL_PORT,
+    ACL_DEFAULTS,
     MIN_PASSWORD_LENGTH,
     MIN_UNPRIVILEGED_PORT,
     REDIS_DEFAULTS,
     SENTINEL_DEFAULTS,
 } from "./defaults";
-import { HostArgs, RedisSettings, SentinelSettings, SshSettings } from "./types";
+import { AclSettings, HostArgs, RedisSettings, SentinelSettings, SshSettings, TlsSettings } from "./types";
 import { REDIS_DIRECTIVES, REFUSED_EXTRA_DIRECTIVES } from "./redisDirectives";
-import { ClusterSpec, HostSpec, clusterPaths } from "./spec";
+import { resolveTlsSettings } from "./tls";
+import { AclSpec, ClusterSpec, HostSpec, clusterPaths } from "./spec";
 
 /** The plain part of a cluster description: everything but the secrets. */
 export interface ClusterTopologyArgs {
@@ -63,6 +65,10 @@ export interface ClusterTopologyArgs {
      * a test or a cluster you accept will not fail over on its own.
      */
     allowUnsafeTopology?: boolean;
+    /** ACL users for replication and Sentinel (default: off). */
+    acl?: AclSettings;
+    /** TLS on every Redis and Sentinel port (default: off). */
+    tls?: TlsSettings;
 }
 
 /** One thing wrong with the input: which field, what is wrong, how to fix it. */
@@ -206,6 +212,8 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
 
     const redis = resolveRedisSettings(args.redis ?? {}, report);
     const sentinel = resolveSentinelSettings(args.sentinel ?? {}, report);
+    const acl = resolveAclSettings(args.acl, report);
+    const tls = resolveTlsSettings(args.tls, hosts, report);
 
     if (problems.length > 0 || !master) {
         throw new RedisHaConfigError(problems);
@@ -222,6 +230,8 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
         sentinelPort,
         redis,
         sentinel,
+        acl,
+        tls,
         paths: clusterPaths(clusterName),
         ipAllowList,
         unsafeTopology: sentinels.length < 3,
@@ -473,4 +483,32 @@ function resolveSentinelSettings(s: SentinelSettings, report: Report): ClusterSp
         parallelSyncs: intInRange(report, "sentinel.parallelSyncs", s.parallelSyncs, 1, 1000, SENTINEL_DEFAULTS.parallelSyncs),
         loglevel: oneOf(report, "sentinel.loglevel", s.loglevel, LOGLEVELS, SENTINEL_DEFAULTS.loglevel),
     };
+}
+
+/** ACL user names: they go into redis.conf `user` lines and `masteruser`, unquoted. */
+const ACL_USER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+function resolveAclSettings(s: AclSettings | undefined, report: Report): AclSpec | undefined {
+    if (s === undefined) return undefined;
+    if (typeof s !== "object" || s === null || Array.isArray(s)) {
+        report("acl", `${JSON.stringify(s)} is not an object`, "set e.g. `acl: { enabled: true }`");
+        return undefined;
+    }
+    const enabled = s.enabled ?? ACL_DEFAULTS.enabled;
+    if (typeof enabled !== "boolean") {
+        report("acl.enabled", `${JSON.stringify(enabled)} is not true or false`, "set `acl.enabled: true` to create the replication and Sentinel users");
+    }
+    const replicationUser = s.replicationUser ?? ACL_DEFAULTS.replicationUser;
+    const sentinelUser = s.sentinelUser ?? ACL_DEFAULTS.sentinelUser;
+    for (const [field, name] of [["acl.replicationUser", replicationUser], ["acl.sentinelUser", sentinelUser]] as const) {
+        if (typeof name !== "string" || !ACL_USER_NAME.test(name)) {
+            report(field, `${JSON.stringify(name)} is not a valid ACL user name`, "use 1-64 letters, digits, '_', '.' or '-', starting with a letter");
+        } else if (name === "default") {
+            report(field, '"default" is the admin user that clients and redis-ha log in as', "pick another name, e.g. the default one");
+        }
+    }
+    if (replicationUser === sentinelUser) {
+        report("acl.sentinelUser", `is the same user as acl.replicationUser (${JSON.stringify(sentinelUser)}), so one would get the other's rights`, "give the two users different names");
+    }
+    return enabled === true ? { replicationUser, sentinelUser } : undefined;
 }

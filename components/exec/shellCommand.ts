@@ -47,11 +47,22 @@ interface ShellInputs {
     check?: string;
 }
 
-interface ShellOutputs extends ShellInputs {
+/**
+ * What a ShellCommand keeps: its inputs except `stdin`, which is kept only as its SHA-256 (enough to
+ * see that the program changed). Outputs are sent back to the program, and the Node SDK writes that
+ * reply into the engine's debug events, where Pulumi masks only the stack's config secrets as typed:
+ * a program carries secrets in other forms too (base64 files, derived passwords, TLS keys).
+ */
+interface ShellOutputs extends Omit<ShellInputs, "stdin"> {
+    stdinSha256?: string;
+    /** Only in state written before stdinSha256 existed. */
+    stdin?: string;
     stdout: string;
     stderr: string;
-    /** What the last refresh's `check` reported; empty when the target matched. */
+    /** What the last refresh's `check` reported; absent when the target matched. */
     drift?: string;
+    /** New at every run of `create` / `update`. */
+    runId?: string;
 }
 
 interface RunResult {
@@ -124,21 +135,34 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
     }
 }
 
+/** The outputs of a run: the inputs with `stdin` replaced by its digest (see ShellOutputs). Self-contained: it is serialized into state. */
+async function shellOutputs(inputs: ShellInputs, out: RunResult): Promise<ShellOutputs> {
+    const { createHash } = await import("crypto");
+    const { stdin, ...rest } = inputs;
+    // No undefined values: outputs go through protobuf Structs, which reject them.
+    // A new runId each time a command runs: what depends on "this ran" (a final check) keys on it.
+    const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    return stdin === undefined ? { ...rest, ...out, runId } : { ...rest, stdinSha256: createHash("sha256").update(stdin).digest("hex"), ...out, runId };
+}
+
 const shellProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: ShellInputs): Promise<pulumi.dynamic.CreateResult> {
         const out = await runShell(inputs.connection, inputs.create, inputs.stdin);
         const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-        return { id, outs: { ...inputs, ...out } };
+        return { id, outs: await shellOutputs(inputs, out) };
     },
     async diff(_id: string, olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.DiffResult> {
-        const keys = ["connection", "create", "update", "delete", "stdin", "check"] as const;
-        const changed = keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+        const { createHash } = await import("crypto");
+        const digest = (s: string | undefined) => (s === undefined ? null : createHash("sha256").update(s).digest("hex"));
+        const keys = ["connection", "create", "update", "delete", "check"] as const;
+        const changed =
+            keys.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null)) || (olds.stdinSha256 ?? digest(olds.stdin)) !== digest(news.stdin);
         // Drift found by the last refresh: run `update` again to put the target back.
-        return { changes: changed.length > 0 || Boolean(olds.drift), replaces: [], deleteBeforeReplace: false };
+        return { changes: changed || Boolean(olds.drift), replaces: [], deleteBeforeReplace: false };
     },
     async update(_id: string, _olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.UpdateResult> {
         const out = await runShell(news.connection, news.update ?? news.create, news.stdin);
-        return { outs: { ...news, ...out } };
+        return { outs: await shellOutputs(news, out) };
     },
     async read(id: string, props?: ShellOutputs): Promise<pulumi.dynamic.ReadResult> {
         if (!props?.check) return { id, props };
@@ -157,17 +181,21 @@ const shellProvider: pulumi.dynamic.ResourceProvider = {
 export class ShellCommand extends pulumi.dynamic.Resource {
     public readonly stdout!: pulumi.Output<string>;
     public readonly stderr!: pulumi.Output<string>;
+    /** Undefined once created: only its digest is kept (see ShellOutputs). */
     public readonly stdin!: pulumi.Output<string | undefined>;
     /** Drift reported by the last refresh (empty when the target matched). */
     public readonly drift!: pulumi.Output<string | undefined>;
+    public readonly stdinSha256!: pulumi.Output<string | undefined>;
+    /** Changes every time `create` or `update` runs. */
+    public readonly runId!: pulumi.Output<string>;
 
     constructor(name: string, args: ShellCommandArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             shellProvider,
             name,
-            { ...args, stdout: undefined, stderr: undefined, drift: undefined },
+            { ...args, stdout: undefined, stderr: undefined, stdinSha256: undefined, drift: undefined, runId: undefined },
             // The program on stdin and the SSH key are secrets; keep them encrypted in state.
-            { ...opts, additionalSecretOutputs: ["stdin", "connection"] },
+            { ...opts, additionalSecretOutputs: ["stdin", "stdinSha256", "connection"] },
             "redis-ha",
             "ShellCommand",
         );

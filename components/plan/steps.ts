@@ -4,6 +4,7 @@
 import { PATHS, RESTART_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, WAIT_SECONDS } from "../config/defaults";
 import * as crypto from "crypto";
 import { ClusterSpec, HostSpec } from "../config/spec";
+import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderUnit } from "../render/render";
 import { RemoteVars, encodeFile } from "../remote/payload";
 
@@ -67,11 +68,44 @@ function commonVars(spec: ClusterSpec, host: HostSpec): RemoteVars {
     };
 }
 
+/**
+ * TLS inputs of a step for one service on `host`: on or off, the files' paths and their public
+ * contents. The private key is a secret: it comes as RH_TLS_KEY through `tlsKeyVars`.
+ */
+export function tlsVars(spec: ClusterSpec, host: HostSpec, service: TlsService): RemoteVars {
+    const files = tlsFiles(spec, host, service);
+    if (!spec.tls || !files) {
+        // Off: the step removes this service's TLS directory if an earlier deployment left one.
+        return { RH_TLS: "no", RH_TLS_DIR: service === "server" ? spec.paths.redisTlsDir : spec.paths.sentinelTlsDir };
+    }
+    return {
+        RH_TLS: "yes",
+        RH_TLS_DIR: files.dir,
+        RH_TLS_CA_FILE: files.caCertFile,
+        RH_TLS_CERT_FILE: files.certFile,
+        RH_TLS_KEY_FILE: files.keyFile,
+        RH_TLS_CA: encodeFile(spec.tls.caCert),
+        RH_TLS_CERT: encodeFile(spec.tls.certificates[host.name] ?? ""),
+    };
+}
+
+/** Where this service's TLS files are on the host (for programs that only use them, like removal). */
+function tlsFilePaths(spec: ClusterSpec, host: HostSpec, service: TlsService): RemoteVars {
+    const { RH_TLS_CA: _ca, RH_TLS_CERT: _cert, ...paths } = tlsVars(spec, host, service);
+    return paths;
+}
+
+/** The secret TLS input of a step: the host's private key. */
+export function tlsKeyVars(privateKey: string | undefined): RemoteVars {
+    return privateKey === undefined ? {} : { RH_TLS_KEY: encodeFile(privateKey) };
+}
+
 /** Inputs of the data-node step on `host`. */
 export function redisStepVars(spec: ClusterSpec, host: HostSpec, password: string): RemoteVars {
     const { paths } = spec;
     return {
         ...commonVars(spec, host),
+        ...tlsVars(spec, host, "server"),
         RH_REDIS_UNIT: paths.redisUnitName,
         RH_REDIS_UNIT_PATH: paths.redisUnitFile,
         RH_REDIS_UNIT_FILE: encodeFile(renderUnit(spec, "server")),
@@ -96,6 +130,7 @@ export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, password: st
     const { paths } = spec;
     return {
         ...commonVars(spec, host),
+        ...tlsVars(spec, host, "sentinel"),
         RH_SENTINEL_UNIT: paths.sentinelUnitName,
         RH_SENTINEL_UNIT_PATH: paths.sentinelUnitFile,
         RH_SENTINEL_UNIT_FILE: encodeFile(renderUnit(spec, "sentinel")),
@@ -107,8 +142,11 @@ export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, password: st
 
 /** Inputs of the final health gate. `revision` changes whenever any node step changes, so the gate re-runs then and only then. */
 export function healthGateVars(spec: ClusterSpec, revision: string): RemoteVars {
+    const gateHost = deploymentPlan(spec).gateHost;
     return {
-        ...commonVars(spec, deploymentPlan(spec).gateHost),
+        ...commonVars(spec, gateHost),
+        // The gate's redis-cli uses the TLS files of a service on its host.
+        ...tlsVars(spec, gateHost, spec.sentinels.some((s) => s.name === gateHost.name) ? "sentinel" : "server"),
         RH_DATA_ADDRESSES: dataAddresses(spec),
         RH_EXPECT_REPLICAS: spec.replicas.length,
         RH_EXPECT_OTHER_SENTINELS: spec.sentinels.length - 1,
@@ -121,8 +159,8 @@ export function removalVars(spec: ClusterSpec, host: HostSpec, kind: "server" | 
     const { paths } = spec;
     const isServer = kind === "server";
     const files = isServer
-        ? [paths.redisConf, `${paths.redisConf}.managed`, paths.redisLog, `${paths.dataDir}/dump.rdb`, `${paths.dataDir}/appendonlydir`, `${paths.dataDir}/temp-*`]
-        : [paths.sentinelConf, `${paths.sentinelConf}.managed`, paths.sentinelLog];
+        ? [paths.redisConf, `${paths.redisConf}.managed`, paths.redisLog, `${paths.dataDir}/dump.rdb`, `${paths.dataDir}/appendonlydir`, `${paths.dataDir}/temp-*`, paths.redisTlsDir]
+        : [paths.sentinelConf, `${paths.sentinelConf}.managed`, paths.sentinelLog, paths.sentinelTlsDir];
     return {
         ...serviceVars(spec, host, kind),
         RH_FILES: files.join(" "),
@@ -141,6 +179,7 @@ function serviceVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentin
     const isServer = kind === "server";
     return {
         ...commonVars(spec, host),
+        ...tlsFilePaths(spec, host, kind),
         RH_KIND: kind,
         RH_UNIT: isServer ? paths.redisUnitName : paths.sentinelUnitName,
         RH_UNIT_PATH: isServer ? paths.redisUnitFile : paths.sentinelUnitFile,

@@ -4,7 +4,9 @@
 import * as path from "path";
 import { packageRoot } from "../packageRoot";
 import * as nunjucks from "nunjucks";
-import { PATHS, SENTINEL_MAXCLIENTS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
+import { ACL_RULES, PATHS, SENTINEL_MAXCLIENTS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
+import { aclCredentials, aclPasswordHash } from "../config/acl";
+import { TlsService, tlsFiles } from "../config/tls";
 import { ClusterSpec, HostSpec } from "../config/spec";
 
 /** Templates are resolved from the package, never from the caller's working directory. */
@@ -38,6 +40,7 @@ export function renderRedisConf(spec: ClusterSpec, host: HostSpec, password: str
         clusterName: spec.clusterName,
         hostName: host.name,
         port: spec.redisPort,
+        tls: tlsDirectives(spec, host, "server"),
         bind: host.bind.join(" "),
         pidfile: `${runtimeDir}/redis.pid`,
         unixsocket: `${runtimeDir}/redis.sock`,
@@ -55,6 +58,7 @@ export function renderRedisConf(spec: ClusterSpec, host: HostSpec, password: str
         replicaPriority: spec.redis.replicaPriority,
         announceAddress: host.announceAddress,
         password: redisQuote(password),
+        acl: redisAcl(spec, password),
         replicaOf: isInitialMaster ? false : { address: spec.master.announceAddress, port: spec.redisPort },
         extraDirectives: spec.redis.extraDirectives,
     });
@@ -66,12 +70,14 @@ export function renderSentinelConf(spec: ClusterSpec, host: HostSpec, password: 
         clusterName: spec.clusterName,
         hostName: host.name,
         port: spec.sentinelPort,
+        tls: tlsDirectives(spec, host, "sentinel"),
         bind: host.bind.join(" "),
         pidfile: `/run/${spec.paths.sentinelRuntimeDir}/sentinel.pid`,
         logfile: spec.paths.sentinelLog,
         loglevel: spec.sentinel.loglevel,
         dataDir: spec.paths.dataDir,
         password: redisQuote(password),
+        sentinelAuth: sentinelAuth(spec, password),
         announceAddress: host.announceAddress,
         masterName: spec.masterName,
         masterAddress: spec.master.announceAddress,
@@ -81,6 +87,44 @@ export function renderSentinelConf(spec: ClusterSpec, host: HostSpec, password: 
         failoverTimeout: spec.sentinel.failoverTimeout,
         parallelSyncs: spec.sentinel.parallelSyncs,
     });
+}
+
+/**
+ * The ACL part of redis.conf, or false without ACLs: `user` lines holding only password hashes, and
+ * the replication user's credentials for `masteruser`/`masterauth` (a replica must send them in
+ * plaintext, so they are in the 0600 file). The admin user stays `default`, for clients and for
+ * redis-ha's own checks.
+ */
+function redisAcl(spec: ClusterSpec, password: string) {
+    if (!spec.acl) return false;
+    const creds = aclCredentials(spec.acl, password, spec.clusterName);
+    return {
+        users: [
+            { name: "default", hash: aclPasswordHash(password), rules: ACL_RULES.admin },
+            { name: creds.replication.user, hash: aclPasswordHash(creds.replication.password), rules: ACL_RULES.replication },
+            { name: creds.sentinel.user, hash: aclPasswordHash(creds.sentinel.password), rules: ACL_RULES.sentinel },
+        ],
+        masterUser: creds.replication.user,
+        masterAuth: redisQuote(creds.replication.password),
+    };
+}
+
+/**
+ * The TLS directives of a service, or false without TLS. With TLS the service listens only on
+ * `tls-port` (`port 0`), and `tls-replication` makes replicas, and sentinels towards nodes and other
+ * sentinels, connect with TLS too, presenting the host's certificate.
+ */
+function tlsDirectives(spec: ClusterSpec, host: HostSpec, service: TlsService) {
+    const files = tlsFiles(spec, host, service);
+    if (!spec.tls || !files) return false;
+    return { certFile: files.certFile, keyFile: files.keyFile, caCertFile: files.caCertFile, authClients: spec.tls.authClients };
+}
+
+/** How a sentinel logs in to the data nodes: the Sentinel ACL user, or the cluster password. */
+function sentinelAuth(spec: ClusterSpec, password: string): { user: string | false; password: string } {
+    if (!spec.acl) return { user: false, password: redisQuote(password) };
+    const { sentinel } = aclCredentials(spec.acl, password, spec.clusterName);
+    return { user: sentinel.user, password: redisQuote(sentinel.password) };
 }
 
 export type ServiceKind = "server" | "sentinel";

@@ -1,0 +1,39 @@
+/**
+ * Passwords of the ACL users. Pure: the cluster password in, the users' credentials out.
+ *
+ * Why derived rather than two more secrets to set: nothing new to generate, store or rotate (a new
+ * cluster password rotates them too), and HMAC is one-way, so the replication password (which every
+ * data node must hold in plaintext as `masterauth`) and the Sentinel one (held by every sentinel as
+ * `auth-pass`) reveal neither the cluster password nor each other. Whoever has the cluster password
+ * is the admin and could set any user's password anyway, so deriving from it grants nothing more.
+ */
+import * as crypto from "crypto";
+import { AclSpec } from "./spec";
+
+/** One ACL user's name and password. */
+export interface AclCredential {
+    user: string;
+    password: string;
+}
+
+export interface AclCredentials {
+    replication: AclCredential;
+    sentinel: AclCredential;
+}
+
+/** The password of `user` in `clusterName`: HMAC-SHA256 keyed with the cluster password, base64url (43 characters, 256 bits). */
+export function derivedPassword(password: string, clusterName: string, user: string): string {
+    return crypto.createHmac("sha256", password).update(`redis-ha/${clusterName}/acl/${user}`).digest("base64url");
+}
+
+export function aclCredentials(acl: AclSpec, password: string, clusterName: string): AclCredentials {
+    return {
+        replication: { user: acl.replicationUser, password: derivedPassword(password, clusterName, acl.replicationUser) },
+        sentinel: { user: acl.sentinelUser, password: derivedPassword(password, clusterName, acl.sentinelUser) },
+    };
+}
+
+/** How redis.conf names a password without holding it: `#` and its SHA-256 in hex (what Redis stores and ACL LIST shows). */
+export function aclPasswordHash(password: string): string {
+    return `#${crypto.createHash("sha256").update(password, "utf8").digest("hex")}`;
+}

@@ -1,0 +1,243 @@
+/**
+ * Secrets acceptance, on the real engine and a real lab with ACL users and TLS on: the Redis password,
+ * the ACL users' passwords and the TLS private keys appear nowhere they could be read by someone who
+ * should not have them: process argument lists (sampled on every lab host and
+ * on this machine throughout deploy, update, refresh and destroy), engine output (up, preview and
+ * update with diffs, refresh, destroy), the state and exported stack, engine logs, journald, and
+ * world-readable files on the hosts. Every detector is first shown to find a planted canary, so a
+ * check that could not see a leak fails instead of passing.
+ */
+import * as assert from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { execFileSync, spawn } from "child_process";
+import { Stack } from "@pulumi/pulumi/automation";
+import { engineEnv, labPasswordFile } from "../../lab/automation";
+import { aclCredentials } from "../../components/config/acl";
+import { ACL_DEFAULTS } from "../../components/config/defaults";
+import { makePki } from "../fixtures/pki";
+import { TestLab, createTestLab, eventually, labLeftovers, onHost } from "./labHarness";
+import { ArgvSampler, EngineCapture, findNeedles, secretNeedles } from "./secretScan";
+
+const LAB = "rhtsecret";
+const CLUSTER = "lab";
+const REDIS_PORT = 6389;
+
+/**
+ * A host-side script listing the files `find` names (`find ... ` without actions) that hold
+ * $REDISCLI_AUTH. The pattern goes to grep in a 0600 file: as an argument it would be in argv, and a
+ * pipe would be used up by the first of the several greps xargs starts.
+ */
+function grepFiles(find: string): string {
+    return `( umask 077; p=$(mktemp); printf '%s\\n' "$REDISCLI_AUTH" > "$p"; timeout 300 ${find} -print0 2>/dev/null | timeout 300 xargs -0 -r grep -lF -f "$p" 2>/dev/null | sort -u; rm -f "$p" )`;
+}
+
+/** Files under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => path.join(d.parentPath ?? d.path, d.name));
+}
+
+describe("Secrets stay secret (real engine, real lab)", function () {
+    this.timeout(20 * 60 * 1000);
+    const started = Date.now();
+    let lab: TestLab;
+    let stack: Stack;
+    let needles: string[];
+    /** The secrets in plaintext, one per line, for grep on the hosts (passed as REDISCLI_AUTH, i.e. in the environment). */
+    let hostPatterns: string;
+    let tlsConfig: Record<string, string>;
+    /** redis-cli on a host over TLS, as the host itself (its own certificate), with the cluster password. */
+    const hostCli = (container: string, ...args: string[]) =>
+        onHost(
+            container,
+            `d=/etc/redis-ha/${CLUSTER}/tls-server; redis-cli --no-auth-warning --raw --tls --cacert $d/ca-*.crt --cert $d/node-*.crt --key $d/node-*.key -p ${REDIS_PORT} ${args.join(" ")}`,
+            lab.password,
+        ).trim();
+    const samplers: ArgvSampler[] = [];
+    const engine = new EngineCapture();
+    const canary = `rh-canary-${crypto.randomBytes(8).toString("hex")}`;
+    const STEP_PROGRAM = "/bin/bash\0-s\0";
+
+    before(async () => {
+        lab = await createTestLab(LAB, "10.177.84");
+        const pki = makePki(path.join(lab.sandbox.dir, "pki"), lab.hosts);
+        tlsConfig = { caCertFile: pki.caCertFile, certFile: path.join(pki.dir, "{host}.crt"), keyFile: path.join(pki.dir, "{host}.key") };
+        const acl = aclCredentials({ replicationUser: ACL_DEFAULTS.replicationUser, sentinelUser: ACL_DEFAULTS.sentinelUser }, lab.password, CLUSTER);
+        const keys = Object.values(pki.hosts).map((h) => fs.readFileSync(h.keyFile, "utf8"));
+        // A PEM key's base64 lines each carry key material; the whole PEM may also travel base64-encoded.
+        const keyLines = keys.flatMap((k) => k.split("\n").filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l)));
+        const passwords = [lab.password, acl.replication.password, acl.sentinel.password];
+        needles = [...passwords, ...keys].flatMap(secretNeedles).concat(keyLines);
+        hostPatterns = [...passwords, ...keyLines].join("\n");
+        for (const h of lab.hosts) {
+            const stopFile = "/run/rh-argv-sampler.stop";
+            samplers.push(
+                new ArgvSampler(h.name, ["docker", "exec", h.container, "bash", "-c", ArgvSampler.loop(stopFile)], needles, [STEP_PROGRAM, canary], () => {
+                    execFileSync("docker", ["exec", h.container, "touch", stopFile]);
+                }),
+            );
+        }
+        const localStop = path.join(lab.sandbox.dir, "argv-sampler.stop");
+        samplers.push(
+            new ArgvSampler("this machine", ["bash", "-c", ArgvSampler.loop(localStop)], needles, [canary], () => fs.writeFileSync(localStop, "")),
+        );
+    });
+
+    after(async () => {
+        for (const s of samplers) await s.finish().catch(() => undefined);
+        if (lab) await lab.destroy();
+        assert.strictEqual(labLeftovers(LAB), "", "the test lab left containers or networks behind");
+    });
+
+    it("samples argument lists on every host and here, and would see a secret there (canary)", async () => {
+        // `; true` keeps bash from exec-ing sleep, so the canary stays in bash's argv while it runs.
+        for (const h of lab.hosts) execFileSync("docker", ["exec", h.container, "bash", "-c", "sleep 1.5; true", canary]);
+        const local = spawn("bash", ["-c", "sleep 1.5; true", canary]);
+        await new Promise((r) => local.on("close", r));
+        await eventually("every sampler saw the canary's argv", 20, () => {
+            for (const s of samplers) assert.ok(s.saw(canary), `sampler on ${s.where} did not see the canary process (${s.samples} samples)`);
+        });
+    });
+
+    it("deploys the cluster (secret set from stdin, not argv)", async () => {
+        stack = await lab.cluster({ config: { "redis-ha:acl": { enabled: true }, "redis-ha:tls": tlsConfig } });
+        const up = await stack.up(engine.handlers("up"));
+        assert.strictEqual(up.summary.result, "succeeded");
+        assert.ok((up.summary.resourceChanges?.create ?? 0) > 0, JSON.stringify(up.summary.resourceChanges));
+        assert.strictEqual(hostCli(lab.hosts[0]!.container, "PING"), "PONG");
+    });
+
+    it("previews and applies an update that re-runs every node step, with diffs shown", async () => {
+        // A changed maxmemory re-renders every redis.conf, a changed down-after every sentinel.conf.
+        await stack.setConfig("redis-ha:redis", { value: JSON.stringify({ maxmemory: "64mb" }) });
+        await stack.setConfig("redis-ha:sentinel", { value: JSON.stringify({ downAfterMilliseconds: 4000, failoverTimeout: 10000 }) });
+        const preview = await stack.preview({ diff: true, ...engine.handlers("preview") });
+        assert.ok((preview.changeSummary.update ?? 0) >= 6, JSON.stringify(preview.changeSummary));
+        const up = await stack.up({ diff: true, ...engine.handlers("up") });
+        assert.ok((up.summary.resourceChanges?.update ?? 0) >= 6, JSON.stringify(up.summary.resourceChanges));
+        assert.strictEqual(hostCli(lab.hosts[0]!.container, "CONFIG", "GET", "maxmemory").split("\n")[1], String(64 * 1024 * 1024));
+        // The diff did render the step programs' secret inputs, masked: so the output check below is not vacuous.
+        assert.match(engine.text({ debug: false, ops: ["preview", "up"] }), /\[secret\]/);
+    });
+
+    it("refreshes", async () => {
+        const refresh = await stack.refresh(engine.handlers("refresh"));
+        assert.strictEqual(refresh.summary.result, "succeeded");
+    });
+
+    it("leaves no secret in a world-readable file on any host (a planted one is found)", () => {
+        const planted = "/var/tmp/rh-secret-canary";
+        for (const h of lab.hosts) {
+            onHost(h.container, `umask 022; printf '%s' "$REDISCLI_AUTH" > ${planted}`, hostPatterns);
+            try {
+                const found = onHost(h.container, grepFiles("find / /run /run/lock /tmp /dev/shm -xdev -type f -perm -o=r"), hostPatterns)
+                    .trim()
+                    .split("\n")
+                    .filter(Boolean);
+                assert.deepStrictEqual(found, [planted], `${h.name}: world-readable files holding a secret: ${found.join(", ")}`);
+            } finally {
+                onHost(h.container, `rm -f ${planted}`);
+            }
+            // Our own files are there and do hold secrets (configs, TLS keys), readable by their owner (and the redis group) only.
+            const own = onHost(h.container, `${grepFiles("find /etc/redis-ha -type f")} | xargs -r stat -c '%a %U %G %n'`, hostPatterns)
+                .trim()
+                .split("\n");
+            assert.ok(own.length >= 6, `${h.name}: ${own.join("; ")}`);
+            for (const line of own) assert.match(line, /^(600 (redis|root) \w+|640 root redis) \/etc\/redis-ha\//, `${h.name}: ${line}`);
+        }
+    });
+
+    it("keeps every secret and the SSH key out of the state and `pulumi stack export`", async () => {
+        // Not stack.exportStack(): the Automation API exports with --show-secrets.
+        const exported = execFileSync("pulumi", ["stack", "export", "--stack", stack.name], {
+            cwd: stack.workspace.workDir,
+            env: { ...process.env, ...engineEnv(lab.sandbox) },
+            encoding: "utf8",
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        assert.deepStrictEqual(findNeedles(exported, [...needles, sshKeyNeedle()]), []);
+        assert.match(exported, /"ciphertext"/, "the step programs were stored, encrypted");
+        assertLocalFilesClean();
+    });
+
+    it("destroys the cluster", async () => {
+        const destroy = await stack.destroy(engine.handlers("destroy"));
+        assert.strictEqual(destroy.summary.result, "succeeded");
+    });
+
+    it("never put a secret in a process argument list, on any host or here, from first config to destroy", async () => {
+        for (const s of samplers) {
+            const coveredAll = await s.finish();
+            assert.ok(coveredAll, `the sampler on ${s.where} ended before the deployment did`);
+            assert.ok(s.samples > 50, `${s.where}: only ${s.samples} samples`);
+            assert.deepStrictEqual(s.hits, [], `a secret in an argument list on ${s.where}:\n${s.hits.join("\n")}`);
+        }
+        // The samplers watched the steps run (each host ran several step programs while sampled).
+        for (const s of samplers.filter((x) => x.where !== "this machine")) {
+            assert.ok(s.saw(STEP_PROGRAM), `${s.where}: no step program was ever seen running`);
+        }
+    });
+
+    it("logs no secret to journald on any host (a planted canary is found)", () => {
+        for (const h of lab.hosts) {
+            onHost(h.container, `echo ${canary} | systemd-cat -t rh-secret-test && journalctl --flush`);
+            // `-o export` includes every field, _CMDLINE among them.
+            const count = (pattern: string) =>
+                onHost(h.container, `journalctl --no-pager -o export | grep -caF -f <(printf '%s\\n' "${pattern}") || true`, hostPatterns).trim();
+            assert.notStrictEqual(count(canary), "0", `${h.name}: the journal check cannot see a logged line`);
+            assert.strictEqual(count("$REDISCLI_AUTH"), "0", `${h.name}: a secret in journald`);
+        }
+    });
+
+    it("shows no secret in engine output and events (up, preview and update diffs, refresh, destroy)", () => {
+        const text = engine.text({ debug: false });
+        assert.ok(text.length > 1000, "engine output was captured");
+        assert.deepStrictEqual(findNeedles(text, needles), []);
+    });
+
+    it("shows no secret in the debug events of up, refresh and destroy either", () => {
+        // The Node SDK logs every RegisterResource reply at debug level, secret outputs unmasked except
+        // config secrets typed as is: ShellCommand keeps only a digest of its program in its outputs.
+        const debug = engine.text({ debug: true, ops: ["up", "refresh", "destroy"] });
+        assert.match(debug, /RegisterResource RPC finished/, "the SDK's debug replies were captured");
+        assert.deepStrictEqual(findNeedles(debug, needles), []);
+    });
+
+    it("keeps every secret out of state history, workspaces and engine logs after destroy", () => {
+        assertLocalFilesClean();
+    });
+
+    /** A line from the middle of the lab's SSH private key: enough to recognise the key. */
+    function sshKeyNeedle(): string {
+        const lines = fs.readFileSync(lab.args.privateKeyPath, "utf8").split("\n").filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l));
+        assert.ok(lines.length > 1);
+        return lines[1]!;
+    }
+
+    /** The sandbox (state with its history and backups, workspaces), the engine's workspace and log files written since the test began. */
+    function assertLocalFilesClean(): void {
+        const skip = new Set([labPasswordFile(lab.sandbox), lab.args.privateKeyPath, `${lab.args.privateKeyPath}.pub`]);
+        const pulumiHome = process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
+        const recent = (f: string) => fs.statSync(f).isFile() && fs.statSync(f).mtimeMs >= started;
+        const engineFiles = [...filesUnder(path.join(pulumiHome, "workspaces")), ...filesUnder(path.join(pulumiHome, "logs"))].filter(recent);
+        const tmpLogs = fs
+            .readdirSync(os.tmpdir())
+            .filter((f) => f.startsWith("pulumi"))
+            .map((f) => path.join(os.tmpdir(), f))
+            .filter(recent);
+        // The sandbox's own secrets are where the test keeps them: the password file, the SSH key and the test PKI.
+        const pkiDir = path.join(lab.sandbox.dir, "pki") + path.sep;
+        const files = [...filesUnder(lab.sandbox.dir).filter((f) => !skip.has(f) && !f.startsWith(pkiDir)), ...engineFiles, ...tmpLogs];
+        assert.ok(files.some((f) => f.includes(`${path.sep}state${path.sep}`)), "the state files were scanned");
+        const key = sshKeyNeedle();
+        for (const f of files) {
+            assert.deepStrictEqual(findNeedles(fs.readFileSync(f, "latin1"), [...needles, key]), [], `secret in plaintext in ${f}`);
+        }
+    }
+});
