@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import Redis from "ioredis";
 import { Stack } from "@pulumi/pulumi/automation";
-import { TestLab, createTestLab, eventually, field, labLeftovers, mainPid, onHost, redisCli } from "./labHarness";
+import { TestLab, createTestLab, eventually, field, grepFiles, labLeftovers, mainPid, onHost, redisCli } from "./labHarness";
 
 const LAB = "rhtest";
 const REDIS_PORT = 6389;
@@ -88,7 +88,7 @@ describe("RedisHaCluster on the lab (real engine, real SSH, real systemd)", func
 
     it("requires the password, and keeps it out of world-readable files and the state", () => {
         assert.match(onHost(master, `redis-cli -p ${REDIS_PORT} PING 2>&1 || true`), /NOAUTH/);
-        const exposed = onHost(master, "find /etc/redis-ha /var/lib/redis-ha /var/log/redis-ha /etc/systemd/system -perm -o=r -type f -exec grep -lF -- \"$REDISCLI_AUTH\" {} + 2>/dev/null || true", lab.password).trim();
+        const exposed = onHost(master, grepFiles("find /etc/redis-ha /var/lib/redis-ha /var/log/redis-ha /etc/systemd/system -perm -o=r -type f"), lab.password).trim();
         assert.strictEqual(exposed, "", `password readable by other users in: ${exposed}`);
         const stateDir = `${lab.sandbox.dir}/state`;
         const files = fs.readdirSync(stateDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());

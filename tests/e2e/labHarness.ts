@@ -95,3 +95,12 @@ export function labLeftovers(name: string): string {
     const networks = execFileSync("docker", ["network", "ls", "--filter", `label=org.redis-ha.lab=${name}`, "--format", "{{.Name}}"], { encoding: "utf8" }).trim();
     return [containers, networks].filter(Boolean).join("\n");
 }
+
+/**
+ * A host-side script listing the files `find` names (`find ... ` without actions) that hold
+ * $REDISCLI_AUTH. The pattern goes to grep in a 0600 file: as an argument it would be in argv, and a
+ * pipe would be used up by the first of the several greps xargs starts.
+ */
+export function grepFiles(find: string): string {
+    return `( umask 077; p=$(mktemp); printf '%s\\n' "$REDISCLI_AUTH" > "$p"; timeout 300 ${find} -print0 2>/dev/null | timeout 300 xargs -0 -r grep -lF -f "$p" 2>/dev/null | sort -u; rm -f "$p" )`;
+}

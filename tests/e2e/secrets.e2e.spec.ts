@@ -18,21 +18,12 @@ import { engineEnv, labPasswordFile } from "../../lab/automation";
 import { aclCredentials } from "../../components/config/acl";
 import { ACL_DEFAULTS } from "../../components/config/defaults";
 import { makePki } from "../fixtures/pki";
-import { TestLab, createTestLab, eventually, labLeftovers, onHost } from "./labHarness";
+import { TestLab, createTestLab, eventually, grepFiles, labLeftovers, onHost } from "./labHarness";
 import { ArgvSampler, EngineCapture, findNeedles, secretNeedles } from "./secretScan";
 
 const LAB = "rhtsecret";
 const CLUSTER = "lab";
 const REDIS_PORT = 6389;
-
-/**
- * A host-side script listing the files `find` names (`find ... ` without actions) that hold
- * $REDISCLI_AUTH. The pattern goes to grep in a 0600 file: as an argument it would be in argv, and a
- * pipe would be used up by the first of the several greps xargs starts.
- */
-function grepFiles(find: string): string {
-    return `( umask 077; p=$(mktemp); printf '%s\\n' "$REDISCLI_AUTH" > "$p"; timeout 300 ${find} -print0 2>/dev/null | timeout 300 xargs -0 -r grep -lF -f "$p" 2>/dev/null | sort -u; rm -f "$p" )`;
-}
 
 /** Files under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
