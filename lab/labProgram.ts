@@ -39,6 +39,8 @@ const SYSTEMD_CONTAINER_FLAGS = [
     "--security-opt seccomp=unconfined --security-opt apparmor=unconfined",
     "--tmpfs /run --tmpfs /run/lock --tmpfs /tmp",
     "-v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns=host",
+    // `docker stop` then shuts the host down the way systemd does (units stopped in order), like a VM.
+    "--stop-signal SIGRTMIN+3",
 ].join(" ");
 
 export function labProgram(args: LabArgs) {

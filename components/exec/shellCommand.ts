@@ -179,15 +179,15 @@ const shellProvider: pulumi.dynamic.ResourceProvider = {
 
 /** A shell command run over SSH or locally, managed like @pulumi/command's Command (see file header). */
 export class ShellCommand extends pulumi.dynamic.Resource {
-    public readonly stdout!: pulumi.Output<string>;
-    public readonly stderr!: pulumi.Output<string>;
+    declare public readonly stdout: pulumi.Output<string>;
+    declare public readonly stderr: pulumi.Output<string>;
     /** Undefined once created: only its digest is kept (see ShellOutputs). */
-    public readonly stdin!: pulumi.Output<string | undefined>;
+    declare public readonly stdin: pulumi.Output<string | undefined>;
     /** Drift reported by the last refresh (empty when the target matched). */
-    public readonly drift!: pulumi.Output<string | undefined>;
-    public readonly stdinSha256!: pulumi.Output<string | undefined>;
+    declare public readonly drift: pulumi.Output<string | undefined>;
+    declare public readonly stdinSha256: pulumi.Output<string | undefined>;
     /** Changes every time `create` or `update` runs. */
-    public readonly runId!: pulumi.Output<string>;
+    declare public readonly runId: pulumi.Output<string>;
 
     constructor(name: string, args: ShellCommandArgs, opts?: pulumi.CustomResourceOptions) {
         super(

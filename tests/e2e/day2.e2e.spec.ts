@@ -8,7 +8,7 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { TestLab, createTestLab, eventually, field, mainPid, onHost, redisCli } from "./labHarness";
-import { CounterReport, CounterWriter, startCounterWriter } from "./counterWriter";
+import { CounterReport, CounterWriter, startCounterWriter } from "../../examples/visit-counter/counter";
 
 const LAB = "rhtday2";
 const REDIS_PORT = 6389;
