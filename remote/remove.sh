@@ -35,9 +35,9 @@ sentinel_rediscovered() {
 if [ -n "${REDISCLI_AUTH:-}" ]; then
     for addr in $(reachable_sentinels); do
         [ "$(rcli "${addr%:*}" "${addr##*:}" SENTINEL RESET "$RH_MASTER_NAME")" = 1 ] || { log "SENTINEL RESET on $addr failed"; continue; }
-        if (wait_for "$RH_WAIT_DISCOVERY" "sentinel $addr to rediscover the cluster after SENTINEL RESET" sentinel_rediscovered "$addr"); then
-            log "sentinel $addr reset: it forgot $RH_HOST's $RH_KIND"
-        fi
+        # Fails the removal (and so the update, which a re-run retries) rather than leaving a sentinel half-informed.
+        wait_for "$RH_WAIT_DISCOVERY" "sentinel $addr to rediscover the master, the replicas and the sentinels after SENTINEL RESET" sentinel_rediscovered "$addr"
+        log "sentinel $addr reset: it forgot $RH_HOST's $RH_KIND"
     done
 fi
 
