@@ -4,10 +4,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-scripts/toolchain.sh
-# shellcheck source=/dev/null
-source "$(scripts/toolchain.sh --print-env)"
-LAB_IMAGE=$(scripts/build-lab-image.sh | tail -n 1)
-export LAB_IMAGE
+# shellcheck source=scripts/prepare.sh
+source "$ROOT/scripts/prepare.sh"
 npx --no-install tsx bench/faults.ts
 npx --no-install tsx bench/readmeTable.ts >/dev/null

@@ -5,11 +5,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-scripts/toolchain.sh
-# shellcheck source=/dev/null
-source "$(scripts/toolchain.sh --print-env)"
-LAB_IMAGE=$(scripts/build-lab-image.sh | tail -n 1)
-export LAB_IMAGE
+# shellcheck source=scripts/prepare.sh
+source "$ROOT/scripts/prepare.sh"
 
 # A run killed halfway can leave its private test labs behind. Test labs are named `rht*`; only
 # containers and networks labelled with such a lab name are removed.

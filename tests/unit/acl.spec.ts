@@ -1,24 +1,15 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
-import { RedisHaConfigError, resolveClusterSpec } from "../../components/config/validate";
+import { resolveClusterSpec } from "../../components/config/validate";
 import { aclCredentials, aclPasswordHash, derivedPassword } from "../../components/config/acl";
 import { redisQuote, renderRedisConf, renderSentinelConf } from "../../components/render/render";
 import { threeHostTopology } from "../fixtures/topology";
+import { problemsOf } from "../fixtures/problems";
 
 const PASSWORD = "correct-horse-battery-staple-42";
 
 function lines(text: string, prefix: string): string[] {
     return text.split("\n").filter((l) => l.startsWith(prefix));
-}
-
-function problemsOf(fn: () => unknown): string[] {
-    try {
-        fn();
-    } catch (err) {
-        assert.ok(err instanceof RedisHaConfigError, String(err));
-        return err.problems.map((p) => `${p.field}: ${p.problem}. Fix: ${p.fix}`);
-    }
-    assert.fail("expected the configuration to be rejected");
 }
 
 describe("ACL users (acl option)", () => {

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RedisHaConfigError, resolveClusterSpec } from "../../components/config/validate";
+import { resolveClusterSpec } from "../../components/config/validate";
 import { TlsSettings } from "../../components/config/types";
 import { resolveTlsSettings, tlsFiles } from "../../components/config/tls";
 import { renderRedisConf, renderSentinelConf } from "../../components/render/render";
@@ -11,22 +11,13 @@ import { RedisHaCluster } from "../../components/redisHaCluster";
 import { stepProgram } from "../../components/remote/payload";
 import { issue, makeCa, makePki, Pki } from "../fixtures/pki";
 import { threeHostTopology } from "../fixtures/topology";
+import { problemsOf } from "../fixtures/problems";
 
 const PASSWORD = "correct-horse-battery-staple-42";
 const HOSTS = threeHostTopology().hosts.map((h) => ({ name: h.name, address: h.address }));
 
 function lines(text: string, prefix: string): string[] {
     return text.split("\n").filter((l) => l === prefix || l.startsWith(`${prefix} `));
-}
-
-function problemsOf(fn: () => unknown): string[] {
-    try {
-        fn();
-    } catch (err) {
-        assert.ok(err instanceof RedisHaConfigError, String(err));
-        return err.problems.map((p) => `${p.field}: ${p.problem}. Fix: ${p.fix}`);
-    }
-    assert.fail("expected the configuration to be rejected");
 }
 
 describe("TLS (tls option)", function () {
