@@ -12,17 +12,15 @@ const END = "<!-- reliability:end -->";
 
 export function reliabilityTable(bench: FaultBenchmark): string {
     const seconds = (s: number | null) => (s === null ? "—" : `${s.toFixed(1)} s`);
-    const rows = bench.runs
-        .filter((r) => r.waitReplicas === 1)
-        .map((r) => {
-            const plain = bench.runs.find((p) => p.waitReplicas === 0 && p.scenario === r.scenario);
-            return `| ${r.description} | ${r.failedOver ? `yes (${r.oldMaster} → ${r.newMaster})` : "no"} | ${seconds(r.failoverSeconds)} | ${seconds(r.writeOutageSeconds)} | ${r.acknowledged} | ${r.lost} | ${plain ? `${plain.lost} of ${plain.acknowledged}` : "—"} |`;
-        });
+    const rows = bench.runs.map(
+        (r) =>
+            `| ${r.description} | ${r.failedOver ? `yes (${r.oldMaster} → ${r.newMaster})` : "no"} | ${seconds(r.failoverSeconds)} | ${seconds(r.writeOutageSeconds)} | ${r.acknowledged} (WAIT ${r.waitReplicas}) | ${r.notAcknowledged} | ${r.lost} |`,
+    );
     return [
         BEGIN,
         `Measured by \`bash bench/run.sh\` on ${bench.date.slice(0, 10)} (${bench.machine}; ${bench.redis.split(" ").slice(0, 3).join(" ")}), stack config: \`${JSON.stringify(bench.durability["redis-ha:redis"])}\`, sentinel \`down-after-milliseconds\` ${bench.durability["redis-ha:sentinel"].downAfterMilliseconds}.`,
         "",
-        "| fault | failover | failover time | longest write outage | increments acknowledged (WAIT 1) | lost (WAIT 1) | lost with plain replies (no WAIT) |",
+        "| fault | failover | failover time | longest write outage | increments acknowledged | not acknowledged (client saw an error) | acknowledged and lost |",
         "|---|---|---|---|---|---|---|",
         ...rows,
         END,
