@@ -176,7 +176,7 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
     });
 
     it("finds a redis-server upgraded on disk with preview --refresh and rolls it out, master handed over, nothing lost", async () => {
-        const oldMaster = hostAt(masterAddress()!);
+        const epoch = Number(field(sentinel(1, "SENTINEL", "MASTER", "lab"), "config-epoch"));
         const servers = pids(SERVER_UNIT);
         const sentinels = pids(SENTINEL_UNIT);
         // What a package upgrade does to the binary: a new file replaces the one the processes run.
@@ -191,7 +191,9 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         assert.strictEqual(up.summary.resourceChanges?.update, 3 + 3 + 1, JSON.stringify(up.summary.resourceChanges));
         pids(SERVER_UNIT).forEach((pid, i) => assert.notStrictEqual(pid, servers[i], `${members()[i]!.name}'s Redis still runs the old binary`));
         pids(SENTINEL_UNIT).forEach((pid, i) => assert.notStrictEqual(pid, sentinels[i], `${members()[i]!.name}'s sentinel still runs the old binary`));
-        assert.notStrictEqual(hostAt(masterAddress()!), oldMaster, "the master was restarted without handing mastership over");
+        // The master of the moment handed over before its restart: a failover happened. (With the master
+        // mid-order after the earlier failover, it may be handed over twice and end where it was.)
+        assert.ok(Number(field(sentinel(1, "SENTINEL", "MASTER", "lab"), "config-epoch")) > epoch, "the master was restarted without handing mastership over");
         assertHealthy(2, 3);
         await s.preview({ refresh: true, expectNoChanges: true });
     });
