@@ -3,13 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ClusterSpec, HostSpec } from "./config/spec";
 import { RemoteStep, RemoteVars, STEP_COMMAND, standaloneCommand, stepProgram } from "./remote/payload";
-import { sshConnection } from "./ssh";
+import { commandConnection, shellConnection } from "./ssh";
+import { HostKey } from "./config/hostKeys";
 import { ShellCommand } from "./exec/shellCommand";
 
 /**
  * How commands reach the hosts: `command` is @pulumi/command's remote.Command (needs the `command`
  * plugin); `dynamic` is redis-ha's ShellCommand, a dynamic provider over ssh2 for machines where
- * that plugin cannot be installed. Both run the same programs with the same lifecycle.
+ * that plugin cannot be installed. Both run the same programs with the same lifecycle. Whichever is
+ * chosen, the preflight (first contact with each host: host key, reachability) and the drift checks
+ * are ShellCommands, so both executors verify hosts and report drift the same way.
  */
 export type Executor = "command" | "dynamic";
 
@@ -25,16 +28,22 @@ export interface HostNodeArgs {
     password: pulumi.Input<string>;
     /** Private key (PEM, secret) of this host's TLS certificate, when the cluster uses TLS. */
     tlsPrivateKey?: pulumi.Input<string>;
+    /** The host keys this host is trusted with (undefined: not checked, `ssh.insecureIgnoreHostKeys`). */
+    hostKeys?: HostKey[];
     /** Which executor runs the commands (default `command`). */
     executor?: Executor;
 }
 
 /** What a HostStep needs: where, what to run, and what undoes it. */
 export interface HostStepArgs {
+    /** The resolved cluster description (SSH settings). */
+    spec: ClusterSpec;
     /** The host to run on. */
     host: HostSpec;
     /** SSH private key (secret). */
     sshPrivateKey: pulumi.Input<string>;
+    /** The host keys this host is trusted with (undefined: not checked). */
+    hostKeys?: HostKey[];
     /** The Redis password (secret); it reaches the host only on stdin. */
     password: pulumi.Input<string>;
     /** Which remote program runs. */
@@ -45,11 +54,15 @@ export interface HostStepArgs {
     secretVars?: pulumi.Input<RemoteVars>;
     /** A value whose change must make this step run again (e.g. the revisions of the steps it checks). */
     dependsOnRevision?: pulumi.Input<string>;
-    /** Inputs of the removal run on destroy; none for steps that leave nothing behind. */
+    /**
+     * Inputs of the removal run on destroy; none for steps that leave nothing behind. A step with a
+     * removal owns a service: its program records it as the owner on the host (RH_OWNER_FILE), and
+     * its removal leaves the service alone when another step owns it by then (see `ownerToken`).
+     */
     removal?: RemoteVars;
     /**
-     * Inputs of the drift check run on refresh (`pulumi preview --refresh`): when it reports a
-     * difference, the step runs again on the next `up --refresh`. The `command` executor has no refresh hook.
+     * Inputs of the drift check run on refresh (`pulumi preview --refresh`), by a companion resource
+     * that both executors share: when it reports a difference, the step runs again on the next `up --refresh`.
      */
     check?: RemoteVars;
     /** Which executor runs the commands (default `command`). */
@@ -57,50 +70,55 @@ export interface HostStepArgs {
 }
 
 /**
- * One converge step on one host: a remote.Command whose program arrives on stdin (a secret), so it
- * runs on create and again only when its inputs change, like an Ansible handler.
+ * Who owns a service on a host: the step's resource name and executor. Any replacement of a step
+ * (an executor switch, a rename, a new parent) changes it. Pulumi creates the successor first and
+ * deletes the old step at the end of the update, so the old step's removal finds the successor's
+ * token on the host and removes nothing.
  */
+export function ownerToken(executor: Executor, name: string): string {
+    return `${executor}:${name}`;
+}
+
 /**
+ * One converge step on one host: a command whose program arrives on stdin (a secret), so it runs on
+ * create and again only when its inputs change, like an Ansible handler.
+ *
  * `revision` changes when the step's program changes; `ran` changes whenever the step runs (also
- * when a refresh found drift), so a final check keyed on `ran` runs after every step that ran. With
- * the `command` executor, which reports no run, `ran` is the revision.
+ * when a refresh found drift), so a final check keyed on `ran` runs after every step that ran.
  */
 export function hostStep(
     name: string,
     args: HostStepArgs,
     opts: pulumi.CustomResourceOptions,
 ): { resource: pulumi.CustomResource; revision: pulumi.Output<string>; ran: pulumi.Output<string> } {
-    const program = stepProgramOutput(args);
+    const executor = args.executor ?? "command";
+    const owner = args.removal ? ownerToken(executor, name) : undefined;
+    const withOwner = (vars: RemoteVars): RemoteVars => (owner ? { ...vars, RH_OWNER: owner, RH_OWNER_FILE: String(args.removal?.RH_OWNER_FILE ?? "") } : vars);
+    const programArgs: StepProgramArgs = { ...args, vars: (password, revision) => withOwner(args.vars(password, revision)) };
+    const program = stepProgramOutput(programArgs);
+    const ssh = shellConnection(args.spec, args.host, args.sshPrivateKey, args.hostKeys);
+    // The drift check: a resource that runs nothing on create and the check on refresh. When the check
+    // finds drift, the next update gives it a new runId, which is part of the step's `update`
+    // command, so the step runs again and puts the host back. remote.Command has no refresh of its own
+    // (pulumi/pulumi-command#432), so both executors use this one.
+    const probe = args.check ? new ShellCommand(`${name}-drift`, { connection: ssh, check: standaloneCommand("check", args.check) }, opts) : undefined;
+    const repairs = probe ? probe.runId : pulumi.output("");
     const commands = {
         create: STEP_COMMAND,
-        update: STEP_COMMAND,
+        update: repairs.apply((id) => (id ? `${STEP_COMMAND} # drift repair ${id}` : STEP_COMMAND)),
         stdin: program,
-        delete: args.removal ? standaloneCommand("remove", args.removal) : undefined,
+        delete: args.removal && owner ? standaloneCommand("remove", { ...args.removal, RH_OWNER: owner }) : undefined,
     };
-    const connection = sshConnection(args.host, args.sshPrivateKey);
     const cmd =
-        (args.executor ?? "command") === "command"
-            ? new command.remote.Command(name, { connection, ...commands }, opts)
-            : new ShellCommand(
+        executor === "command"
+            ? new command.remote.Command(
                   name,
-                  {
-                      // The same connection as remote.Command's, in ShellCommand's plain shape.
-                      connection: pulumi.secret(
-                          pulumi.output(connection).apply((c) => ({
-                              name: args.host.name,
-                              host: c.host,
-                              port: c.port ?? args.host.sshPort,
-                              user: c.user ?? args.host.sshUser,
-                              privateKey: c.privateKey ?? "",
-                          })),
-                      ),
-                      ...commands,
-                      check: args.check ? standaloneCommand("check", args.check) : undefined,
-                  },
+                  { connection: commandConnection(args.spec, args.host, args.sshPrivateKey, args.hostKeys), addPreviousOutputInEnv: false, ...commands },
                   opts,
-              );
-    const revision = stepRevision(args);
-    const ran = cmd instanceof ShellCommand ? pulumi.all([revision, cmd.runId]).apply(([r, id]) => `${r}:${id}`) : revision;
+              )
+            : new ShellCommand(name, { connection: ssh, ...commands }, opts);
+    const revision = stepRevision(programArgs);
+    const ran = pulumi.all([revision, repairs]).apply(([r, id]) => `${r}:${id}`);
     return { resource: cmd, revision, ran };
 }
 

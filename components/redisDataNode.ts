@@ -21,6 +21,7 @@ export class RedisDataNode extends pulumi.ComponentResource {
             `${name}-apply`,
             {
                 ...args,
+                executor: args.executor,
                 step: "apply-redis",
                 vars: (password) => redisStepVars(spec, host, password),
                 secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),

@@ -3,6 +3,8 @@ import { ClusterTopologyArgs, RedisHaConfigError, resolveClusterSpec } from "./c
 import { ClusterSpec, HostSpec } from "./config/spec";
 import { deploymentPlan, healthGateVars, preflightVars, redisStepVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
 import { Executor, hostStep, stepRevision } from "./hostStep";
+import { HostKey } from "./config/hostKeys";
+import { trustedHostKeys } from "./ssh";
 import { RedisDataNode } from "./redisDataNode";
 import { SentinelNode } from "./sentinelNode";
 
@@ -74,7 +76,10 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         }
 
         const plan = deploymentPlan(spec);
-        const secrets = { sshPrivateKey: args.sshPrivateKey, password: args.password, executor: args.executor };
+        const hostKeys = resolveHostKeys(spec, this);
+        const executor = args.executor ?? "command";
+        const secrets = { sshPrivateKey: args.sshPrivateKey, password: args.password, executor };
+        const keysOf = (host: HostSpec) => (spec.ssh.verifyHostKeys ? (hostKeys.get(host.name) ?? []) : undefined);
 
         const tlsKeyVarsOf = (host: HostSpec) => pulumi.output(tlsKey(host.name)).apply(tlsKeyVars);
         // Preflight on every host, re-run exactly when some node step will run: if one host is missing
@@ -88,11 +93,24 @@ export class RedisHaCluster extends pulumi.ComponentResource {
                     stepRevision({ ...secrets, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, password), secretVars: tlsKeyVarsOf(host) }),
                 ),
             ])
-            .apply((r) => r.join(","));
+            // An executor switch creates every step anew: the preflight runs first then too.
+            .apply((r) => [executor, ...r].join(","));
+        // The preflight is the first contact with each host on either executor: redis-ha's own SSH
+        // client checks the host key before authenticating (a mismatch is refused, naming both
+        // fingerprints, before anything is sent) and names an unreachable host within seconds.
         const preflights = plan.hosts.map((host) =>
             hostStep(
                 `${name}-${host.name}-preflight`,
-                { host, ...secrets, step: "preflight", vars: (_password, revision) => preflightVars(spec, host, revision), dependsOnRevision: upcoming },
+                {
+                    spec,
+                    host,
+                    ...secrets,
+                    executor: "dynamic",
+                    hostKeys: keysOf(host),
+                    step: "preflight",
+                    vars: (_password, revision) => preflightVars(spec, host, revision),
+                    dependsOnRevision: upcoming,
+                },
                 { parent: this },
             ).resource,
         );
@@ -104,7 +122,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         for (const host of plan.dataNodes) {
             const node = new RedisDataNode(
                 `${name}-${host.name}-redis`,
-                { spec, host, ...secrets, tlsPrivateKey: tlsKey(host.name) },
+                { spec, host, ...secrets, hostKeys: keysOf(host), tlsPrivateKey: tlsKey(host.name) },
                 { parent: this, dependsOn: steps.length ? steps.slice(-1) : preflights },
             );
             steps.push(node);
@@ -117,7 +135,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             const own = dataNodeOf.get(host.name);
             const node = new SentinelNode(
                 `${name}-${host.name}-sentinel`,
-                { spec, host, ...secrets, tlsPrivateKey: tlsKey(host.name) },
+                { spec, host, ...secrets, hostKeys: keysOf(host), tlsPrivateKey: tlsKey(host.name) },
                 { parent: this, dependsOn: [...steps.slice(-1), ...(own ? [own] : [])] },
             );
             steps.push(node);
@@ -128,8 +146,10 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         hostStep(
             `${name}-health-gate`,
             {
+                spec,
                 host: plan.gateHost,
                 ...secrets,
+                hostKeys: keysOf(plan.gateHost),
                 step: "health-gate",
                 vars: (_password, revision) => healthGateVars(spec, revision),
                 dependsOnRevision: pulumi.all(revisions).apply((r) => r.join(",")),
@@ -148,6 +168,24 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             connection: this.connection,
         });
     }
+}
+
+/**
+ * The host keys each host is trusted with. Without one for some host, `pulumi up` stops here, before
+ * any resource is registered, naming the host and how to get its key; a preview (which never
+ * connects) only warns, so it runs in PR pipelines that have no known_hosts.
+ */
+function resolveHostKeys(spec: ClusterSpec, component: pulumi.Resource): Map<string, HostKey[]> {
+    if (!spec.ssh.verifyHostKeys) {
+        pulumi.log.warn("ssh.insecureIgnoreHostKeys is on: host keys are not checked, so whoever answers on a host's address gets root commands and the Redis password", component);
+        return new Map();
+    }
+    const { keys, problems } = trustedHostKeys(spec);
+    if (problems.length > 0) {
+        if (!pulumi.runtime.isDryRun()) throw new RedisHaConfigError(problems);
+        for (const p of problems) pulumi.log.warn(`${p.field}: ${p.problem}; \`pulumi up\` will refuse to connect. Fix: ${p.fix}`, component);
+    }
+    return keys;
 }
 
 /**

@@ -75,17 +75,22 @@ export function engineEnv(sandbox: Sandbox): Record<string, string> {
     };
 }
 
-/** `command` when the @pulumi/command plugin is installed, else the plugin-free `dynamic` executor. */
-export function detectExecutor(): "command" | "dynamic" {
-    const forced = process.env.REDIS_HA_EXECUTOR;
-    if (forced === "command" || forced === "dynamic") return forced;
+/** Whether the `command` plugin is installed at the version @pulumi/command declares. */
+export function installedCommandPlugin(): boolean {
     const version = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/command/package.json"), "utf8")).pulumi.version as string;
     try {
         const plugins = JSON.parse(execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" })) as Array<{ name: string; kind: string; version: string }>;
-        return plugins.some((p) => p.name === "command" && p.kind === "resource" && p.version === version) ? "command" : "dynamic";
+        return plugins.some((p) => p.name === "command" && p.kind === "resource" && p.version === version);
     } catch {
-        return "dynamic";
+        return false;
     }
+}
+
+/** REDIS_HA_EXECUTOR when set; else `command` when its plugin is installed, else the plugin-free `dynamic` executor. */
+export function detectExecutor(): "command" | "dynamic" {
+    const forced = process.env.REDIS_HA_EXECUTOR;
+    if (forced === "command" || forced === "dynamic") return forced;
+    return installedCommandPlugin() ? "command" : "dynamic";
 }
 
 export interface LabOptions {
@@ -126,6 +131,8 @@ export interface ClusterStackOptions {
     config?: Record<string, unknown>;
     /** Secret config values (keys like "redis-ha:password"). */
     secrets?: Record<string, string>;
+    /** The RedisHaCluster's resource name (default: the cluster name). */
+    resourceName?: string;
 }
 
 /**
@@ -137,7 +144,7 @@ export async function clusterStack(sandbox: Sandbox, env: string, opts: ClusterS
     const config = { ...repoStackConfig(env), ...(opts.config ?? {}) };
     const ws = await LocalWorkspace.create({
         workDir: workDir(sandbox, "redis-ha"),
-        program: async () => redisHaStack(),
+        program: async () => redisHaStack(opts.resourceName),
         projectSettings: { name: "redis-ha", runtime: "nodejs" },
         stackSettings: { [stackName]: { config: config as Record<string, never> } },
         envVars: engineEnv(sandbox),
@@ -162,11 +169,34 @@ export function setSecretConfig(sandbox: Sandbox, workDir: string, stackName: st
     });
 }
 
-/** Config that points a cluster stack at a lab. */
+/**
+ * Each lab host's ed25519 host key, read from the container itself (the lab's "console"), never
+ * from the network: that is how an operator checks a fingerprint before trusting a host.
+ */
+export function labHostKeys(args: LabArgs): Record<string, string> {
+    return Object.fromEntries(
+        labHosts(args).map((h) => [h.name, execFileSync("docker", ["exec", `${args.name}-${h.name}`, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], { encoding: "utf8" }).trim()]),
+    );
+}
+
+/**
+ * The executor a cluster stack was deployed with, read from its state (undefined: nothing deployed).
+ * A re-run keeps it, so installing the `command` plugin later never switches a running lab by surprise.
+ */
+export async function deployedExecutor(stack: Stack): Promise<"command" | "dynamic" | undefined> {
+    const state = await stack.exportStack();
+    const resources = ((state.deployment as { resources?: Array<{ type: string; urn: string }> } | undefined)?.resources ?? []).filter((r) => /-(redis|sentinel)-apply$/.test(r.urn));
+    if (resources.some((r) => r.type === "command:remote:Command")) return "command";
+    if (resources.some((r) => r.type === "pulumi-nodejs:dynamic:Resource")) return "dynamic";
+    return undefined;
+}
+
+/** Config that points a cluster stack at a lab (the lab must be up: its host keys are read). */
 export function labClusterConfig(sandbox: Sandbox, args: LabArgs): { config: Record<string, unknown>; secrets: Record<string, string> } {
+    const hostKeys = labHostKeys(args);
     return {
         config: {
-            "redis-ha:hosts": labHosts(args).map((h) => ({ name: h.name, address: h.address })),
+            "redis-ha:hosts": labHosts(args).map((h) => ({ name: h.name, address: h.address, hostKey: hostKeys[h.name] })),
             "redis-ha:ssh": { user: "root", privateKeyPath: args.privateKeyPath },
             "redis-ha:executor": detectExecutor(),
         },

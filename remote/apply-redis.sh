@@ -8,6 +8,7 @@
 require_prerequisites
 require_port_free_or_ours "$RH_REDIS_PORT" "$RH_REDIS_UNIT"
 ensure_directories
+claim_ownership
 install_tls_files
 
 conf=$RH_REDIS_CONF_PATH

@@ -3,6 +3,7 @@
 require_prerequisites
 require_port_free_or_ours "$RH_SENTINEL_PORT" "$RH_SENTINEL_UNIT"
 ensure_directories
+claim_ownership
 install_tls_files
 
 managed=$(decode "$RH_SENTINEL_CONF")

@@ -75,6 +75,15 @@ ensure_directories() {
     install -d -m 0750 -o "$RH_SERVICE_USER" -g "$RH_SERVICE_GROUP" "$RH_CONFIG_DIR" "$RH_DATA_DIR" "$RH_LOG_DIR"
 }
 
+# Records the step running now as the owner of this service (before anything else changes), so that
+# the removal of a step it replaced (another executor, another name) leaves the service alone.
+claim_ownership() {
+    printf '%s\n' "$RH_OWNER" | write_if_changed "$RH_OWNER_FILE" 0600 root:root || true
+}
+
+# The step that owns this service now, or nothing (never deployed, or deployed before owners were recorded).
+current_owner() { [ -f "$RH_OWNER_FILE" ] && cat "$RH_OWNER_FILE"; return 0; }
+
 # Writes stdin to `path` (mode, owner) atomically when the content differs. Returns 0 when it changed.
 write_if_changed() {
     local path=$1 mode=$2 owner=$3 tmp
@@ -307,3 +316,56 @@ install_tls_files() {
     find "$RH_TLS_DIR" -mindepth 1 -maxdepth 1 ! -path "$RH_TLS_CA_FILE" ! -path "$RH_TLS_CERT_FILE" ! -path "$RH_TLS_KEY_FILE" -exec rm -rf {} +
 }
 
+
+# --- Health --------------------------------------------------------------------------------------
+# Whether the cluster is healthy, seen from this host; `problems` says why not. Every sentinel in $1
+# (default: all of the cluster's) must answer and agree on the master with CKQUORUM OK and no entry
+# that is down; the master must have RH_EXPECT_REPLICAS replicas (default 0) and every data node in
+# RH_DATA_ADDRESSES must follow it with its link up.
+problems=""
+master=""
+cluster_healthy() {
+    problems=""
+    master=""
+    local addr reply replicas others stale
+    for addr in ${1:-$RH_SENTINEL_ADDRESSES}; do
+        reply=$(rcli "${addr%:*}" "${addr##*:}" SENTINEL GET-MASTER-ADDR-BY-NAME "$RH_MASTER_NAME" | tr -d '\r' | paste -sd: -)
+        if [ -z "$reply" ]; then problems+=" sentinel $addr does not answer;"; continue; fi
+        if [ -z "$master" ]; then master=$reply; elif [ "$master" != "$reply" ]; then problems+=" sentinels disagree on the master ($master vs $reply at $addr);"; fi
+        reply=$(rcli "${addr%:*}" "${addr##*:}" SENTINEL CKQUORUM "$RH_MASTER_NAME" | sed -n 1p)
+        case "$reply" in OK*) ;; *) problems+=" CKQUORUM on $addr: ${reply:-no answer};" ;; esac
+        replicas=$(sentinel_master_field "${addr%:*}" "${addr##*:}" num-slaves)
+        others=$(sentinel_master_field "${addr%:*}" "${addr##*:}" num-other-sentinels)
+        # At least: a host being removed in this update still runs until its removal, which resets the sentinels.
+        [ "${replicas:-0}" -ge "${RH_EXPECT_REPLICAS:-0}" ] || problems+=" sentinel $addr sees ${replicas:-?} replicas, expected $RH_EXPECT_REPLICAS;"
+        [ "${others:-0}" -ge "${RH_EXPECT_OTHER_SENTINELS:-0}" ] || problems+=" sentinel $addr sees ${others:-?} other sentinels, expected $RH_EXPECT_OTHER_SENTINELS;"
+        # An entry that is down is stale (a removed host) or a node that did not come back: either way not healthy.
+        stale=$(down_entries "${addr%:*}" "${addr##*:}")
+        [ -z "$stale" ] || problems+=" sentinel $addr knows entries that are down:$stale;"
+    done
+    [ -n "$master" ] || { problems+=" no sentinel knows the master;"; return 1; }
+    local connected
+    connected=$(info_field "${master%:*}" "${master##*:}" replication connected_slaves)
+    [ "${connected:-0}" -ge "${RH_EXPECT_REPLICAS:-0}" ] || problems+=" master $master has ${connected:-?} connected replicas, expected $RH_EXPECT_REPLICAS;"
+    for addr in ${RH_DATA_ADDRESSES:-}; do
+        [ "$addr" = "$master" ] && continue
+        local link host_of
+        link=$(info_field "${addr%:*}" "${addr##*:}" replication master_link_status)
+        host_of=$(info_field "${addr%:*}" "${addr##*:}" replication master_host)
+        [ "$link" = up ] || problems+=" replica $addr master_link_status:${link:-unreachable};"
+        [ "$host_of" = "${master%:*}" ] || problems+=" replica $addr follows ${host_of:-nothing}, not the master ${master%:*};"
+    done
+    [ -z "$problems" ]
+}
+
+# Waits up to RH_WAIT_HEALTH for cluster_healthy $1; fails the step with the problems otherwise.
+wait_healthy() {
+    local deadline=$((SECONDS + RH_WAIT_HEALTH))
+    until cluster_healthy "${1:-}"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "cluster $RH_MASTER_NAME is not healthy after ${RH_WAIT_HEALTH}s:$problems"
+        fi
+        sleep 2
+    done
+    log "cluster $RH_MASTER_NAME healthy: master $master, sentinels ${1:-$RH_SENTINEL_ADDRESSES} agree, quorum reachable"
+}

@@ -15,6 +15,29 @@ for conf in "$RH_CONFIG_DIR/sentinel.conf.managed" "$RH_CONFIG_DIR/redis.conf.ma
     [ -n "$REDISCLI_AUTH" ] && { export REDISCLI_AUTH; break; }
 done
 
+# After a removal, while enough sentinels run to fail over (a host left the cluster, or a replaced
+# step's removal below), the update ends only once the rest of the cluster is seen healthy. When
+# fewer remain, the whole cluster is being destroyed.
+check_remaining_cluster() {
+    local remaining
+    [ -n "${REDISCLI_AUTH:-}" ] || return 0
+    remaining=$(reachable_sentinels | paste -sd' ' -)
+    if [ "$(printf '%s' "$remaining" | wc -w)" -ge "$RH_QUORUM" ]; then
+        wait_healthy "$remaining"
+    else
+        log "fewer than $RH_QUORUM sentinels of $RH_MASTER_NAME remain: the cluster is being removed, no health check"
+    fi
+}
+
+# Replaced, not removed: another step (another executor or name) owns this service now. Its create
+# ran before this removal, so stopping or deleting anything here would destroy what it runs.
+owner=$(current_owner)
+if [ -n "$owner" ] && [ "$owner" != "$RH_OWNER" ]; then
+    log "$RH_UNIT belongs to step $owner now; the removal of step $RH_OWNER leaves it running, with its files and data"
+    check_remaining_cluster
+    exit 0
+fi
+
 if [ "$RH_KIND" = server ] && systemctl is-active --quiet "$RH_UNIT" && [ -n "$(reachable_sentinels)" ] && is_current_master; then
     (hand_over_mastership) || log "could not hand mastership over before removal; Sentinel will fail over"
 fi
@@ -41,7 +64,9 @@ if [ -n "${REDISCLI_AUTH:-}" ]; then
     done
 fi
 
-# Files last: the resets above authenticate with this host's TLS files when TLS is on.
+check_remaining_cluster
+
+# Files last: the resets and the health check above authenticate with this host's TLS files when TLS is on.
 rm -f "$RH_UNIT_PATH"
 systemctl daemon-reload
 for f in $RH_FILES; do rm -rf "$f"; done

@@ -3,24 +3,38 @@
  * `lab down`: destroys the cluster, then the lab. Run through scripts/lab.sh, which prepares the
  * toolchain and the lab image (LAB_IMAGE).
  */
-import { clusterStack, defaultSandbox, labArgs, labClusterConfig, labPasswordFile, labStack } from "../lab/automation";
+import { clusterStack, defaultSandbox, deployedExecutor, labArgs, labClusterConfig, labPassword, labPasswordFile, labStack } from "../lab/automation";
+import { assertClusterHealthy } from "../lab/clusterHealth";
 
 async function main(action: string): Promise<void> {
     const sandbox = defaultSandbox();
     const image = process.env.LAB_IMAGE ?? "redis-ha-lab:latest";
     const args = labArgs(sandbox, { image });
     const lab = await labStack(sandbox, args);
-    const { config, secrets } = labClusterConfig(sandbox, args);
-    const cluster = await clusterStack(sandbox, "lab", { config, secrets });
     const onOutput = (s: string) => process.stdout.write(s);
 
     if (action === "up") {
         await lab.up({ onOutput });
+        const { config, secrets } = labClusterConfig(sandbox, args);
+        const cluster = await clusterStack(sandbox, "lab", { config, secrets });
+        const deployed = await deployedExecutor(cluster);
+        if (deployed && deployed !== config["redis-ha:executor"] && !process.env.REDIS_HA_EXECUTOR) {
+            console.log(`[lab] keeping the executor this cluster was deployed with (${deployed}); REDIS_HA_EXECUTOR=${config["redis-ha:executor"]} switches it`);
+            await cluster.setConfig("redis-ha:executor", { value: deployed });
+        }
         const result = await cluster.up({ onOutput });
         const conn = result.outputs.connection?.value as { masterName: string; sentinels: Array<{ host: string; port: number }>; redisCli: string };
+        const nodes = result.outputs.nodes?.value as Array<{ roles: string[] }>;
+        // Said only after looking: the deployment's own gate ran on a host; this is what a client sees.
+        await assertClusterHealthy({
+            masterName: conn.masterName,
+            sentinels: conn.sentinels,
+            password: labPassword(sandbox),
+            expectReplicas: nodes.filter((n) => n.roles.includes("replica") || n.roles.includes("master")).length - 1,
+        });
         const passwordFile = labPasswordFile(sandbox);
         console.log(`
-redis-ha lab is up: master name "${conn.masterName}", sentinels ${conn.sentinels.map((s) => `${s.host}:${s.port}`).join(", ")}.
+redis-ha lab is up and healthy: master name "${conn.masterName}", sentinels ${conn.sentinels.map((s) => `${s.host}:${s.port}`).join(", ")}.
 Connect (the password is in ${passwordFile}, passed through the environment, never on the command line):
   export REDISCLI_AUTH="$(cat ${passwordFile})"
   ${conn.redisCli}
@@ -28,6 +42,7 @@ Connect (the password is in ${passwordFile}, passed through the environment, nev
   ioredis: new Redis({ name: "${conn.masterName}", sentinels: ${JSON.stringify(conn.sentinels)}, password, sentinelPassword: password })
 State and secrets: ${sandbox.dir}. Tear down with: bash scripts/lab.sh down`);
     } else if (action === "down") {
+        const cluster = await clusterStack(sandbox, "lab", { config: { "redis-ha:ssh": { user: "root", privateKeyPath: args.privateKeyPath } } });
         await cluster.destroy({ onOutput });
         await lab.destroy({ onOutput });
     } else {

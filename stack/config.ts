@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisHaClusterArgs } from "../components/redisHaCluster";
-import { ClusterTopologyArgs, ConfigProblem, RedisHaConfigError, passwordProblems, resolveClusterSpec } from "../components/config/validate";
+import { ClusterTopologyArgs, ConfigProblem, RedisHaConfigError, expandHome, passwordProblems, resolveClusterSpec } from "../components/config/validate";
 import { TlsConfig, tlsFromConfig } from "./tlsConfig";
 import { AclSettings, HostArgs, RedisSettings, SentinelSettings } from "../components/config/types";
 
@@ -23,13 +23,14 @@ export interface ConfigSource {
 interface SshConfig {
     user?: string;
     port?: number;
+    knownHostsFile?: string;
+    insecureIgnoreHostKeys?: boolean;
+    connectTimeout?: number;
     /** Path to the private key file; `~` is the home directory. */
     privateKeyPath?: string;
 }
 
-export function expandHome(p: string): string {
-    return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
-}
+export { expandHome };
 
 export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs {
     const problems: ConfigProblem[] = [];
@@ -102,7 +103,7 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
         sentinel: config.getObject<SentinelSettings>("sentinel"),
         acl: config.getObject<AclSettings>("acl"),
         ...tls,
-        ssh: { user: ssh.user, port: ssh.port },
+        ssh: { user: ssh.user, port: ssh.port, knownHostsFile: ssh.knownHostsFile, insecureIgnoreHostKeys: ssh.insecureIgnoreHostKeys, connectTimeout: ssh.connectTimeout },
         ipAllowList: config.getObject<string[]>("ipAllowList"),
         allowUnsafeTopology: allowUnsafe === "true",
     };

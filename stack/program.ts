@@ -6,9 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { RedisHaCluster } from "../components/redisHaCluster";
 import { clusterArgsFromConfig } from "./config";
 
-export function redisHaStack() {
+/** `resourceName`: the component's Pulumi name (default the cluster name); a new one gives every step a new URN. */
+export function redisHaStack(resourceName?: string) {
     const args = clusterArgsFromConfig(new pulumi.Config("redis-ha"));
-    const cluster = new RedisHaCluster(args.clusterName, args);
+    const cluster = new RedisHaCluster(resourceName ?? args.clusterName, args);
     return {
         masterName: cluster.masterName,
         sentinelEndpoints: cluster.sentinelEndpoints,

@@ -20,6 +20,14 @@ export const MIN_UNPRIVILEGED_PORT = 1024;
 /** SSH defaults, as `ssh` itself would use them. */
 export const DEFAULT_SSH_USER = "root";
 export const DEFAULT_SSH_PORT = 22;
+/** Where ssh itself looks for host keys; `~` is the home directory of the user running Pulumi. */
+export const DEFAULT_KNOWN_HOSTS_FILE = "~/.ssh/known_hosts";
+/**
+ * Seconds one SSH connection attempt may take, and how many attempts: a host that is down fails the
+ * update in about 2 × 5 s with redis-ha's message naming it, not after minutes of provider retries.
+ */
+export const SSH_CONNECT_TIMEOUT_SECONDS = 5;
+export const SSH_CONNECT_ATTEMPTS = 2;
 
 /** Paths on the hosts. `{cluster}` is the validated cluster name. */
 export const PATHS = {

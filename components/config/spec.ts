@@ -3,6 +3,7 @@
  * Everything downstream (rendering, ordering, resources) reads only this.
  */
 import { PATHS } from "./defaults";
+import { HostKey } from "./hostKeys";
 
 /** A validated host. */
 export interface HostSpec {
@@ -13,6 +14,18 @@ export interface HostSpec {
     /** IP that Redis and Sentinel announce and that peers and clients use. */
     announceAddress: string;
     bind: string[];
+    /** Host keys given in the stack (`hosts[].hostKey`); empty when they come from the known_hosts file. */
+    hostKeys: HostKey[];
+}
+
+/** How redis-ha's SSH connections are made and checked. */
+export interface SshSpec {
+    /** Absolute path of the known_hosts file for hosts without `hostKey`. */
+    knownHostsFile: string;
+    /** Host keys are checked (false only with `ssh.insecureIgnoreHostKeys`). */
+    verifyHostKeys: boolean;
+    /** Seconds per connection attempt. */
+    connectTimeout: number;
 }
 
 /** Where a cluster's files and units live on each host; derived from the cluster name only. */
@@ -40,6 +53,7 @@ export interface ClusterSpec {
     /** Name Sentinel monitors the master under (the cluster name). */
     masterName: string;
     hosts: HostSpec[];
+    ssh: SshSpec;
     /** Host whose Redis is master at first deploy; later Sentinel decides. */
     master: HostSpec;
     replicas: HostSpec[];

@@ -21,6 +21,12 @@ export interface HostArgs {
     sshPort?: number;
     /** SSH user. Defaults to the cluster's `ssh.user` (root). Needs root or passwordless sudo-free root access. */
     sshUser?: string;
+    /**
+     * The host's SSH host key(s), as `ssh-keyscan` or known_hosts prints them (`ssh-ed25519 AAAA...`,
+     * a leading host name is ignored). When set, only these keys are trusted for this host; otherwise
+     * the keys `ssh.knownHostsFile` lists for its address. Check the fingerprint before you pin one.
+     */
+    hostKey?: string | string[];
 }
 
 /** Redis data-node settings, named after the redis.conf directive they set. */
@@ -82,6 +88,15 @@ export interface SshSettings {
     user?: string;
     /** Default SSH port for every host (default 22). */
     port?: number;
+    /** known_hosts file that lists the hosts' keys when `hosts[].hostKey` is not set (default `~/.ssh/known_hosts`, as ssh). */
+    knownHostsFile?: string;
+    /**
+     * Connect without checking host keys (default false). Anyone who answers on a host's address then
+     * gets root commands and the password; preview warns while this is on. For throwaway labs only.
+     */
+    insecureIgnoreHostKeys?: boolean;
+    /** Seconds one SSH connection attempt may take before the host counts as unreachable (default 5; 2 attempts). */
+    connectTimeout?: number;
 }
 
 /**

@@ -3,9 +3,14 @@
  * `pulumi preview` with a message that names the field and the fix, and no host is ever touched.
  */
 import * as net from "net";
+import * as pulumi from "@pulumi/pulumi";
+import * as os from "os";
+import * as path from "path";
 import { checkCidr } from "./cidr";
 import {
     DEFAULT_IP_ADDRESS_ALLOW,
+    DEFAULT_KNOWN_HOSTS_FILE,
+    SSH_CONNECT_TIMEOUT_SECONDS,
     DEFAULT_REDIS_PORT,
     DEFAULT_SENTINEL_PORT,
     DEFAULT_SSH_PORT,
@@ -21,7 +26,8 @@ import {
 import { AclSettings, HostArgs, RedisSettings, SentinelSettings, SshSettings, TlsSettings } from "./types";
 import { REDIS_DIRECTIVES, REFUSED_EXTRA_DIRECTIVES } from "./redisDirectives";
 import { resolveTlsSettings } from "./tls";
-import { AclSpec, ClusterSpec, HostSpec, clusterPaths } from "./spec";
+import { AclSpec, ClusterSpec, HostSpec, SshSpec, clusterPaths } from "./spec";
+import { HostKey, parseHostKey } from "./hostKeys";
 
 /** The plain part of a cluster description: everything but the secrets. */
 export interface ClusterTopologyArgs {
@@ -78,8 +84,11 @@ export interface ConfigProblem {
     fix: string;
 }
 
-/** Thrown when a cluster description is invalid; lists every problem found, not just the first. */
-export class RedisHaConfigError extends Error {
+/**
+ * Thrown when a cluster description is invalid; lists every problem found, not just the first. A
+ * RunError, so that `pulumi preview/up` prints the list alone, without a stack trace or source dump.
+ */
+export class RedisHaConfigError extends pulumi.RunError {
     constructor(public readonly problems: ConfigProblem[]) {
         super(
             `redis-ha: invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
@@ -131,6 +140,7 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
     checkPort(report, "ssh.port", sshPort);
 
     const hosts = resolveHosts(args.hosts, sshUser, sshPort, report);
+    const ssh = resolveSshSettings(args.ssh, report);
     const byName = new Map(hosts.map((h) => [h.name, h]));
 
     const lookup = (field: string, name: unknown): HostSpec | undefined => {
@@ -222,6 +232,7 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
         clusterName,
         masterName: clusterName,
         hosts,
+        ssh,
         master,
         replicas,
         sentinels,
@@ -400,6 +411,7 @@ function resolveHosts(hosts: HostArgs[] | undefined, sshUser: string, sshPort: n
             }
         }
         checkPort(report, `${field}.sshPort`, port);
+        const hostKeys = resolveHostKeys(`${field}.hostKey`, host.hostKey, report);
         resolved.push({
             name: host.name,
             sshHost: host.address,
@@ -407,9 +419,55 @@ function resolveHosts(hosts: HostArgs[] | undefined, sshUser: string, sshPort: n
             sshUser: host.sshUser ?? sshUser,
             announceAddress,
             bind: [...new Set(bind)],
+            hostKeys,
         });
     });
     return resolved;
+}
+
+/** `hosts[].hostKey`: one line or a list, each a key as ssh-keyscan prints it. */
+function resolveHostKeys(field: string, given: string | string[] | undefined, report: Report): HostKey[] {
+    if (given === undefined) return [];
+    const lines = Array.isArray(given) ? given : [given];
+    const keys: HostKey[] = [];
+    lines.forEach((line, i) => {
+        const key = typeof line === "string" ? parseHostKey(line) : undefined;
+        if (!key) {
+            report(
+                Array.isArray(given) ? `${field}[${i}]` : field,
+                `${JSON.stringify(line).slice(0, 60)} is not an SSH host key`,
+                "paste a line of `ssh-keyscan -t ed25519 <address>` (e.g. `ssh-ed25519 AAAAC3...`) after checking its fingerprint against the host's `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`",
+            );
+            return;
+        }
+        keys.push(key);
+    });
+    return keys;
+}
+
+/** `~` or `~/...` is the home directory of the user running Pulumi, as in ssh. */
+export function expandHome(p: string): string {
+    return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+function resolveSshSettings(ssh: SshSettings | undefined, report: Report): SshSpec {
+    const knownHostsFile = ssh?.knownHostsFile ?? DEFAULT_KNOWN_HOSTS_FILE;
+    if (typeof knownHostsFile !== "string" || knownHostsFile.trim() === "") {
+        report("ssh.knownHostsFile", `${JSON.stringify(knownHostsFile)} is not a file path`, `name a known_hosts file (default ${DEFAULT_KNOWN_HOSTS_FILE})`);
+    }
+    const insecure = ssh?.insecureIgnoreHostKeys ?? false;
+    if (typeof insecure !== "boolean") {
+        report("ssh.insecureIgnoreHostKeys", `${JSON.stringify(insecure)} is not true or false`, "leave it unset (host keys are checked) or set it to true for a throwaway lab");
+    }
+    const connectTimeout = ssh?.connectTimeout ?? SSH_CONNECT_TIMEOUT_SECONDS;
+    if (typeof connectTimeout !== "number" || !Number.isInteger(connectTimeout) || connectTimeout < 1 || connectTimeout > 120) {
+        report("ssh.connectTimeout", `${JSON.stringify(connectTimeout)} is not a number of seconds from 1 to 120`, `leave it unset (${SSH_CONNECT_TIMEOUT_SECONDS}) or give whole seconds`);
+    }
+    return {
+        knownHostsFile: path.resolve(expandHome(typeof knownHostsFile === "string" ? knownHostsFile : DEFAULT_KNOWN_HOSTS_FILE)),
+        verifyHostKeys: insecure !== true,
+        connectTimeout: typeof connectTimeout === "number" ? connectTimeout : SSH_CONNECT_TIMEOUT_SECONDS,
+    };
 }
 
 function resolveRoleList(

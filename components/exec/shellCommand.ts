@@ -18,13 +18,22 @@ export interface SshTarget {
     port: number;
     user: string;
     privateKey: string;
+    /**
+     * The host keys the host may present (`type base64`). The connection is refused, before
+     * authentication and before anything is sent, when it presents another. Absent: not checked.
+     */
+    hostKeys?: string[];
+    /** Seconds per connection attempt (default 10). */
+    connectTimeout?: number;
+    /** Connection attempts before the host counts as unreachable (default 3). */
+    connectAttempts?: number;
 }
 
 export interface ShellCommandArgs {
     /** Where to run; omit to run on this machine. */
     connection?: pulumi.Input<SshTarget>;
-    /** Command run on create. */
-    create: pulumi.Input<string>;
+    /** Command run on create; without it, creating runs nothing (a resource that only checks, on refresh). */
+    create?: pulumi.Input<string>;
     /** Command run when inputs change (defaults to `create`). */
     update?: pulumi.Input<string>;
     /** Command run on destroy, from state alone. */
@@ -40,7 +49,7 @@ export interface ShellCommandArgs {
 
 interface ShellInputs {
     connection?: SshTarget;
-    create: string;
+    create?: string;
     update?: string;
     delete?: string;
     stdin?: string;
@@ -95,11 +104,20 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
         });
     }
     const { Client } = (await import(SSH2_MODULE)) as typeof import("ssh2");
+    const { createHash } = await import("crypto");
     const where = `${target.name ? `${target.name} (${target.user}@${target.host}:${target.port})` : `${target.user}@${target.host}:${target.port}`}`;
+    const fp = (raw: Buffer) => `SHA256:${createHash("sha256").update(raw).digest("base64").replace(/=+$/, "")}`;
+    const typeOf = (raw: Buffer) => (raw.length > 4 ? raw.subarray(4, 4 + raw.readUInt32BE(0)).toString("latin1") : "?");
+    const trusted = target.hostKeys?.map((line) => Buffer.from(line.split(" ")[1] ?? "", "base64"));
+    // Offer only the algorithms of the trusted keys, so the host presents one of those (an RSA key signs with rsa-sha2-*).
+    const serverHostKey = target.hostKeys
+        ? [...new Set(target.hostKeys.flatMap((line) => (line.startsWith("ssh-rsa ") ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [line.split(" ")[0] ?? ""])))]
+        : undefined;
     const attempt = () =>
         new Promise<RunResult>((resolve, reject) => {
             const conn = new Client();
             let settled = false;
+            let presented: Buffer | undefined;
             const finish = (err: Error | undefined, result?: RunResult) => {
                 if (settled) return;
                 settled = true;
@@ -107,7 +125,21 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
                 if (err) reject(err);
                 else resolve(result as RunResult);
             };
-            conn.on("error", (err: Error) => finish(Object.assign(new Error(`cannot reach host ${where} over SSH: ${err.message}`), { dial: true })));
+            conn.on("error", (err: Error) => {
+                if (trusted && presented && !trusted.some((k) => k.equals(presented as Buffer))) {
+                    const expected = (target.hostKeys ?? []).map((line) => `${line.split(" ")[0]} ${fp(Buffer.from(line.split(" ")[1] ?? "", "base64"))}`).join(", ");
+                    return finish(
+                        new Error(
+                            `host key of ${where} does not match: it presented ${typeOf(presented)} ${fp(presented)}, the trusted key is ${expected}. ` +
+                                "Nothing was sent to it. If the host was rebuilt, check its new key on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update hosts[].hostKey or known_hosts",
+                        ),
+                    );
+                }
+                if (trusted && /handshake|host key|no matching/i.test(err.message) && !presented) {
+                    return finish(new Error(`host ${where} offers none of the trusted host key types (${(target.hostKeys ?? []).map((l) => l.split(" ")[0]).join(", ")}): ${err.message}. Nothing was sent to it`));
+                }
+                finish(Object.assign(new Error(`cannot reach host ${where} over SSH: ${err.message}`), { dial: true }));
+            });
             conn.on("ready", () => {
                 conn.exec(command, (err, stream) => {
                     if (err) return finish(new Error(`ssh ${where}: ${err.message}`));
@@ -123,14 +155,31 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
                     stream.end(stdin ?? "");
                 });
             });
-            conn.connect({ host: target.host, port: target.port, username: target.user, privateKey: target.privateKey, readyTimeout: 10000, keepaliveInterval: 5000 });
+            conn.connect({
+                host: target.host,
+                port: target.port,
+                username: target.user,
+                privateKey: target.privateKey,
+                readyTimeout: (target.connectTimeout ?? 10) * 1000,
+                keepaliveInterval: 5000,
+                ...(serverHostKey ? { algorithms: { serverHostKey: serverHostKey as never } } : {}),
+                // Runs before authentication: a host that is not who it claims gets neither the key's signature nor a program.
+                hostVerifier: (key: Buffer) => {
+                    presented = key;
+                    return !trusted || trusted.some((k) => k.equals(key));
+                },
+            });
         });
+    const attempts = target.connectAttempts ?? 3;
     for (let i = 1; ; i++) {
         try {
             return await attempt();
         } catch (err) {
-            if (!(err as { dial?: boolean }).dial || i >= 3) throw err;
-            await new Promise((r) => setTimeout(r, 2000));
+            if (!(err as { dial?: boolean }).dial || i >= attempts) {
+                if ((err as { dial?: boolean }).dial) (err as Error).message += ` (${attempts} attempts of ${target.connectTimeout ?? 10}s)`;
+                throw err;
+            }
+            await new Promise((r) => setTimeout(r, 1000));
         }
     }
 }
@@ -147,7 +196,7 @@ async function shellOutputs(inputs: ShellInputs, out: RunResult): Promise<ShellO
 
 const shellProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: ShellInputs): Promise<pulumi.dynamic.CreateResult> {
-        const out = await runShell(inputs.connection, inputs.create, inputs.stdin);
+        const out = inputs.create === undefined ? { stdout: "", stderr: "" } : await runShell(inputs.connection, inputs.create, inputs.stdin);
         const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
         return { id, outs: await shellOutputs(inputs, out) };
     },
@@ -161,7 +210,8 @@ const shellProvider: pulumi.dynamic.ResourceProvider = {
         return { changes: changed || Boolean(olds.drift), replaces: [], deleteBeforeReplace: false };
     },
     async update(_id: string, _olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.UpdateResult> {
-        const out = await runShell(news.connection, news.update ?? news.create, news.stdin);
+        const run = news.update ?? news.create;
+        const out = run === undefined ? { stdout: "", stderr: "" } : await runShell(news.connection, run, news.stdin);
         return { outs: await shellOutputs(news, out) };
     },
     async read(id: string, props?: ShellOutputs): Promise<pulumi.dynamic.ReadResult> {

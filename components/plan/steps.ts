@@ -158,14 +158,21 @@ export function healthGateVars(spec: ClusterSpec, revision: string): RemoteVars 
 export function removalVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): RemoteVars {
     const { paths } = spec;
     const isServer = kind === "server";
+    const owner = ownerFile(spec, kind);
     const files = isServer
-        ? [paths.redisConf, `${paths.redisConf}.managed`, paths.redisLog, `${paths.dataDir}/dump.rdb`, `${paths.dataDir}/appendonlydir`, `${paths.dataDir}/temp-*`, paths.redisTlsDir]
-        : [paths.sentinelConf, `${paths.sentinelConf}.managed`, paths.sentinelLog, paths.sentinelTlsDir];
+        ? [paths.redisConf, `${paths.redisConf}.managed`, paths.redisLog, `${paths.dataDir}/dump.rdb`, `${paths.dataDir}/appendonlydir`, `${paths.dataDir}/temp-*`, paths.redisTlsDir, owner]
+        : [paths.sentinelConf, `${paths.sentinelConf}.managed`, paths.sentinelLog, paths.sentinelTlsDir, owner];
     return {
         ...serviceVars(spec, host, kind),
+        RH_OWNER_FILE: owner,
         RH_FILES: files.join(" "),
         RH_DIRS: [paths.configDir, paths.dataDir, paths.logDir, PATHS.configRoot, PATHS.dataRoot, PATHS.logRoot].join(" "),
     };
+}
+
+/** Where the host records which step owns a service (see `ownerToken`). */
+function ownerFile(spec: ClusterSpec, kind: "server" | "sentinel"): string {
+    return `${spec.paths.configDir}/owner.${kind}`;
 }
 
 /** Inputs of the drift check of a data node or sentinel on `host` (no secret: the unit is compared by hash). */

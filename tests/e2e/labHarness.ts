@@ -6,7 +6,7 @@ import * as fs from "fs";
 import { execFileSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabArgs, labHosts } from "../../lab/labProgram";
-import { Sandbox, clusterStack, labArgs, labClusterConfig, labPassword, labStack, tempSandbox } from "../../lab/automation";
+import { Sandbox, clusterStack, detectExecutor, installedCommandPlugin, labArgs, labClusterConfig, labPassword, labStack, tempSandbox } from "../../lab/automation";
 
 export interface TestLab {
     sandbox: Sandbox;
@@ -14,8 +14,37 @@ export interface TestLab {
     lab: Stack;
     password: string;
     hosts: Array<{ name: string; address: string; container: string }>;
-    cluster(opts?: { config?: Record<string, unknown>; stackName?: string }): Promise<Stack>;
+    cluster(opts?: { config?: Record<string, unknown>; stackName?: string; resourceName?: string }): Promise<Stack>;
     destroy(): Promise<void>;
+}
+
+/** The executor this run of the suite tests (scripts/test.sh sets it for each pass). */
+export function suiteExecutor(): "command" | "dynamic" {
+    return detectExecutor();
+}
+
+/** The `command` plugin is installed (at @pulumi/command's version). */
+export function commandPluginInstalled(): boolean {
+    return installedCommandPlugin();
+}
+
+/** A nodejs language host is on PATH (the CLI runs `index.ts` with it). */
+export function nodejsLanguageHostInstalled(): boolean {
+    try {
+        execFileSync("bash", ["-c", "command -v pulumi-language-nodejs || ls \"$(dirname \"$(command -v pulumi)\")/pulumi-language-nodejs\""], { stdio: "ignore" });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/**
+ * Skips the running test or suite, saying by name what it needs: scripts/test.sh lists every
+ * `[not run]` line at the end, so a missing binary never turns into a silent pass.
+ */
+export function notRun(ctx: Mocha.Context, what: string, needs: string): never {
+    console.log(`[not run] ${what}: needs ${needs}`);
+    ctx.skip();
 }
 
 export function requireLabImage(): string {
@@ -39,7 +68,12 @@ export async function createTestLab(name: string, subnetPrefix: string, hostCoun
         hosts,
         async cluster(opts = {}) {
             const base = labClusterConfig(sandbox, args);
-            const stack = await clusterStack(sandbox, "lab", { stackName: opts.stackName ?? "lab", config: { ...base.config, ...(opts.config ?? {}) }, secrets: base.secrets });
+            const stack = await clusterStack(sandbox, "lab", {
+                stackName: opts.stackName ?? "lab",
+                config: { ...base.config, ...(opts.config ?? {}) },
+                secrets: base.secrets,
+                resourceName: opts.resourceName,
+            });
             clusters.push(stack);
             return stack;
         },

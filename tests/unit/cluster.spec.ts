@@ -50,17 +50,24 @@ describe("RedisHaCluster (mocks)", () => {
     it("creates a preflight per host, one data node per data host, one sentinel per sentinel host, and a health gate", () => {
         const devChildren = registered.filter((r) => r.name.startsWith("dev-"));
         const types = devChildren.map((r) => `${r.type} ${r.name}`).sort();
+        // The preflights and drift checks are redis-ha's ShellCommands on either executor (first contact, refresh).
         assert.deepStrictEqual(types, [
-            "command:remote:Command dev-app-1-preflight",
             "command:remote:Command dev-app-1-redis-apply",
             "command:remote:Command dev-app-1-sentinel-apply",
-            "command:remote:Command dev-app-2-preflight",
             "command:remote:Command dev-app-2-redis-apply",
             "command:remote:Command dev-app-2-sentinel-apply",
-            "command:remote:Command dev-console-preflight",
             "command:remote:Command dev-console-redis-apply",
             "command:remote:Command dev-console-sentinel-apply",
             "command:remote:Command dev-health-gate",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-preflight",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-redis-apply-drift",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-sentinel-apply-drift",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-preflight",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-redis-apply-drift",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-sentinel-apply-drift",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-preflight",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-redis-apply-drift",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-sentinel-apply-drift",
             "redis-ha:index:RedisDataNode dev-app-1-redis",
             "redis-ha:index:RedisDataNode dev-app-2-redis",
             "redis-ha:index:RedisDataNode dev-console-redis",
@@ -78,7 +85,7 @@ describe("RedisHaCluster (mocks)", () => {
     });
 
     it("registers children in deployment order: preflights, replicas, master, sentinels, gate", () => {
-        const order = registered.filter((r) => r.type === "command:remote:Command" && r.name.startsWith("dev-")).map((r) => r.name);
+        const order = registered.filter((r) => r.name.startsWith("dev-") && !r.name.endsWith("-drift") && !r.type.startsWith("redis-ha:index:")).map((r) => r.name);
         assert.deepStrictEqual(order, [
             "dev-console-preflight",
             "dev-app-1-preflight",
@@ -108,7 +115,7 @@ describe("RedisHaCluster (mocks)", () => {
         const spec = resolveClusterSpec(threeHostTopology({ clusterName: "sec" }));
         const { resource, revision } = hostStep(
             "sec-step",
-            { host: spec.master, sshPrivateKey: "KEY", password: "plain-input", step: "apply-redis", vars: (pw) => redisStepVars(spec, spec.master, pw) },
+            { spec, host: spec.master, sshPrivateKey: "KEY", password: "plain-input", step: "apply-redis", vars: (pw) => redisStepVars(spec, spec.master, pw) },
             {},
         );
         const stdin = (resource as unknown as { stdin: pulumi.Output<string> }).stdin;
