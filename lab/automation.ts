@@ -174,9 +174,19 @@ export function setSecretConfig(sandbox: Sandbox, workDir: string, stackName: st
  * from the network: that is how an operator checks a fingerprint before trusting a host.
  */
 export function labHostKeys(args: LabArgs): Record<string, string> {
-    return Object.fromEntries(
-        labHosts(args).map((h) => [h.name, execFileSync("docker", ["exec", `${args.name}-${h.name}`, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], { encoding: "utf8" }).trim()]),
-    );
+    return Object.fromEntries(labHosts(args).map((h) => [h.name, hostKeyOf(`${args.name}-${h.name}`)]));
+}
+
+/** Host keys by container ID: a host that is stopped for a test keeps the key it had (a new container gets a new ID). */
+const hostKeyCache = new Map<string, string>();
+function hostKeyOf(container: string): string {
+    const id = execFileSync("docker", ["inspect", "-f", "{{.Id}}", container], { encoding: "utf8" }).trim();
+    let key = hostKeyCache.get(id);
+    if (key === undefined) {
+        key = execFileSync("docker", ["exec", container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], { encoding: "utf8" }).trim();
+        hostKeyCache.set(id, key);
+    }
+    return key;
 }
 
 /**

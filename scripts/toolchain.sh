@@ -95,16 +95,18 @@ github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
 # The `command` plugin, at the version @pulumi/command declares. When it cannot be had (no plugin
 # downloads here, and its Go module is not served by our module proxy), RedisHaCluster runs with its
 # plugin-free executor instead (`redis-ha:executor: dynamic`), which the lab scripts pick automatically.
+COMMAND_PLUGIN=no
+command_plugin_installed() {
+    pulumi plugin ls --json 2>/dev/null | node -e "const p=JSON.parse(require('fs').readFileSync(0,'utf8')||'[]');process.exit(p.some(x=>x.name==='command'&&x.kind==='resource'&&x.version==='$1')?0:1)"
+}
 ensure_command_plugin() {
     local version
     version=$(npm_field @pulumi/command .pulumi.version)
-    if pulumi plugin ls --json 2>/dev/null | node -e "const p=JSON.parse(require('fs').readFileSync(0,'utf8')||'[]');process.exit(p.some(x=>x.name==='command'&&x.kind==='resource'&&x.version==='$version')?0:1)"; then
-        return 0
-    fi
+    if command_plugin_installed "$version"; then COMMAND_PLUGIN=yes; return 0; fi
     local marker="$CACHE/command-plugin-$version.unavailable"
     [ -f "$marker" ] && return 0
     say "installing resource plugin command v$version (official download)"
-    if timeout 120 pulumi plugin install resource command "$version" >/dev/null 2>&1; then return 0; fi
+    if timeout 120 pulumi plugin install resource command "$version" >/dev/null 2>&1; then COMMAND_PLUGIN=yes; return 0; fi
     say "plugin command v$version cannot be downloaded here; the lab will use redis-ha's plugin-free executor"
     touch "$marker"
 }
@@ -138,5 +140,7 @@ cat >"$ENV_FILE" <<ENV
 export PATH="$ROOT/.redis-ha/bin:$PULUMI_BIN_DIR:\$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+# Whether the \`command\` plugin is installed: the tests then run on both executors.
+export REDIS_HA_COMMAND_PLUGIN=$COMMAND_PLUGIN
 ENV
 say "ready: $(pulumi version) ($PULUMI_BIN_DIR), node $(node --version)"

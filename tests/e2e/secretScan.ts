@@ -124,9 +124,13 @@ export class EngineCapture {
 
     /** What was captured, filtered by operation and by whether it is a debug diagnostic. */
     text(filter: { debug?: boolean; ops?: string[] } = {}): string {
+        return this.items(filter).join("\n");
+    }
+
+    /** The same, one captured output chunk or event each. */
+    items(filter: { debug?: boolean; ops?: string[] } = {}): string[] {
         return this.parts
             .filter((p) => (filter.debug === undefined || p.debug === filter.debug) && (filter.ops === undefined || filter.ops.includes(p.op)))
-            .map((p) => p.text)
-            .join("\n");
+            .map((p) => p.text);
     }
 }
