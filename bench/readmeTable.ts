@@ -4,24 +4,24 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { FaultBenchmark, RESULTS_FILE } from "./faults";
+import { FaultBenchmark, RESULTS_FILE, Spread } from "./faults";
 
 const README = path.join(__dirname, "..", "README.md");
 const BEGIN = "<!-- reliability:begin -->";
 const END = "<!-- reliability:end -->";
 
 export function reliabilityTable(bench: FaultBenchmark): string {
-    const seconds = (s: number | null) => (s === null ? "—" : `${s.toFixed(1)} s`);
-    const rows = bench.runs.map(
+    const range = (s: Spread | null) => (s === null ? "—" : `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s`);
+    const rows = bench.scenarios.map(
         (r) =>
-            `| ${r.description} | ${r.failedOver ? `yes (${r.oldMaster} → ${r.newMaster})` : "no"} | ${seconds(r.failoverSeconds)} | ${seconds(r.writeOutageSeconds)} | ${r.acknowledged} (WAIT ${r.waitReplicas}) | ${r.notAcknowledged} | ${r.lost} |`,
+            `| ${r.description} | ${r.trials} | ${r.failovers} | ${range(r.failoverSeconds)} | ${range(r.writeGapSeconds)} | ${r.confirmed} | ${r.unconfirmed + r.errors} | ${r.lost} (worst trial ${r.worstTrialLost}) |`,
     );
     return [
         BEGIN,
-        `Measured by \`bash bench/run.sh\` on ${bench.date.slice(0, 10)} (${bench.machine}; ${bench.redis.split(" ").slice(0, 3).join(" ")}), stack config: \`${JSON.stringify(bench.durability["redis-ha:redis"])}\`, sentinel \`down-after-milliseconds\` ${bench.durability["redis-ha:sentinel"].downAfterMilliseconds}.`,
+        `Measured by \`bash bench/run.sh\` on ${bench.date.slice(0, 10)} (${bench.machine}; ${bench.redis.split(" ").slice(0, 3).join(" ")}): ${bench.trialsPerScenario} trials per fault, each visit confirmed with WAIT ${bench.waitReplicas} and checked by its id at the end; stack config \`${JSON.stringify(bench.durability["redis-ha:redis"])}\`, sentinel \`down-after-milliseconds\` ${bench.durability["redis-ha:sentinel"].downAfterMilliseconds}.`,
         "",
-        "| fault | failover | failover time | longest write outage | increments acknowledged | not acknowledged (client saw an error) | acknowledged and lost |",
-        "|---|---|---|---|---|---|---|",
+        "| fault | trials | failovers | failover time (min / median / max) | longest write gap (min / median / max) | visits confirmed | not confirmed (error, no reply, WAIT short) | confirmed and lost |",
+        "|---|---|---|---|---|---|---|---|",
         ...rows,
         END,
     ].join("\n");

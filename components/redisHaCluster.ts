@@ -72,7 +72,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         const tlsKey = tlsPrivateKeyOf(spec, args.tlsPrivateKeys);
         super("redis-ha:index:RedisHaCluster", name, {}, opts);
         if (spec.unsafeTopology) {
-            pulumi.log.warn(`${spec.sentinels.length} sentinel(s) (allowUnsafeTopology): losing one host leaves no majority of sentinels, so no automatic failover`, this);
+            void pulumi.log.warn(`${spec.sentinels.length} sentinel(s) (allowUnsafeTopology): losing one host leaves no majority of sentinels, so no automatic failover`, this);
         }
 
         const plan = deploymentPlan(spec);
@@ -177,13 +177,13 @@ export class RedisHaCluster extends pulumi.ComponentResource {
  */
 function resolveHostKeys(spec: ClusterSpec, component: pulumi.Resource): Map<string, HostKey[]> {
     if (!spec.ssh.verifyHostKeys) {
-        pulumi.log.warn("ssh.insecureIgnoreHostKeys is on: host keys are not checked, so whoever answers on a host's address gets root commands and the Redis password", component);
+        void pulumi.log.warn("ssh.insecureIgnoreHostKeys is on: host keys are not checked, so whoever answers on a host's address gets root commands and the Redis password", component);
         return new Map();
     }
     const { keys, problems } = trustedHostKeys(spec);
     if (problems.length > 0) {
         if (!pulumi.runtime.isDryRun()) throw new RedisHaConfigError(problems);
-        for (const p of problems) pulumi.log.warn(`${p.field}: ${p.problem}; \`pulumi up\` will refuse to connect. Fix: ${p.fix}`, component);
+        for (const p of problems) void pulumi.log.warn(`${p.field}: ${p.problem}; \`pulumi up\` will refuse to connect. Fix: ${p.fix}`, component);
     }
     return keys;
 }
@@ -203,7 +203,8 @@ function tlsPrivateKeyOf(spec: ClusterSpec, keys: pulumi.Input<Record<string, st
     if (!spec.tls || keys === undefined) return () => undefined;
     return (host) =>
         pulumi.secret(
-            pulumi.output(keys).apply((all) => {
+            pulumi.output(keys).apply((all: Record<string, string> | undefined) => {
+                // A JavaScript caller may hand in anything: checked here, not trusted from the type.
                 const key = all?.[host];
                 if (typeof key !== "string" || !key.includes("PRIVATE KEY-----")) {
                     throw new RedisHaConfigError([{ field: `tlsPrivateKeys.${host}`, problem: "is missing or not a PEM private key", fix: `give the private key of ${host}'s certificate` }]);

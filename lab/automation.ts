@@ -77,7 +77,8 @@ export function engineEnv(sandbox: Sandbox): Record<string, string> {
 
 /** Whether the `command` plugin is installed at the version @pulumi/command declares. */
 export function installedCommandPlugin(): boolean {
-    const version = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/command/package.json"), "utf8")).pulumi.version as string;
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/command/package.json"), "utf8")) as { pulumi: { version: string } };
+    const version = pkg.pulumi.version;
     try {
         const plugins = JSON.parse(execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" })) as Array<{ name: string; kind: string; version: string }>;
         return plugins.some((p) => p.name === "command" && p.kind === "resource" && p.version === version);
@@ -112,7 +113,7 @@ export function labArgs(sandbox: Sandbox, opts: LabOptions): LabArgs {
 
 export async function labStack(sandbox: Sandbox, args: LabArgs): Promise<Stack> {
     return LocalWorkspace.createOrSelectStack(
-        { stackName: args.name, projectName: "redis-ha-lab", program: async () => labProgram(args) },
+        { stackName: args.name, projectName: "redis-ha-lab", program: () => Promise.resolve(labProgram(args)) },
         { workDir: workDir(sandbox, "redis-ha-lab"), envVars: engineEnv(sandbox) },
     );
 }
@@ -144,9 +145,9 @@ export async function clusterStack(sandbox: Sandbox, env: string, opts: ClusterS
     const config = { ...repoStackConfig(env), ...(opts.config ?? {}) };
     const ws = await LocalWorkspace.create({
         workDir: workDir(sandbox, "redis-ha"),
-        program: async () => redisHaStack(opts.resourceName),
+        program: () => Promise.resolve(redisHaStack(opts.resourceName)),
         projectSettings: { name: "redis-ha", runtime: "nodejs" },
-        stackSettings: { [stackName]: { config: config as Record<string, never> } },
+        stackSettings: { [stackName]: { config: config } },
         envVars: engineEnv(sandbox),
     });
     const stack = await Stack.createOrSelect(stackName, ws);

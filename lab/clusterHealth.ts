@@ -31,7 +31,7 @@ export async function clusterProblems(target: ClusterHealthTarget): Promise<stri
             const addr = (await client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", target.masterName)) as string[] | null;
             if (!addr) problems.push(`sentinel ${s.host}:${s.port} does not know ${target.masterName}`);
             else masters.add(`${addr[0]}:${addr[1]}`);
-            const quorum = String(await client.call("SENTINEL", "CKQUORUM", target.masterName).catch((e: Error) => e.message));
+            const quorum = String(await client.call("SENTINEL", "CKQUORUM", target.masterName).catch((e: unknown) => (e instanceof Error ? e.message : String(e))));
             if (!quorum.startsWith("OK")) problems.push(`sentinel ${s.host}:${s.port}: CKQUORUM ${quorum}`);
         } catch (err) {
             problems.push(`sentinel ${s.host}:${s.port} does not answer (${(err as Error).message})`);
@@ -43,11 +43,11 @@ export async function clusterProblems(target: ClusterHealthTarget): Promise<stri
         problems.push(masters.size === 0 ? "no sentinel names a master" : `sentinels disagree on the master: ${[...masters].join(", ")}`);
         return problems;
     }
-    const [host = "", port = "0"] = [...masters][0]!.split(":");
+    const [host = "", port = "0"] = ([...masters][0] ?? "").split(":");
     const master = direct(host, Number(port), target.password);
     try {
         await master.connect();
-        const info = String(await master.info("replication"));
+        const info = await master.info("replication");
         const role = /role:(\w+)/.exec(info)?.[1];
         const linked = (info.match(/^slave\d+:.*state=online/gm) ?? []).length;
         if (role !== "master") problems.push(`${host}:${port}, which the sentinels name master, says role:${role ?? "?"}`);

@@ -13,6 +13,7 @@ install_tls_files
 
 conf=$RH_REDIS_CONF_PATH
 managed=$(mktemp)
+# shellcheck disable=SC2034 # read by at_exit (lib.sh, inlined before this file)
 CLEANUP_FILES="$managed"
 decode "$RH_REDIS_CONF" | grep -v '^replicaof ' >"$managed"
 
@@ -52,6 +53,7 @@ refused=""
 apply_live() {
     local key reply
     for key in $changed; do
+        # shellcheck disable=SC2154 # rh_tls_flags is set by lib.sh, inlined before this file
         reply=$(conf_value "$managed" "$key" | timeout 5 redis-cli --no-auth-warning "${rh_tls_flags[@]}" -p "$RH_REDIS_PORT" -x CONFIG SET "$key" 2>&1 || true)
         if [ "$reply" != OK ]; then
             refused="Redis refused CONFIG SET $key (${reply:-no answer})"

@@ -7,6 +7,7 @@ CLEANUP_FILES=""
 WRITES_PAUSED=no
 at_exit() {
     if [ "$WRITES_PAUSED" = yes ]; then rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT UNPAUSE >/dev/null || true; fi
+    # shellcheck disable=SC2086 # a space-separated list of mktemp paths
     [ -z "$CLEANUP_FILES" ] || rm -f $CLEANUP_FILES
 }
 trap at_exit EXIT
@@ -150,6 +151,7 @@ redis_answers() { [ "$(rcli 127.0.0.1 "$1" PING)" = PONG ]; }
 # Keys: the directive, lowercased; `sentinel <option>`, plus the master name for per-master options.
 # Repeated directives (save) are joined. `sentinel monitor` keeps only its quorum: the address is
 # Sentinel's. Comments and blank lines are skipped.
+# shellcheck disable=SC2016 # an awk program: its $ fields are awk's
 CONF_AWK='
 function tokenize(line,    n, i, L, c, nx, tok) {
     n = 0; i = 1; L = length(line)

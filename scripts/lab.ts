@@ -19,7 +19,7 @@ async function main(action: string): Promise<void> {
         const cluster = await clusterStack(sandbox, "lab", { config, secrets });
         const deployed = await deployedExecutor(cluster);
         if (deployed && deployed !== config["redis-ha:executor"] && !process.env.REDIS_HA_EXECUTOR) {
-            console.log(`[lab] keeping the executor this cluster was deployed with (${deployed}); REDIS_HA_EXECUTOR=${config["redis-ha:executor"]} switches it`);
+            console.log(`[lab] keeping the executor this cluster was deployed with (${deployed}); REDIS_HA_EXECUTOR=${String(config["redis-ha:executor"])} switches it`);
             await cluster.setConfig("redis-ha:executor", { value: deployed });
         }
         const result = await cluster.up({ onOutput });

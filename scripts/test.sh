@@ -18,12 +18,16 @@ source "$ROOT/scripts/prepare.sh"
 for kind in "ps -a" "network ls"; do
     # shellcheck disable=SC2086 # $kind is two words on purpose
     stale=$(docker $kind --filter label=org.redis-ha.lab --format '{{.Label "org.redis-ha.lab"}} {{.ID}}' | awk '$1 ~ /^rht/ { print $2 }')
+    [ -n "$stale" ] || continue
     # shellcheck disable=SC2086 # one ID per word
-    [ -z "$stale" ] || { [ "$kind" = "ps -a" ] && docker rm -f $stale >/dev/null || docker network rm $stale >/dev/null; }
+    if [ "$kind" = "ps -a" ]; then docker rm -f $stale >/dev/null; else docker network rm $stale >/dev/null; fi
 done
 
 echo "[test] typecheck"
 npx --no-install tsc --noEmit -p tsconfig.json
+echo "[test] lint: eslint (typescript-eslint strict, @pulumi/eslint-plugin) and shellcheck"
+npx --no-install eslint --max-warnings 0 .
+shellcheck -s bash remote/*.sh scripts/*.sh bench/*.sh .ci/run
 
 if [ "${REDIS_HA_COMMAND_PLUGIN:-no}" = yes ]; then executors=(command dynamic); else executors=(dynamic); fi
 logs=()
@@ -48,7 +52,10 @@ count() {
 
 run_pass "${executors[0]}" 'tests/unit/**/*.spec.ts' 'tests/e2e/**/*.spec.ts'
 if [ "${#executors[@]}" -gt 1 ]; then
-    mapfile -t executor_specs < <(ls tests/e2e/*.e2e.spec.ts | grep -v -e badInput -e preview)
+    executor_specs=()
+    for spec in tests/e2e/*.e2e.spec.ts; do
+        case "$spec" in *badInput* | *preview*) ;; *) executor_specs+=("$spec") ;; esac
+    done
     run_pass "${executors[1]}" "${executor_specs[@]}"
 fi
 

@@ -122,10 +122,14 @@ SHIM
     chmod +x "$ROOT/.redis-ha/bin/pulumi-resource-pulumi-nodejs"
 }
 
+# ssh-keygen (lab keys, host-key fingerprints), curl (downloads), shellcheck (the lint in
+# scripts/test.sh), strace (the secrets spec traces every exec).
 ensure_host_tools() {
-    command -v ssh-keygen >/dev/null && command -v curl >/dev/null && return 0
-    say "installing openssh-client and curl"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client curl >/dev/null
+    local tool missing=no
+    for tool in ssh-keygen curl shellcheck strace; do command -v "$tool" >/dev/null || missing=yes; done
+    [ "$missing" = yes ] || return 0
+    say "installing openssh-client, curl, shellcheck and strace (Debian packages)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client curl shellcheck strace >/dev/null
 }
 
 ensure_host_tools

@@ -3,7 +3,6 @@
  * Only the stack program reads config; the components take plain args.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisHaClusterArgs } from "../components/redisHaCluster";
@@ -14,6 +13,7 @@ import { AclSettings, HostArgs, RedisSettings, SentinelSettings } from "../compo
 /** The parts of pulumi.Config this module uses, so that tests can hand in a plain object. */
 export interface ConfigSource {
     get(key: string): string | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the shape of pulumi.Config.getObject
     getObject<T>(key: string): T | undefined;
     getNumber(key: string): number | undefined;
     getSecret(key: string): pulumi.Output<string> | undefined;

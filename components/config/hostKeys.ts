@@ -30,7 +30,7 @@ export function parseHostKey(line: string): HostKey | undefined {
     const words = line.trim().split(/\s+/);
     const at = words.findIndex((w) => KEY_TYPES.test(w));
     if (at < 0 || at > 2) return undefined;
-    const type = words[at]!;
+    const type = words[at] ?? "";
     const blob = words[at + 1] ?? "";
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return undefined;
     const raw = Buffer.from(blob, "base64");

@@ -170,7 +170,7 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
     }
     if (Array.isArray(args.sentinels) && sentinels.length === 0 && args.sentinels.length === 0) {
         report("sentinels", "is empty: nothing would detect a failed master or promote a replica", "list at least 3 hosts from `hosts` to run a sentinel");
-    } else if (sentinels.length > 0 && sentinels.length < 3 && allowUnsafeTopology !== true) {
+    } else if (sentinels.length > 0 && sentinels.length < 3 && !allowUnsafeTopology) {
         const n = sentinels.length;
         report(
             "sentinels",
@@ -465,7 +465,7 @@ function resolveSshSettings(ssh: SshSettings | undefined, report: Report): SshSp
     }
     return {
         knownHostsFile: path.resolve(expandHome(typeof knownHostsFile === "string" ? knownHostsFile : DEFAULT_KNOWN_HOSTS_FILE)),
-        verifyHostKeys: insecure !== true,
+        verifyHostKeys: !insecure,
         connectTimeout: typeof connectTimeout === "number" ? connectTimeout : SSH_CONNECT_TIMEOUT_SECONDS,
     };
 }
@@ -568,5 +568,5 @@ function resolveAclSettings(s: AclSettings | undefined, report: Report): AclSpec
     if (replicationUser === sentinelUser) {
         report("acl.sentinelUser", `is the same user as acl.replicationUser (${JSON.stringify(sentinelUser)}), so one would get the other's rights`, "give the two users different names");
     }
-    return enabled === true ? { replicationUser, sentinelUser } : undefined;
+    return enabled ? { replicationUser, sentinelUser } : undefined;
 }

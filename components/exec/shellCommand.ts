@@ -105,7 +105,7 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
     }
     const { Client } = (await import(SSH2_MODULE)) as typeof import("ssh2");
     const { createHash } = await import("crypto");
-    const where = `${target.name ? `${target.name} (${target.user}@${target.host}:${target.port})` : `${target.user}@${target.host}:${target.port}`}`;
+    const where = target.name ? `${target.name} (${target.user}@${target.host}:${target.port})` : `${target.user}@${target.host}:${target.port}`;
     const fp = (raw: Buffer) => `SHA256:${createHash("sha256").update(raw).digest("base64").replace(/=+$/, "")}`;
     const typeOf = (raw: Buffer) => (raw.length > 4 ? raw.subarray(4, 4 + raw.readUInt32BE(0)).toString("latin1") : "?");
     const trusted = target.hostKeys?.map((line) => Buffer.from(line.split(" ")[1] ?? "", "base64"));
@@ -128,21 +128,21 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
             conn.on("error", (err: Error) => {
                 if (trusted && presented && !trusted.some((k) => k.equals(presented as Buffer))) {
                     const expected = (target.hostKeys ?? []).map((line) => `${line.split(" ")[0]} ${fp(Buffer.from(line.split(" ")[1] ?? "", "base64"))}`).join(", ");
-                    return finish(
+                    finish(
                         new Error(
                             `host key of ${where} does not match: it presented ${typeOf(presented)} ${fp(presented)}, the trusted key is ${expected}. ` +
                                 "Nothing was sent to it. If the host was rebuilt, check its new key on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update hosts[].hostKey or known_hosts",
                         ),
-                    );
+                    ); return;
                 }
                 if (trusted && /handshake|host key|no matching/i.test(err.message) && !presented) {
-                    return finish(new Error(`host ${where} offers none of the trusted host key types (${(target.hostKeys ?? []).map((l) => l.split(" ")[0]).join(", ")}): ${err.message}. Nothing was sent to it`));
+                    finish(new Error(`host ${where} offers none of the trusted host key types (${(target.hostKeys ?? []).map((l) => l.split(" ")[0]).join(", ")}): ${err.message}. Nothing was sent to it`)); return;
                 }
                 finish(Object.assign(new Error(`cannot reach host ${where} over SSH: ${err.message}`), { dial: true }));
             });
             conn.on("ready", () => {
                 conn.exec(command, (err, stream) => {
-                    if (err) return finish(new Error(`ssh ${where}: ${err.message}`));
+                    if (err) { finish(new Error(`ssh ${where}: ${err.message}`)); return; }
                     let stdout = "";
                     let stderr = "";
                     stream.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -218,7 +218,8 @@ const shellProvider: pulumi.dynamic.ResourceProvider = {
         if (!props?.check) return { id, props };
         const { stdout } = await runShell(props.connection, props.check, undefined);
         // No `undefined` values: the result is sent as a protobuf Struct, which rejects them.
-        const { drift: _previous, ...rest } = props;
+        const rest: ShellOutputs = { ...props };
+        delete rest.drift;
         const drift = stdout.trim();
         return { id, props: drift ? { ...rest, drift } : rest };
     },

@@ -91,7 +91,9 @@ export function tlsVars(spec: ClusterSpec, host: HostSpec, service: TlsService):
 
 /** Where this service's TLS files are on the host (for programs that only use them, like removal). */
 function tlsFilePaths(spec: ClusterSpec, host: HostSpec, service: TlsService): RemoteVars {
-    const { RH_TLS_CA: _ca, RH_TLS_CERT: _cert, ...paths } = tlsVars(spec, host, service);
+    const paths = tlsVars(spec, host, service);
+    delete paths.RH_TLS_CA;
+    delete paths.RH_TLS_CERT;
     return paths;
 }
 

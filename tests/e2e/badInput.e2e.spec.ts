@@ -75,7 +75,7 @@ describe("bad input is rejected at preview and no host is touched (real engine, 
             let output = "";
             const error = await stack.preview({ onOutput: (s) => (output += s) }).then(
                 () => undefined,
-                (err: Error) => err,
+                (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
             );
             assert.ok(error, `preview accepted the configuration:\n${output}`);
             assertNamesFieldAndFix(error.message, c);

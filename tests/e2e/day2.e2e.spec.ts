@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
-import { TestLab, createTestLab, eventually, field, mainPid, onHost, redisCli } from "./labHarness";
+import { TestLab, assertNothingLost, createTestLab, eventually, field, mainPid, onHost, redisCli } from "./labHarness";
 import { CounterReport, CounterWriter, startCounterWriter } from "../../examples/visit-counter/counter";
 
 const LAB = "rhtday2";
@@ -35,7 +35,8 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         return lab.cluster({ config });
     }
 
-    function startWriter(): void {
+    /** Starts the writer and waits for its first confirmed write, so it is proven running before the step. */
+    async function startWriter(): Promise<void> {
         writer = startCounterWriter({
             masterName: "lab",
             sentinels: members().map((h) => ({ host: h.address, port: SENTINEL_PORT })),
@@ -43,18 +44,19 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
             key: `day2:counter:${++step}`,
             maxSeconds: 300,
         });
+        await writer.ready;
     }
 
     async function stopWriter(): Promise<CounterReport> {
         assert.ok(writer, "writer running");
         const report = await writer.stop();
         writer = undefined;
-        assert.ok(report.acknowledged > 0, `the client got no write acknowledged: ${JSON.stringify(report)}`);
-        assert.strictEqual(report.lost, 0, `acknowledged writes lost: ${JSON.stringify(report)}`);
+        assertNothingLost(report, `step ${step}`);
         return report;
     }
 
     const pids = (unit: string) => members().map((h) => mainPid(h.container, unit));
+    const restartWindows = (unit: string) => restartWindowsOf(members().map((h) => h.container), unit);
     const sentinel = (n: number, ...args: string[]) => redisCli(host(n).container, lab.password, SENTINEL_PORT, ...args);
     const redis = (n: number, ...args: string[]) => redisCli(host(n).container, lab.password, REDIS_PORT, ...args);
     const masterAddress = () => sentinel(1, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "lab").split("\n")[0];
@@ -106,7 +108,7 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
     it("applies a maxmemory change live on every node: no restart, sentinels untouched, nothing lost", async () => {
         const servers = pids(SERVER_UNIT);
         const sentinels = pids(SENTINEL_UNIT);
-        startWriter();
+        await startWriter();
         await (await stack({ ...current, "redis-ha:redis": { maxmemory: "64mb" } })).up();
         await stopWriter();
         for (const h of members()) assert.strictEqual(redis(hostAt(h.address), "CONFIG", "GET", "maxmemory").split("\n")[1], String(64 * 1024 * 1024), h.name);
@@ -119,12 +121,17 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         const oldMaster = hostAt(masterAddress()!);
         const servers = pids(SERVER_UNIT);
         const sentinels = pids(SENTINEL_UNIT);
-        startWriter();
+        await startWriter();
         // maxclients changes the unit's LimitNOFILE: a restart of every node.
         await (await stack({ ...current, "redis-ha:redis": { maxmemory: "64mb", maxclients: 4000 } })).up();
         await stopWriter();
         const restarted = pids(SERVER_UNIT);
         restarted.forEach((pid, i) => assert.notStrictEqual(pid, servers[i], `${members()[i]!.name} was not restarted`));
+        // Replicas first, one at a time, the master of the moment last: the restarts' intervals in that order, none overlapping.
+        const windows = restartWindows(SERVER_UNIT);
+        const byStart = members().map((h, i) => ({ name: h.name, ...windows[i]! })).sort((a, b) => a.stoppedAt - b.stoppedAt);
+        assert.strictEqual(byStart[byStart.length - 1]!.name, host(oldMaster).name, `the master was not restarted last: ${JSON.stringify(byStart)}`);
+        byStart.slice(1).forEach((w, i) => assert.ok(w.stoppedAt >= byStart[i]!.startedAt, `${w.name} stopped before ${byStart[i]!.name} was back: ${JSON.stringify(byStart)}`));
         assert.deepStrictEqual(pids(SENTINEL_UNIT), sentinels, "sentinels restarted");
         assert.notStrictEqual(hostAt(masterAddress()!), oldMaster, "the master was restarted without handing mastership over");
         assert.strictEqual(field(redis(oldMaster, "INFO", "replication"), "role"), "slave", "the old master rejoined as a replica");
@@ -149,7 +156,7 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         assert.deepStrictEqual(Object.keys(up.summary.resourceChanges ?? {}).filter((k) => k !== "same"), []);
         assert.deepStrictEqual([pids(SERVER_UNIT), pids(SENTINEL_UNIT)], [servers, sentinels], "something restarted on a no-op up");
 
-        startWriter();
+        await startWriter();
         await (await stack({ ...current, "redis-ha:redis": { maxmemory: "48mb", maxclients: 4000 } })).up();
         await stopWriter();
         assert.strictEqual(masterAddress(), after, "the master moved away from where Sentinel put it");
@@ -158,15 +165,23 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
     });
 
     it("changes down-after-milliseconds one sentinel at a time, keeping every sentinel's identity, Redis untouched", async () => {
-        const myids = members().map((h) => field(sentinel(hostAt(h.address), "SENTINEL", "MASTER", "lab"), "runid") ?? "");
-        const ids = members().map((h) => onHost(h.container, "awk '$2 == \"myid\" { print $3 }' /etc/redis-ha/lab/sentinel.conf").trim());
+        // Each sentinel's own id (SENTINEL MYID), as it answers and as its file keeps it.
+        const myid = () => members().map((h) => sentinel(hostAt(h.address), "SENTINEL", "MYID"));
+        const fileIds = () => members().map((h) => onHost(h.container, "awk '$2 == \"myid\" { print $3 }' /etc/redis-ha/lab/sentinel.conf").trim());
+        const myids = myid();
+        const ids = fileIds();
+        assert.ok(myids.every((id) => /^[0-9a-f]{40}$/.test(id)), `sentinel ids: ${JSON.stringify(myids)}`);
+        assert.deepStrictEqual(ids, myids, "the files keep the ids the sentinels answer with");
         const servers = pids(SERVER_UNIT);
         const sentinels = pids(SENTINEL_UNIT);
-        startWriter();
+        await startWriter();
         await (await stack({ ...current, "redis-ha:sentinel": { ...SENTINEL_TIMING, downAfterMilliseconds: 4000 } })).up();
         await stopWriter();
-        assert.ok(myids.every(Boolean));
-        assert.deepStrictEqual(members().map((h) => onHost(h.container, "awk '$2 == \"myid\" { print $3 }' /etc/redis-ha/lab/sentinel.conf").trim()), ids, "a sentinel's myid changed");
+        assert.deepStrictEqual(myid(), myids, "a sentinel's id changed");
+        assert.deepStrictEqual(fileIds(), ids, "a sentinel's myid changed in its file");
+        // One sentinel restarted at a time: each was back before the next one stopped.
+        const windows = restartWindows(SENTINEL_UNIT).sort((a, b) => a.stoppedAt - b.stoppedAt);
+        windows.slice(1).forEach((w, i) => assert.ok(w.stoppedAt >= windows[i]!.startedAt, `two sentinels were down at once: ${JSON.stringify(windows)}`));
         for (const h of members()) {
             assert.strictEqual(field(sentinel(hostAt(h.address), "SENTINEL", "MASTER", "lab"), "down-after-milliseconds"), "4000", h.name);
         }
@@ -186,7 +201,7 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         // Every data node and sentinel step with its drift check, and the health gate after them (the
         // preflights run only for a config change).
         assert.strictEqual(preview.changeSummary.update, 2 * (3 + 3) + 1, JSON.stringify(preview.changeSummary));
-        startWriter();
+        await startWriter();
         const up = await s.up({ refresh: true });
         await stopWriter();
         assert.strictEqual(up.summary.resourceChanges?.update, 2 * (3 + 3) + 1, JSON.stringify(up.summary.resourceChanges));
@@ -210,14 +225,19 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         // Sampled every second during both updates: the sentinel being updated may be down or still
         // reconnecting, but never more than one at a time, so a failover stays possible throughout.
         const quorumFailures: string[] = [];
+        const singleNotOk: string[] = [];
+        let samples = 0;
         const watchQuorum = async (run: () => Promise<unknown>) => {
             let done = false;
             const watcher = (async () => {
                 for (let i = 0; i < 600 && !done; i++) {
-                    const notOk = lab.hosts.slice(0, 3).flatMap((h) => {
-                        const reply = onHost(h.container, `redis-cli --no-auth-warning --raw -p ${SENTINEL_PORT} SENTINEL CKQUORUM lab 2>&1 || true`, lab.password).trim();
-                        return /^OK/.test(reply) ? [] : [`${h.name}: ${reply || "no answer"}`];
+                    // Every host's sentinel, lab-4's included while it has one.
+                    const notOk = lab.hosts.flatMap((h) => {
+                        const reply = onHost(h.container, `systemctl is-active --quiet ${SENTINEL_UNIT} || exit 0; redis-cli --no-auth-warning --raw -p ${SENTINEL_PORT} SENTINEL CKQUORUM lab 2>&1 || true`, lab.password).trim();
+                        return reply === "" || /^OK/.test(reply) ? [] : [`${h.name}: ${reply}`];
                     });
+                    samples++;
+                    if (notOk.length === 1) singleNotOk.push(notOk[0]!);
                     if (notOk.length > 1) quorumFailures.push(notOk.join("; "));
                     await new Promise((r) => setTimeout(r, 1000));
                 }
@@ -230,18 +250,20 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
             }
         };
 
-        startWriter();
+        await startWriter();
         await watchQuorum(async () => (await stack(four)).up());
         await stopWriter();
         dataHostCount = () => 4;
         assertHealthy(3, 4);
 
-        startWriter();
+        await startWriter();
         await watchQuorum(async () => (await stack(three)).up());
         await stopWriter();
         dataHostCount = () => 3;
         assertHealthy(2, 3);
         assert.strictEqual(onHost(host(4).container, "systemctl list-unit-files 'redis-ha-*' --no-legend | wc -l").trim(), "0", "lab-4 still has our units");
+        console.log(`      CKQUORUM: ${samples} samples of every sentinel; ${singleNotOk.length} with one sentinel not OK (the one being updated): ${JSON.stringify(singleNotOk.slice(0, 5))}`);
+        assert.ok(samples > 10, "CKQUORUM was sampled throughout");
         assert.deepStrictEqual(quorumFailures, []);
     });
 
@@ -266,7 +288,7 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
             JSON.stringify(preview.changeSummary),
         );
 
-        startWriter();
+        await startWriter();
         const up = await s.up({ refresh: true });
         await stopWriter();
         assert.strictEqual(up.summary.resourceChanges?.update, 3, `its drift check, that step and the health gate: ${JSON.stringify(up.summary.resourceChanges)}`);
@@ -282,7 +304,7 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         const maxmemoryBefore = members().map((h) => redis(hostAt(h.address), "CONFIG", "GET", "maxmemory"));
         execDocker("stop", down.container);
         try {
-            startWriter();
+            await startWriter();
             const s = await stack({ ...current, "redis-ha:redis": { maxmemory: "40mb", maxclients: 4000 } });
             const started = Date.now();
             // redis-ha's own message, for the host that is down, on either executor (the preflight is redis-ha's SSH client).
@@ -299,8 +321,8 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
                 maxmemoryBefore.filter((_, i) => members()[i] !== down),
             );
             await new Promise((r) => setTimeout(r, 2000));
-            const midway = writer!.acknowledged();
-            await eventually("writes still acknowledged with a host down", 30, () => assert.ok(writer!.acknowledged() > midway + 10));
+            const midway = writer!.confirmed();
+            await eventually("writes still acknowledged with a host down", 30, () => assert.ok(writer!.confirmed() > midway + 10));
         } finally {
             execDocker("start", down.container);
         }
@@ -310,7 +332,63 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         assertHealthy(2, 3);
         for (const h of members()) assert.strictEqual(redis(hostAt(h.address), "CONFIG", "GET", "maxmemory").split("\n")[1], String(40 * 1024 * 1024), h.name);
     });
+
+    it("finds a stopped sentinel of ours with preview --refresh and starts it with up --refresh", async () => {
+        const h = members().find((m) => m.address !== masterAddress())!;
+        onHost(h.container, `systemctl stop ${SENTINEL_UNIT}`);
+        const s = await stack(current);
+        const changed: string[] = [];
+        await s.preview({
+            refresh: true,
+            onEvent: (e) => {
+                const m = e.resourcePreEvent?.metadata;
+                if (m && m.op !== "same" && m.op !== "refresh" && m.op !== "read") changed.push(`${m.op} ${m.urn.split("::").pop()}`);
+            },
+        });
+        assert.deepStrictEqual(changed, [`update lab-${h.name}-sentinel-apply-drift`, `update lab-${h.name}-sentinel-apply`, "update lab-health-gate"]);
+        await s.up({ refresh: true });
+        assert.strictEqual(onHost(h.container, `systemctl is-active ${SENTINEL_UNIT}`).trim(), "active");
+        assertHealthy(2, 3);
+        await s.preview({ refresh: true, expectNoChanges: true });
+    });
+
+    it("survives a host killed during its own step (power loss mid-restart): the up fails, the writer goes on, a re-run converges", async () => {
+        const victim = members().find((h) => h.address !== masterAddress())!;
+        const before = mainPid(victim.container, SERVER_UNIT);
+        await startWriter();
+        // maxclients changes the unit: every node restarts in turn; the victim is killed right after its restart.
+        const s = await stack({ ...current, "redis-ha:redis": { maxmemory: "40mb", maxclients: 5000 } });
+        const up = s.up();
+        let killed = false;
+        await eventually(`${victim.name}'s step restarting its Redis`, 240, () => {
+            if (mainPid(victim.container, SERVER_UNIT) === before) throw new Error("not restarted yet");
+            execDocker("kill", victim.container);
+            killed = true;
+        });
+        await assert.rejects(up, (err: Error) => {
+            assert.match(err.message, new RegExp(victim.name), err.message.slice(-2000));
+            return true;
+        });
+        assert.ok(killed);
+        const midway = writer!.confirmed();
+        await eventually("writes go on with the victim down", 60, () => assert.ok(writer!.confirmed() > midway + 10));
+        execDocker("start", victim.container);
+        await eventually(`${victim.name} back`, 120, () => assert.strictEqual(onHost(victim.container, `systemctl is-active ${SERVER_UNIT} ${SENTINEL_UNIT}`).trim(), "active\nactive"));
+        await (await stack({ ...current, "redis-ha:redis": { maxmemory: "40mb", maxclients: 5000 } })).up();
+        await stopWriter();
+        assertHealthy(2, 3);
+        for (const h of members()) assert.strictEqual(redis(hostAt(h.address), "CONFIG", "GET", "maxclients").split("\n")[1], "5000", h.name);
+    });
 });
+
+/** When each member's unit last stopped and was ready again (CLOCK_MONOTONIC µs: the lab hosts share the kernel). */
+function restartWindowsOf(containers: string[], unit: string): Array<{ stoppedAt: number; startedAt: number }> {
+    return containers.map((c) => {
+        const out = onHost(c, `systemctl show -p InactiveEnterTimestampMonotonic -p ActiveEnterTimestampMonotonic ${unit}`);
+        const value = (k: string) => Number(new RegExp(`^${k}=(\\d+)`, "m").exec(out)?.[1] ?? "0");
+        return { stoppedAt: value("InactiveEnterTimestampMonotonic"), startedAt: value("ActiveEnterTimestampMonotonic") };
+    });
+}
 
 function execDocker(...args: string[]): void {
     execFileSync("docker", args, { stdio: "ignore" });

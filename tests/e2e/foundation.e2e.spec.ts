@@ -14,11 +14,20 @@ const SENTINEL_PORT = 26389;
 const SERVER_UNIT = "redis-ha-lab-server.service";
 const SENTINEL_UNIT = "redis-ha-lab-sentinel.service";
 
-/** What must not change on the existing Redis: its process and its files. */
+/**
+ * What must not change on the existing Redis: its process, every file of Debian's instance (config
+ * directory, data directory, unit files and drop-ins), and its log directory's listing (the log
+ * itself grows on its own).
+ */
 function existingRedisFingerprint(container: string): string {
     return onHost(
         container,
-        "echo active=$(systemctl is-active redis-server) pid=$(systemctl show -p MainPID --value redis-server); sha256sum /etc/redis/redis.conf /var/lib/redis/dump.rdb",
+        [
+            "echo active=$(systemctl is-active redis-server) pid=$(systemctl show -p MainPID --value redis-server) enabled=$(systemctl is-enabled redis-server)",
+            "find /etc/redis /var/lib/redis /lib/systemd/system/redis-server.service /etc/systemd/system/redis-server.service.d /etc/systemd/system/redis.service -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum",
+            "find /etc/redis /var/lib/redis /var/log/redis -printf '%p %m %u:%g\\n' | sort",
+            "ls -1 /var/log/redis",
+        ].join("; "),
     ).trim();
 }
 
@@ -94,7 +103,7 @@ describe("RedisHaCluster on the lab (real engine, real SSH, real systemd)", func
         const files = fs.readdirSync(stateDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
         assert.ok(files.length > 0);
         for (const f of files) {
-            const text = fs.readFileSync(`${f.parentPath ?? f.path}/${f.name}`, "utf8");
+            const text = fs.readFileSync(`${f.parentPath}/${f.name}`, "utf8");
             assert.ok(!text.includes(lab.password), `password in plaintext in ${f.name}`);
         }
     });

@@ -2,7 +2,9 @@
  * Test harness: a private lab (own name, own subnet, own state) per test run, plus ways to look at
  * the hosts. Observation goes through `docker exec`; the password travels in the environment only.
  */
+import * as assert from "assert";
 import * as fs from "fs";
+import { CounterReport } from "../../examples/visit-counter/counter";
 import { execFileSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabArgs, labHosts } from "../../lab/labProgram";
@@ -77,10 +79,17 @@ export async function createTestLab(name: string, subnetPrefix: string, hostCoun
             clusters.push(stack);
             return stack;
         },
+        /** Destroys every cluster stack, then the lab; throws with every error met, after trying all of it. */
         async destroy() {
-            for (const stack of clusters) await stack.destroy().catch(() => undefined);
-            await lab.destroy();
+            const errors: string[] = [];
+            for (const stack of clusters) {
+                await stack.destroy().catch((err: unknown) => errors.push(`cluster stack ${stack.name}: ${String(err).slice(-1500)}`));
+            }
+            await lab.destroy().catch((err: unknown) => errors.push(`lab ${name}: ${String(err).slice(-1500)}`));
+            const left = labLeftovers(name);
+            if (left) errors.push(`lab ${name} left behind: ${left.replace(/\n/g, ", ")}`);
             fs.rmSync(sandbox.dir, { recursive: true, force: true });
+            if (errors.length > 0) throw new Error(`tearing down the test lab failed:\n${errors.join("\n")}`);
         },
     };
 }
@@ -137,4 +146,12 @@ export function labLeftovers(name: string): string {
  */
 export function grepFiles(find: string): string {
     return `( umask 077; p=$(mktemp); printf '%s\\n' "$REDISCLI_AUTH" > "$p"; timeout 300 ${find} -print0 2>/dev/null | timeout 300 xargs -0 -r grep -lF -f "$p" 2>/dev/null | sort -u; rm -f "$p" )`;
+}
+
+/** What every spec asserts of a writer that ran through a step: it ran throughout, and no confirmed write was lost. */
+export function assertNothingLost(report: CounterReport, during: string): void {
+    assert.ok(report.confirmed > 0, `${during}: the client got no write confirmed: ${JSON.stringify(report)}`);
+    assert.strictEqual(report.stoppedByBound, false, `${during} outlasted the writer's bound: ${JSON.stringify(report)}`);
+    assert.strictEqual(report.lost, 0, `${during}: confirmed writes lost: ${JSON.stringify(report)}`);
+    console.log(`      writer: ${report.confirmed} confirmed, ${report.unconfirmed} unconfirmed, ${report.errors} errors, ${report.lost} lost, longest gap ${report.longestGapMs} ms`);
 }

@@ -2,7 +2,8 @@
  * Detectors for the secrets tests: where a secret could show up (plaintext, or base64 inside a larger
  * blob), a sampler of process argument lists, and a capture of everything the engine reports.
  */
-import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import { ChildProcess, execFileSync, spawn } from "child_process";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 
 /**
@@ -132,5 +133,50 @@ export class EngineCapture {
         return this.parts
             .filter((p) => (filter.debug === undefined || p.debug === filter.debug) && (filter.ops === undefined || filter.ops.includes(p.op)))
             .map((p) => p.text);
+    }
+}
+
+/**
+ * Every execve under the given processes, as it happens: `strace -f -e trace=execve` attached from
+ * this machine (the lab hosts' processes are this kernel's too), so a process that lives 5 ms is
+ * seen as surely as one that lives minutes. Attached to each lab host's sshd, it sees every program
+ * redis-ha's SSH sessions start; attached to this test process, the engine, its plugins and
+ * everything they start.
+ */
+export class ExecTracer {
+    private readonly child: ChildProcess;
+    private readonly exited: Promise<number | null>;
+
+    constructor(
+        readonly where: string,
+        pids: number[],
+        readonly file: string,
+    ) {
+        this.child = spawn("strace", ["-f", "-qq", "-e", "trace=execve", "-s", "65535", "-o", file, ...pids.flatMap((p) => ["-p", String(p)])], { stdio: "ignore" });
+        this.exited = new Promise((resolve) => this.child.on("exit", resolve));
+    }
+
+    /** The host PID of the sshd listener of a lab host (its container's processes, as this machine sees them). */
+    static sshdOf(container: string): number {
+        const top = execFileSync("docker", ["top", container, "-eo", "pid,args"], { encoding: "utf8" });
+        const line = top.split("\n").find((l) => /sshd: \/usr\/sbin\/sshd|\/usr\/sbin\/sshd -D/.test(l));
+        if (!line) throw new Error(`no sshd listener on ${container}:\n${top}`);
+        return Number(line.trim().split(/\s+/)[0]);
+    }
+
+    /** What was traced so far (strace writes each call as it returns). */
+    text(): string {
+        return fs.existsSync(this.file) ? fs.readFileSync(this.file, "utf8") : "";
+    }
+
+    /** How many programs were started. */
+    execs(): number {
+        return (this.text().match(/ execve\(/g) ?? []).length;
+    }
+
+    /** Detaches; resolves once strace has exited. */
+    async finish(): Promise<void> {
+        if (this.child.exitCode === null) this.child.kill("SIGINT");
+        await this.exited;
     }
 }

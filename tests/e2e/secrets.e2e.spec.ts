@@ -19,7 +19,7 @@ import { aclCredentials } from "../../components/config/acl";
 import { ACL_DEFAULTS } from "../../components/config/defaults";
 import { makePki } from "../fixtures/pki";
 import { TestLab, createTestLab, eventually, grepFiles, labLeftovers, onHost, suiteExecutor } from "./labHarness";
-import { ArgvSampler, EngineCapture, findNeedles, secretNeedles } from "./secretScan";
+import { ArgvSampler, EngineCapture, ExecTracer, findNeedles, secretNeedles } from "./secretScan";
 
 const LAB = "rhtsecret";
 const CLUSTER = "lab";
@@ -31,7 +31,7 @@ function filesUnder(dir: string): string[] {
     return fs
         .readdirSync(dir, { recursive: true, withFileTypes: true })
         .filter((d) => d.isFile())
-        .map((d) => path.join(d.parentPath ?? d.path, d.name));
+        .map((d) => path.join(d.parentPath, d.name));
 }
 
 describe("Secrets stay secret (real engine, real lab)", function () {
@@ -51,6 +51,7 @@ describe("Secrets stay secret (real engine, real lab)", function () {
             lab.password,
         ).trim();
     const samplers: ArgvSampler[] = [];
+    const tracers: ExecTracer[] = [];
     const engine = new EngineCapture();
     const canary = `rh-canary-${crypto.randomBytes(8).toString("hex")}`;
     const STEP_PROGRAM = "/bin/bash\0-s\0";
@@ -78,10 +79,15 @@ describe("Secrets stay secret (real engine, real lab)", function () {
         samplers.push(
             new ArgvSampler("this machine", ["bash", "-c", ArgvSampler.loop(localStop)], needles, [canary], () => fs.writeFileSync(localStop, "")),
         );
+        for (const h of lab.hosts) tracers.push(new ExecTracer(h.name, [ExecTracer.sshdOf(h.container)], path.join(lab.sandbox.dir, `exec-${h.name}.trace`)));
+        tracers.push(new ExecTracer("this machine", [process.pid], path.join(lab.sandbox.dir, "exec-local.trace")));
+        // strace is attached once it has written nothing and the process runs; give it a moment.
+        await new Promise((r) => setTimeout(r, 1000));
     });
 
     after(async () => {
         for (const s of samplers) await s.finish().catch(() => undefined);
+        for (const t of tracers) await t.finish().catch(() => undefined);
         if (lab) await lab.destroy();
         assert.strictEqual(labLeftovers(LAB), "", "the test lab left containers or networks behind");
     });
@@ -93,6 +99,14 @@ describe("Secrets stay secret (real engine, real lab)", function () {
         await new Promise((r) => local.on("close", r));
         await eventually("every sampler saw the canary's argv", 20, () => {
             for (const s of samplers) assert.ok(s.saw(canary), `sampler on ${s.where} did not see the canary process (${s.samples} samples)`);
+        });
+        // The exec tracers see a program that lives a few milliseconds: over SSH on each host, and here.
+        for (const h of lab.hosts) {
+            execFileSync("ssh", ["-i", lab.args.privateKeyPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", `root@${h.address}`, "true", canary], { stdio: "ignore" });
+        }
+        execFileSync("true", [canary]);
+        await eventually("every exec tracer saw the canary", 20, () => {
+            for (const t of tracers) assert.ok(t.text().includes(canary), `the exec tracer on ${t.where} did not see the canary`);
         });
     });
 
@@ -172,6 +186,15 @@ describe("Secrets stay secret (real engine, real lab)", function () {
         // The samplers watched the steps run (each host ran several step programs while sampled).
         for (const s of samplers.filter((x) => x.where !== "this machine")) {
             assert.ok(s.saw(STEP_PROGRAM), `${s.where}: no step program was ever seen running`);
+        }
+        // Every exec, however short-lived: on each host under sshd, and here under the engine.
+        for (const t of tracers) {
+            await t.finish();
+            const trace = t.text();
+            assert.ok(t.execs() > 100, `${t.where}: only ${t.execs()} execs traced`);
+            if (t.where !== "this machine") assert.ok(trace.includes('"/bin/bash", "-s"'), `${t.where}: no step program (bash -s) was traced`);
+            else assert.match(trace, /execve\("[^"]*pulumi", \["pulumi", "up"/, "the engine's runs were traced");
+            assert.deepStrictEqual(findNeedles(trace, needles), [], `a secret in an exec's argument list on ${t.where}`);
         }
     });
 

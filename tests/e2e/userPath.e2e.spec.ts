@@ -14,7 +14,7 @@ import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
 import { ROOT, engineEnv, labHostKeys } from "../../lab/automation";
 import { clusterProblems } from "../../lab/clusterHealth";
-import { TestLab, commandPluginInstalled, createTestLab, labLeftovers, mainPid, nodejsLanguageHostInstalled, notRun, onHost, redisCli, suiteExecutor } from "./labHarness";
+import { TestLab, assertNothingLost, commandPluginInstalled, createTestLab, labLeftovers, mainPid, nodejsLanguageHostInstalled, notRun, onHost, redisCli, suiteExecutor } from "./labHarness";
 import { CounterWriter, startCounterWriter } from "../../examples/visit-counter/counter";
 
 const LAB = "rhtuser";
@@ -78,14 +78,13 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
         writeKeys();
         const before = { pids: pids(), data: dataDirs() };
         const w = writer(`switch:${Date.now()}`);
+        await w.ready;
         let output = "";
         try {
             const next = await change();
             output = (await next.up()).stdout;
         } finally {
-            const report = await w.stop();
-            assert.ok(report.acknowledged > 0, `no confirmed write: ${JSON.stringify(report)}`);
-            assert.strictEqual(report.lost, 0, `confirmed writes lost: ${JSON.stringify(report)}`);
+            assertNothingLost(await w.stop(), "replacing every step");
         }
         assert.strictEqual(pids(), before.pids, "a service of ours was stopped or restarted");
         assert.strictEqual(dataDirs(), before.data, "a data directory changed");

@@ -30,7 +30,7 @@ describe("ACL users (acl option)", () => {
     ];
     for (const c of invalid) {
         it(`rejects ${c.name}, naming ${c.field} and the fix`, () => {
-            const problems = problemsOf(() => resolveClusterSpec(threeHostTopology({ acl: c.acl as never })));
+            const problems = problemsOf(() => resolveClusterSpec(threeHostTopology({ acl: c.acl })));
             const match = problems.find((p) => p.startsWith(`${c.field}:`));
             assert.ok(match, problems.join("\n"));
             assert.match(match, c.mentions);

@@ -9,7 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisHaConfigError, resolveClusterSpec } from "../../components/config/validate";
 import { ConfigSource, clusterArgsFromConfig } from "../../stack/config";
-import { BAD_INPUT_CASES, BadInputContext, assertNamesFieldAndFix } from "../fixtures/badInput";
+import { BAD_INPUT_CASES, BAD_INPUT_CATALOG_SIZE, BadInputContext, assertNamesFieldAndFix } from "../fixtures/badInput";
 
 const PASSWORD = "unit-test-password-0123456789";
 
@@ -21,6 +21,7 @@ function configSource(values: Record<string, unknown>): ConfigSource {
     };
     return {
         get: raw,
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the shape of pulumi.Config.getObject
         getObject: <T>(key: string) => {
             const v = raw(key);
             return v === undefined ? undefined : (JSON.parse(v) as T);
@@ -84,7 +85,8 @@ describe("bad-input catalog (stack config -> validation)", () => {
     });
 
     it("holds at least 25 cases, each with its own name", () => {
-        assert.ok(BAD_INPUT_CASES.length >= 25, `${BAD_INPUT_CASES.length} cases`);
+        assert.strictEqual(BAD_INPUT_CASES.length, BAD_INPUT_CATALOG_SIZE, "the catalog README describes");
+        assert.ok(fs.readFileSync(path.join(__dirname, "../../README.md"), "utf8").includes(`the ${BAD_INPUT_CATALOG_SIZE}-case bad-input catalog`), "README names the catalog's size");
         assert.strictEqual(new Set(BAD_INPUT_CASES.map((c) => c.name)).size, BAD_INPUT_CASES.length);
     });
 

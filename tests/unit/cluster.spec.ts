@@ -12,13 +12,14 @@ interface Registered {
 }
 const registered: Registered[] = [];
 
-pulumi.runtime.setMocks(
+void pulumi.runtime.setMocks(
     {
-        newResource: (args) => {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-            return { id: `${args.name}-id`, state: { ...args.inputs, stdout: "", stderr: "" } };
+        newResource: (args: pulumi.runtime.MockResourceArgs) => {
+            const inputs = args.inputs as Record<string, unknown>;
+            registered.push({ type: args.type, name: args.name, inputs });
+            return { id: `${args.name}-id`, state: { ...inputs, stdout: "", stderr: "" } };
         },
-        call: (args) => args.inputs,
+        call: (args: pulumi.runtime.MockCallArgs) => args.inputs as Record<string, unknown>,
     },
     "redis-ha",
     "test",
@@ -121,7 +122,7 @@ describe("RedisHaCluster (mocks)", () => {
         const stdin = (resource as unknown as { stdin: pulumi.Output<string> }).stdin;
         assert.strictEqual(await isSecret(stdin), true);
         assert.strictEqual(await isSecret(revision), true);
-        assert.ok(String(await outputValue(stdin)).includes("plain-input"));
+        assert.ok((await outputValue(stdin)).includes("plain-input"));
     });
 
     it("rejects bad input before registering anything", () => {

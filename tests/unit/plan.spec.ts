@@ -58,8 +58,16 @@ describe("remote programs", () => {
             execFileSync("bash", ["-n"], { input: program });
             assert.match(program, /^__redis_ha_step\(\) \{/);
             assert.match(program, /\n__redis_ha_step <\/dev\/null\n$/);
+            // The password reaches redis-cli through the environment, set inside the program: exactly once, quoted.
+            assert.strictEqual(program.split(shellQuote(PASSWORD)).length - 1, 1, "the password appears once in the program text");
+            assert.ok(program.includes(`export REDISCLI_AUTH=${shellQuote(PASSWORD)}\n`));
         }
-        assert.ok(!STEP_COMMAND.includes(PASSWORD));
+        // The data node's and sentinel's configs (base64 in the program) carry it too, as requirepass.
+        const conf = (vars: Record<string, string | number>, key: string) => Buffer.from(String(vars[key]), "base64").toString("utf8");
+        assert.match(conf(redisStepVars(spec, spec.master, PASSWORD), "RH_REDIS_CONF"), /^requirepass .*'secret' \$\(rm -rf \/\)/m);
+        assert.match(conf(sentinelStepVars(spec, spec.master, PASSWORD), "RH_SENTINEL_CONF"), /^requirepass .*'secret' \$\(rm -rf \/\)/m);
+        // What runs the program is a fixed command line: it never carries the password.
+        assert.strictEqual(STEP_COMMAND, "exec /bin/bash -s");
     });
 
     it("removal and drift-check commands are self-contained, valid and carry no secret", () => {
