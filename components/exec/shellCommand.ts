@@ -135,7 +135,8 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
                         ),
                     ); return;
                 }
-                if (trusted && /handshake|host key|no matching/i.test(err.message) && !presented) {
+                // Key-type negotiation failed ("no matching host key format"): not a network problem, not retried.
+                if (trusted && !presented && /no matching/i.test(err.message)) {
                     finish(new Error(`host ${where} offers none of the trusted host key types (${(target.hostKeys ?? []).map((l) => l.split(" ")[0]).join(", ")}): ${err.message}. Nothing was sent to it`)); return;
                 }
                 finish(Object.assign(new Error(`cannot reach host ${where} over SSH: ${err.message}`), { dial: true }));

@@ -10,6 +10,7 @@ import * as os from "os";
 import Redis from "ioredis";
 import { Stack } from "@pulumi/pulumi/automation";
 import { TestLab, createTestLab, eventually, field, labLeftovers, onHost, redisCli } from "./labHarness";
+import { labHostKeys } from "../../lab/automation";
 
 const LAB = "rhtharden";
 const SUBNET = "10.177.82";
@@ -61,7 +62,7 @@ describe("hardened units (real engine, real lab)", function () {
         tester = testerAddress();
         stack = await lab.cluster({
             config: {
-                "redis-ha:hosts": cluster.map((h) => ({ name: h.name, address: h.address })),
+                "redis-ha:hosts": cluster.map((h) => ({ name: h.name, address: h.address, hostKey: labHostKeys(lab.args)[h.name] })),
                 "redis-ha:ipAllowList": [`${tester}/32`],
                 "redis-ha:redis": { extraDirectives: { hz: 20, "lazyfree-lazy-eviction": true } },
             },

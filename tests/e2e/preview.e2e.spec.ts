@@ -4,6 +4,7 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
+import * as path from "path";
 import { clusterStack, detectExecutor, tempSandbox } from "../../lab/automation";
 
 const PASSWORD = "preview-secret-Zq7";
@@ -17,13 +18,17 @@ describe("pulumi preview of Pulumi.dev.yaml (no host reachable)", function () {
 
     it("plans every node and the gate, without printing the password", async () => {
         // The executor this machine has (the `command` plugin when installed); the plan is the same.
-        const stack = await clusterStack(sandbox, "dev", { secrets, config: { "redis-ha:executor": detectExecutor() } });
+        // A runner with no known_hosts (the file named here does not exist).
+        const ssh = { user: "root", knownHostsFile: path.join(sandbox.dir, "known_hosts") };
+        const stack = await clusterStack(sandbox, "dev", { secrets, config: { "redis-ha:executor": detectExecutor(), "redis-ha:ssh": ssh } });
         let printed = "";
         const result = await stack.preview({ diff: true, onOutput: (s) => (printed += s) });
-        // 3 preflights, 3 data nodes + 3 sentinels (component + command each), the gate, the cluster, the stack.
-        assert.strictEqual(result.changeSummary.create, 18, printed);
+        // 3 preflights, 3 data nodes + 3 sentinels (component, command and drift check each), the gate, the cluster, the stack.
+        assert.strictEqual(result.changeSummary.create, 24, printed);
         assert.ok(!printed.includes(PASSWORD), "the password appears in preview output");
         assert.match(printed, /dev-console-redis-apply/);
+        // No host key is known here (a PR runner): preview goes on and says what `up` will need.
+        assert.match(printed, /hosts\[0\]\.hostKey: no SSH host key is known for console \(10\.0\.2\.104:22\).*`pulumi up` will refuse to connect/);
     });
 
     it("fails on bad input with the field and the fix, before anything is created", async () => {
