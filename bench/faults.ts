@@ -7,6 +7,7 @@
  *
  *   bash bench/run.sh                    # toolchain, lab image, this benchmark, the README table
  *   BENCH_TRIALS=3 bash bench/run.sh     # fewer trials per scenario (default 10)
+ *   BENCH_WAIT_REPLICAS=1 bash bench/run.sh   # one client policy only (default "1,0": WAIT 1, then plain replies)
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -24,6 +25,8 @@ export interface Spread {
 
 export interface ScenarioSummary {
     scenario: string;
+    /** Replicas each visit waited for (WAIT n; 0: Redis's reply alone). */
+    waitReplicas: number;
     description: string;
     trials: number;
     /** Trials in which Sentinel failed over. */
@@ -45,10 +48,9 @@ export interface FaultBenchmark {
     machine: string;
     redis: string;
     durability: typeof DURABILITY_CONFIG;
-    waitReplicas: number;
     trialsPerScenario: number;
     scenarios: ScenarioSummary[];
-    runs: Array<FaultResult & { trial: number }>;
+    runs: Array<FaultResult & { trial: number; waitReplicas: number }>;
 }
 
 export function spread(values: number[]): Spread | null {
@@ -59,10 +61,11 @@ export function spread(values: number[]): Spread | null {
     return { min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
 }
 
-export function summarize(scenario: { name: string; description: string }, runs: FaultResult[]): ScenarioSummary {
+export function summarize(scenario: { name: string; description: string }, waitReplicas: number, runs: FaultResult[]): ScenarioSummary {
     const sum = (f: (r: FaultResult) => number) => runs.reduce((a, r) => a + f(r), 0);
     return {
         scenario: scenario.name,
+        waitReplicas,
         description: scenario.description,
         trials: runs.length,
         failovers: runs.filter((r) => r.failedOver).length,
@@ -84,18 +87,21 @@ async function main(): Promise<void> {
     try {
         await (await lab.cluster({ config: DURABILITY_CONFIG })).up();
         const trials = Number(process.env.BENCH_TRIALS ?? 10);
-        const waitReplicas = 1;
+        // Both client policies: confirmed by one replica (WAIT 1, the documented one), and Redis's reply alone.
+        const policies = (process.env.BENCH_WAIT_REPLICAS ?? "1,0").split(",").map(Number);
         const runs: FaultBenchmark["runs"] = [];
         const scenarios: ScenarioSummary[] = [];
-        for (const scenario of FAULT_SCENARIOS) {
-            const mine: FaultResult[] = [];
-            for (let trial = 1; trial <= trials; trial++) {
-                const result = await runFault(lab, scenario, { waitReplicas, key: `bench:${scenario.name}:${trial}` });
-                mine.push(result);
-                runs.push({ ...result, trial });
-                process.stderr.write(`[bench] ${scenario.name} trial ${trial}/${trials}: ${JSON.stringify(result)}\n`);
+        for (const waitReplicas of policies) {
+            for (const scenario of FAULT_SCENARIOS) {
+                const mine: FaultResult[] = [];
+                for (let trial = 1; trial <= trials; trial++) {
+                    const result = await runFault(lab, scenario, { waitReplicas, key: `bench:${scenario.name}:${waitReplicas}:${trial}` });
+                    mine.push(result);
+                    runs.push({ ...result, trial, waitReplicas });
+                    process.stderr.write(`[bench] ${scenario.name} WAIT ${waitReplicas} trial ${trial}/${trials}: ${JSON.stringify(result)}\n`);
+                }
+                scenarios.push(summarize(scenario, waitReplicas, mine));
             }
-            scenarios.push(summarize(scenario, mine));
         }
         const redis = execFileSync("docker", ["exec", lab.hosts[0]!.container, "redis-server", "--version"], { encoding: "utf8" }).trim();
         const report: FaultBenchmark = {
@@ -103,7 +109,6 @@ async function main(): Promise<void> {
             machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
             redis,
             durability: DURABILITY_CONFIG,
-            waitReplicas,
             trialsPerScenario: trials,
             scenarios,
             runs,
