@@ -41,6 +41,8 @@ export interface ScenarioSummary {
     keptUnconfirmed: number;
     failoverSeconds: Spread | null;
     writeGapSeconds: Spread;
+    /** Trials that did not finish, with why. */
+    failedTrials?: string[];
 }
 
 export interface FaultBenchmark {
@@ -94,13 +96,20 @@ async function main(): Promise<void> {
         for (const waitReplicas of policies) {
             for (const scenario of FAULT_SCENARIOS) {
                 const mine: FaultResult[] = [];
+                const failed: string[] = [];
                 for (let trial = 1; trial <= trials; trial++) {
-                    const result = await runFault(lab, scenario, { waitReplicas, key: `bench:${scenario.name}:${waitReplicas}:${trial}` });
-                    mine.push(result);
-                    runs.push({ ...result, trial, waitReplicas });
-                    process.stderr.write(`[bench] ${scenario.name} WAIT ${waitReplicas} trial ${trial}/${trials}: ${JSON.stringify(result)}\n`);
+                    try {
+                        const result = await runFault(lab, scenario, { waitReplicas, key: `bench:${scenario.name}:${waitReplicas}:${trial}` });
+                        mine.push(result);
+                        runs.push({ ...result, trial, waitReplicas });
+                        process.stderr.write(`[bench] ${scenario.name} WAIT ${waitReplicas} trial ${trial}/${trials}: ${JSON.stringify(result)}\n`);
+                    } catch (err) {
+                        // A trial that could not finish (no failover, the writer never came back, no read-back) is a result too.
+                        failed.push(`trial ${trial}: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`);
+                        process.stderr.write(`[bench] ${scenario.name} WAIT ${waitReplicas} trial ${trial}/${trials} FAILED: ${failed[failed.length - 1]}\n`);
+                    }
                 }
-                scenarios.push(summarize(scenario, waitReplicas, mine));
+                scenarios.push({ ...summarize(scenario, waitReplicas, mine), failedTrials: failed });
             }
         }
         const redis = execFileSync("docker", ["exec", lab.hosts[0]!.container, "redis-server", "--version"], { encoding: "utf8" }).trim();

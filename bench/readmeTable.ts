@@ -14,7 +14,7 @@ export function reliabilityTable(bench: FaultBenchmark): string {
     const range = (s: Spread | null) => (s === null ? "—" : `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s`);
     const rows = bench.scenarios.map(
         (r) =>
-            `| ${r.description} | ${r.waitReplicas === 0 ? "reply" : `WAIT ${r.waitReplicas}`} | ${r.trials} | ${r.failovers} | ${range(r.failoverSeconds)} | ${range(r.writeGapSeconds)} | ${r.confirmed} | ${r.unconfirmed + r.errors} | ${r.lost} (worst trial ${r.worstTrialLost}) |`,
+            `| ${r.description} | ${r.waitReplicas === 0 ? "reply" : `WAIT ${r.waitReplicas}`} | ${r.trials} | ${r.failovers} | ${range(r.failoverSeconds)} | ${range(r.writeGapSeconds)} | ${r.confirmed} | ${r.unconfirmed + r.errors} | ${r.lost} (worst trial ${r.worstTrialLost})${r.failedTrials?.length ? `; ${r.failedTrials.length} trial(s) did not finish` : ""} |`,
     );
     return [
         BEGIN,

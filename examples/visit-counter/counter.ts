@@ -87,7 +87,7 @@ export function sentinelClient(target: SentinelTarget): Redis {
 }
 
 export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
-    const client = sentinelClient(opts);
+    let client = sentinelClient(opts);
     const maxOps = opts.maxOps ?? 200_000;
     const deadline = Date.now() + (opts.maxSeconds ?? 600) * 1000;
     const waitReplicas = opts.waitReplicas ?? 0;
@@ -116,6 +116,10 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
                 break;
             }
             const id = `${writerId}.${i}`;
+            // ioredis ends a Sentinel client for good (status "end": every later command fails with
+            // "Connection is closed.") when one connect attempt fails inside its Sentinel connector, e.g.
+            // while a failover is under way. An application must then make a new client; so does this one.
+            if (client.status === "end") client = sentinelClient(opts);
             let replied = false;
             try {
                 const results = await client.multi().incr(opts.key).sadd(idsKey, id).exec();
@@ -152,17 +156,21 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
             await loop;
             const stoppedAt = Date.now();
             if (lastConfirmed) longestGapMs = Math.max(longestGapMs, stoppedAt - lastConfirmed);
+            client.disconnect();
+            // Read back with a client of its own, through Sentinel, as any other reader would.
             let result: { lostIds: string[]; lost: number; kept: number; final: number } | undefined;
             let lastError: unknown;
             for (let attempt = 0; attempt < 30 && !result; attempt++) {
+                const reader = sentinelClient(opts);
                 try {
-                    result = await readBack(client, opts.key, idsKey, confirmedIds);
+                    result = await readBack(reader, opts.key, idsKey, confirmedIds);
                 } catch (err) {
                     lastError = err;
                     await new Promise((r) => setTimeout(r, 1000));
+                } finally {
+                    reader.disconnect();
                 }
             }
-            client.disconnect();
             // Without the read-back there is no claim to make: fail rather than report 0 lost.
             if (!result) throw new Error(`could not read the confirmed visits back through Sentinel: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
             return {
