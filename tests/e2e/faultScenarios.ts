@@ -18,6 +18,11 @@ export interface FaultScenario {
     description: string;
     /** true: Sentinel must fail over; false: it must not; undefined: either is fine. */
     expectFailover: boolean | undefined;
+    /**
+     * Confirmed writes this fault may lose (default 0). Only the paused master has a bound above 0:
+     * measured, not yet explained (issue 9; README "Durability").
+     */
+    confirmedLossBound?: number;
     inject(lab: TestLab, master: LabHost): Promise<void>;
     heal(lab: TestLab, master: LabHost): Promise<void>;
 }
@@ -70,6 +75,9 @@ export const FAULT_SCENARIOS: FaultScenario[] = [
         name: "master-paused",
         description: "master host paused (docker pause), unpaused after the failover",
         expectFailover: true,
+        // A master frozen past the failover that wakes up lost 1 WAIT-confirmed write in 1 of 4 benchmark
+        // trials and 1 of 3 suite runs (bench/results/faults.json); never more so far.
+        confirmedLossBound: 1,
         inject: async (_lab, master) => docker("pause", master.container),
         heal: async (_lab, master) => docker("unpause", master.container),
     },
