@@ -197,9 +197,15 @@ function hostKeyOf(container: string): string {
  */
 export async function deployedExecutor(stack: Stack): Promise<"command" | "dynamic" | undefined> {
     const state = await stack.exportStack();
-    const resources = ((state.deployment as { resources?: Array<{ type: string; urn: string }> } | undefined)?.resources ?? []).filter((r) => /-(redis|sentinel)-apply$/.test(r.urn));
-    if (resources.some((r) => r.type === "command:remote:Command")) return "command";
-    if (resources.some((r) => r.type === "pulumi-nodejs:dynamic:Resource")) return "dynamic";
+    return executorOfResources((state.deployment as { resources?: Array<{ type: string; urn: string }> } | undefined)?.resources ?? []);
+}
+
+/** The executor of the data-node and sentinel steps among a state's resources (undefined: none). */
+export function executorOfResources(resources: Array<{ type: string; urn: string }>): "command" | "dynamic" | undefined {
+    const steps = resources.filter((r) => /-(redis|sentinel)-apply$/.test(r.urn));
+    if (steps.some((r) => r.type === "command:remote:Command")) return "command";
+    // A dynamic resource's type names its module: `pulumi-nodejs:dynamic/redis-ha:ShellCommand`.
+    if (steps.some((r) => r.type.startsWith("pulumi-nodejs:dynamic"))) return "dynamic";
     return undefined;
 }
 
