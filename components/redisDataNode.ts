@@ -21,7 +21,6 @@ export class RedisDataNode extends pulumi.ComponentResource {
             `${name}-apply`,
             {
                 ...args,
-                executor: args.executor,
                 step: "apply-redis",
                 vars: (password) => redisStepVars(spec, host, password),
                 secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),

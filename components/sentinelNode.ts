@@ -21,7 +21,6 @@ export class SentinelNode extends pulumi.ComponentResource {
             `${name}-apply`,
             {
                 ...args,
-                executor: args.executor,
                 step: "apply-sentinel",
                 vars: (password) => sentinelStepVars(spec, host, password),
                 secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),

@@ -58,7 +58,7 @@ export function commandConnection(spec: ClusterSpec, host: HostSpec, privateKey:
     };
 }
 
-/** The same connection for redis-ha's ShellCommand (every trusted key; errors name the host). */
+/** The same connection for redis-ha's ShellCommand (every trusted key, none checked when `hostKeys` is undefined; errors name the host). */
 export function shellConnection(spec: ClusterSpec, host: HostSpec, privateKey: pulumi.Input<string>, hostKeys: HostKey[] | undefined): pulumi.Output<SshTarget> {
     return pulumi.secret(
         pulumi.output(privateKey).apply((key) => ({
@@ -67,7 +67,7 @@ export function shellConnection(spec: ClusterSpec, host: HostSpec, privateKey: p
             port: host.sshPort,
             user: host.sshUser,
             privateKey: key,
-            ...(spec.ssh.verifyHostKeys ? { hostKeys: keyLines(hostKeys) } : {}),
+            ...(hostKeys ? { hostKeys: keyLines(hostKeys) } : {}),
             connectTimeout: spec.ssh.connectTimeout,
             connectAttempts: SSH_CONNECT_ATTEMPTS,
         })),

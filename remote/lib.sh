@@ -318,7 +318,6 @@ install_tls_files() {
     find "$RH_TLS_DIR" -mindepth 1 -maxdepth 1 ! -path "$RH_TLS_CA_FILE" ! -path "$RH_TLS_CERT_FILE" ! -path "$RH_TLS_KEY_FILE" -exec rm -rf {} +
 }
 
-
 # --- Health --------------------------------------------------------------------------------------
 # Whether the cluster is healthy, seen from this host; `problems` says why not. Every sentinel in $1
 # (default: all of the cluster's) must answer and agree on the master with CKQUORUM OK and no entry

@@ -41,12 +41,6 @@ export function parseHostKey(line: string): HostKey | undefined {
     return { type, blob };
 }
 
-/** `SHA256:...` as `ssh-keygen -lf` prints it. */
-export function fingerprint(blob: string | Buffer): string {
-    const raw = typeof blob === "string" ? Buffer.from(blob, "base64") : blob;
-    return `SHA256:${crypto.createHash("sha256").update(raw).digest("base64").replace(/=+$/, "")}`;
-}
-
 /** How known_hosts names a host: `addr` on port 22, `[addr]:port` otherwise. */
 function knownHostsName(address: string, port: number): string {
     return port === 22 ? address : `[${address}]:${port}`;

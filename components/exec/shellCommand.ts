@@ -108,11 +108,13 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
     const where = target.name ? `${target.name} (${target.user}@${target.host}:${target.port})` : `${target.user}@${target.host}:${target.port}`;
     const fp = (raw: Buffer) => `SHA256:${createHash("sha256").update(raw).digest("base64").replace(/=+$/, "")}`;
     const typeOf = (raw: Buffer) => (raw.length > 4 ? raw.subarray(4, 4 + raw.readUInt32BE(0)).toString("latin1") : "?");
-    const trusted = target.hostKeys?.map((line) => Buffer.from(line.split(" ")[1] ?? "", "base64"));
+    // The trusted keys, each `type base64` line parsed once (no helper import: this function is serialized into state).
+    const trusted = target.hostKeys?.map((line) => {
+        const [type = "", blob = ""] = line.split(" ");
+        return { type, raw: Buffer.from(blob, "base64") };
+    });
     // Offer only the algorithms of the trusted keys, so the host presents one of those (an RSA key signs with rsa-sha2-*).
-    const serverHostKey = target.hostKeys
-        ? [...new Set(target.hostKeys.flatMap((line) => (line.startsWith("ssh-rsa ") ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [line.split(" ")[0] ?? ""])))]
-        : undefined;
+    const serverHostKey = trusted ? [...new Set(trusted.flatMap((k) => (k.type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [k.type])))] : undefined;
     const attempt = () =>
         new Promise<RunResult>((resolve, reject) => {
             const conn = new Client();
@@ -126,24 +128,30 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
                 else resolve(result as RunResult);
             };
             conn.on("error", (err: Error) => {
-                if (trusted && presented && !trusted.some((k) => k.equals(presented as Buffer))) {
-                    const expected = (target.hostKeys ?? []).map((line) => `${line.split(" ")[0]} ${fp(Buffer.from(line.split(" ")[1] ?? "", "base64"))}`).join(", ");
+                const got = presented;
+                if (trusted && got && !trusted.some((k) => k.raw.equals(got))) {
+                    const expected = trusted.map((k) => `${k.type} ${fp(k.raw)}`).join(", ");
                     finish(
                         new Error(
-                            `host key of ${where} does not match: it presented ${typeOf(presented)} ${fp(presented)}, the trusted key is ${expected}. ` +
+                            `host key of ${where} does not match: it presented ${typeOf(got)} ${fp(got)}, the trusted key is ${expected}. ` +
                                 "Nothing was sent to it. If the host was rebuilt, check its new key on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update hosts[].hostKey or known_hosts",
                         ),
-                    ); return;
+                    );
+                    return;
                 }
                 // Key-type negotiation failed ("no matching host key format"): not a network problem, not retried.
-                if (trusted && !presented && /no matching/i.test(err.message)) {
-                    finish(new Error(`host ${where} offers none of the trusted host key types (${(target.hostKeys ?? []).map((l) => l.split(" ")[0]).join(", ")}): ${err.message}. Nothing was sent to it`)); return;
+                if (trusted && !got && /no matching/i.test(err.message)) {
+                    finish(new Error(`host ${where} offers none of the trusted host key types (${trusted.map((k) => k.type).join(", ")}): ${err.message}. Nothing was sent to it`));
+                    return;
                 }
                 finish(Object.assign(new Error(`cannot reach host ${where} over SSH: ${err.message}`), { dial: true }));
             });
             conn.on("ready", () => {
                 conn.exec(command, (err, stream) => {
-                    if (err) { finish(new Error(`ssh ${where}: ${err.message}`)); return; }
+                    if (err) {
+                        finish(new Error(`ssh ${where}: ${err.message}`));
+                        return;
+                    }
                     let stdout = "";
                     let stderr = "";
                     stream.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -167,7 +175,7 @@ async function runShell(target: SshTarget | undefined, command: string, stdin: s
                 // Runs before authentication: a host that is not who it claims gets neither the key's signature nor a program.
                 hostVerifier: (key: Buffer) => {
                     presented = key;
-                    return !trusted || trusted.some((k) => k.equals(key));
+                    return !trusted || trusted.some((k) => k.raw.equals(key));
                 },
             });
         });

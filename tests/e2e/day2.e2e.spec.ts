@@ -6,7 +6,7 @@
  */
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import { Stack } from "@pulumi/pulumi/automation";
+import { PreviewResult, Stack } from "@pulumi/pulumi/automation";
 import { TestLab, assertNothingLost, createTestLab, eventually, field, mainPid, onHost, redisCli } from "./labHarness";
 import { CounterReport, CounterWriter, startCounterWriter } from "../../examples/visit-counter/counter";
 
@@ -273,14 +273,7 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         const servers = pids(SERVER_UNIT);
         onHost(replica.container, `sed -i 's/^maxmemory .*/maxmemory 1mb/; s/^appendfsync .*/appendfsync always/' ${conf}`);
         const s = await stack(current);
-        const changed: string[] = [];
-        const preview = await s.preview({
-            refresh: true,
-            onEvent: (e) => {
-                const m = e.resourcePreEvent?.metadata;
-                if (m && m.op !== "same" && m.op !== "refresh" && m.op !== "read") changed.push(`${m.op} ${m.urn.split("::").pop()}`);
-            },
-        });
+        const { changed, preview } = await refreshPreview(s);
         // The drift check that found it, the step it makes run again, and the health gate.
         assert.deepStrictEqual(
             changed,
@@ -337,14 +330,7 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         const h = members().find((m) => m.address !== masterAddress())!;
         onHost(h.container, `systemctl stop ${SENTINEL_UNIT}`);
         const s = await stack(current);
-        const changed: string[] = [];
-        await s.preview({
-            refresh: true,
-            onEvent: (e) => {
-                const m = e.resourcePreEvent?.metadata;
-                if (m && m.op !== "same" && m.op !== "refresh" && m.op !== "read") changed.push(`${m.op} ${m.urn.split("::").pop()}`);
-            },
-        });
+        const { changed } = await refreshPreview(s);
         assert.deepStrictEqual(changed, [`update lab-${h.name}-sentinel-apply-drift`, `update lab-${h.name}-sentinel-apply`, "update lab-health-gate"]);
         await s.up({ refresh: true });
         assert.strictEqual(onHost(h.container, `systemctl is-active ${SENTINEL_UNIT}`).trim(), "active");
@@ -380,6 +366,19 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         for (const h of members()) assert.strictEqual(redis(hostAt(h.address), "CONFIG", "GET", "maxclients").split("\n")[1], "5000", h.name);
     });
 });
+
+/** `preview --refresh`, and what it would change: "<op> <resource name>" for each resource it would touch. */
+async function refreshPreview(s: Stack): Promise<{ changed: string[]; preview: PreviewResult }> {
+    const changed: string[] = [];
+    const preview = await s.preview({
+        refresh: true,
+        onEvent: (e) => {
+            const m = e.resourcePreEvent?.metadata;
+            if (m && m.op !== "same" && m.op !== "refresh" && m.op !== "read") changed.push(`${m.op} ${m.urn.split("::").pop()}`);
+        },
+    });
+    return { changed, preview };
+}
 
 /** When each member's unit last stopped and was ready again (CLOCK_MONOTONIC µs: the lab hosts share the kernel). */
 function restartWindowsOf(containers: string[], unit: string): Array<{ stoppedAt: number; startedAt: number }> {

@@ -8,7 +8,7 @@ import { CounterReport } from "../../examples/visit-counter/counter";
 import { execFileSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabArgs, labHosts } from "../../lab/labProgram";
-import { Sandbox, clusterStack, detectExecutor, installedCommandPlugin, labArgs, labClusterConfig, labPassword, labStack, tempSandbox } from "../../lab/automation";
+import { Sandbox, clusterStack, labArgs, labClusterConfig, labPassword, labStack, tempSandbox } from "../../lab/automation";
 
 export interface TestLab {
     sandbox: Sandbox;
@@ -18,16 +18,6 @@ export interface TestLab {
     hosts: Array<{ name: string; address: string; container: string }>;
     cluster(opts?: { config?: Record<string, unknown>; stackName?: string; resourceName?: string }): Promise<Stack>;
     destroy(): Promise<void>;
-}
-
-/** The executor this run of the suite tests (scripts/test.sh sets it for each pass). */
-export function suiteExecutor(): "command" | "dynamic" {
-    return detectExecutor();
-}
-
-/** The `command` plugin is installed (at @pulumi/command's version). */
-export function commandPluginInstalled(): boolean {
-    return installedCommandPlugin();
 }
 
 /** A nodejs language host is on PATH (the CLI runs `index.ts` with it). */

@@ -14,11 +14,11 @@ import * as os from "os";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
-import { engineEnv, labPasswordFile } from "../../lab/automation";
+import { detectExecutor, engineEnv, labPasswordFile } from "../../lab/automation";
 import { aclCredentials } from "../../components/config/acl";
 import { ACL_DEFAULTS } from "../../components/config/defaults";
 import { makePki } from "../fixtures/pki";
-import { TestLab, createTestLab, eventually, grepFiles, labLeftovers, onHost, suiteExecutor } from "./labHarness";
+import { TestLab, createTestLab, eventually, grepFiles, labLeftovers, onHost } from "./labHarness";
 import { ArgvSampler, EngineCapture, ExecTracer, findNeedles, secretNeedles } from "./secretScan";
 
 const LAB = "rhtsecret";
@@ -216,7 +216,7 @@ describe("Secrets stay secret (real engine, real lab)", function () {
     });
 
     it(
-        suiteExecutor() === "dynamic"
+        detectExecutor() === "dynamic"
             ? "shows no secret in the debug events of up, refresh and destroy either"
             : "shows no secret in the debug events of up, refresh and destroy, but for the one documented channel of the command executor (remote.Command's stdin output)",
         () => {
@@ -226,7 +226,7 @@ describe("Secrets stay secret (real engine, real lab)", function () {
             // redis-ha cannot change: README "Secrets" names this channel. Anything beyond it fails here.
             const events = engine.items({ debug: true, ops: ["up", "refresh", "destroy"] });
             assert.match(events.join("\n"), /RegisterResource RPC finished/, "the SDK's debug replies were captured");
-            const documented = (e: string) => suiteExecutor() === "command" && /RegisterResource RPC finished: resource:[^;]*\[command:remote:Command\]/.test(e);
+            const documented = (e: string) => detectExecutor() === "command" && /RegisterResource RPC finished: resource:[^;]*\[command:remote:Command\]/.test(e);
             assert.deepStrictEqual(findNeedles(events.filter((e) => !documented(e)).join("\n"), needles), []);
         },
     );

@@ -12,9 +12,9 @@ import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
 import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
-import { ROOT, engineEnv, labHostKeys } from "../../lab/automation";
+import { ROOT, detectExecutor, engineEnv, installedCommandPlugin, labHostKeys } from "../../lab/automation";
 import { clusterProblems } from "../../lab/clusterHealth";
-import { TestLab, assertNothingLost, commandPluginInstalled, createTestLab, labLeftovers, mainPid, nodejsLanguageHostInstalled, notRun, onHost, redisCli, suiteExecutor } from "./labHarness";
+import { TestLab, assertNothingLost, createTestLab, labLeftovers, mainPid, nodejsLanguageHostInstalled, notRun, onHost, redisCli } from "./labHarness";
 import { CounterWriter, startCounterWriter } from "../../examples/visit-counter/counter";
 
 const LAB = "rhtuser";
@@ -63,6 +63,8 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
             waitReplicas: 1,
             maxSeconds: 600,
         });
+    /** Our unit files on a host (0 once a destroy removed everything). */
+    const unitsOfOurs = (container: string) => onHost(container, "ls /etc/systemd/system | grep -c redis-ha- || true").trim();
     const healthy = async () =>
         assert.deepStrictEqual(
             await clusterProblems({ masterName: "lab", sentinels: lab.hosts.map((h) => ({ host: h.address, port: SENTINEL_PORT })), password: lab.password, expectReplicas: 2 }),
@@ -104,22 +106,22 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
     }
 
     it("switches the executor dynamic → command → dynamic on a running cluster with a writer: nothing stopped, 0 confirmed writes or keys lost", async function () {
-        if (!commandPluginInstalled()) notRun(this, "executor switch dynamic ↔ command", "the `command` resource plugin (pulumi plugin install resource command)");
+        if (!installedCommandPlugin()) notRun(this, "executor switch dynamic ↔ command", "the `command` resource plugin (pulumi plugin install resource command)");
         const stack = (executor: string) => lab.cluster({ config: { ...TIMING, "redis-ha:executor": executor } });
         const first = await stack("dynamic");
         await replaceEverything(first, () => stack("command"), { executor: "command", resourceName: "lab" });
         await replaceEverything(await stack("command"), () => stack("dynamic"), { executor: "dynamic", resourceName: "lab" });
         await (await stack("dynamic")).destroy();
-        for (const h of lab.hosts) assert.strictEqual(onHost(h.container, "ls /etc/systemd/system | grep -c redis-ha- || true").trim(), "0", h.name);
+        for (const h of lab.hosts) assert.strictEqual(unitsOfOurs(h.container), "0", h.name);
     });
 
-    it(`renames the component (every step gets a new URN) on the ${suiteExecutor()} executor with a writer: nothing stopped or lost; destroy still removes everything`, async () => {
+    it(`renames the component (every step gets a new URN) on the ${detectExecutor()} executor with a writer: nothing stopped or lost; destroy still removes everything`, async () => {
         const stack = (resourceName: string) => lab.cluster({ config: TIMING, resourceName });
-        await replaceEverything(await stack("lab"), () => stack("lab-renamed"), { executor: suiteExecutor(), resourceName: "lab-renamed" });
+        await replaceEverything(await stack("lab"), () => stack("lab-renamed"), { executor: detectExecutor(), resourceName: "lab-renamed" });
         // The successors own the services: their removal does remove them.
         await (await stack("lab-renamed")).destroy();
         for (const h of lab.hosts) {
-            assert.strictEqual(onHost(h.container, "ls /etc/systemd/system | grep -c redis-ha- || true").trim(), "0", h.name);
+            assert.strictEqual(unitsOfOurs(h.container), "0", h.name);
             assert.strictEqual(onHost(h.container, "ls /etc/redis-ha /var/lib/redis-ha 2>/dev/null | wc -l").trim(), "0", h.name);
             assert.strictEqual(onHost(h.container, "systemctl is-active redis-server").trim(), "active", `${h.name}: the existing Redis`);
         }
@@ -131,7 +133,7 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
         const logins = (container: string, since: string) => onHost(container, `journalctl -u ssh --since '${since}' --no-pager | grep -c 'Accepted publickey' || true`).trim();
         const nothingDeployed = () => lab.hosts.map((h) => onHost(h.container, "ls /etc/redis-ha/keys 2>/dev/null | wc -l").trim());
 
-        it(`refuses a host whose key does not match (${suiteExecutor()} executor), naming both fingerprints, before anything is sent`, async () => {
+        it(`refuses a host whose key does not match (${detectExecutor()} executor), naming both fingerprints, before anything is sent`, async () => {
             const keys = labHostKeys(lab.args);
             const hosts = lab.hosts.map((h, i) => ({ name: h.name, address: h.address, hostKey: i === 0 ? keys[lab.hosts[1]!.name] : keys[h.name] }));
             const since = onHost(lab.hosts[0]!.container, "date '+%Y-%m-%d %H:%M:%S'").trim();
@@ -189,7 +191,7 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
                 ...(yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.lab.yaml"), "utf8")) as { config: Record<string, unknown> }).config,
                 "redis-ha:hosts": lab.hosts.map((h) => ({ name: h.name, address: h.address, hostKey: keys[h.name] })),
                 "redis-ha:ssh": { user: "root", privateKeyPath: lab.args.privateKeyPath },
-                "redis-ha:executor": suiteExecutor(),
+                "redis-ha:executor": detectExecutor(),
             };
             fs.writeFileSync(path.join(project, "Pulumi.lab.yaml"), yaml.dump({ config }));
             // Its own backend: the Automation API stacks above live in the sandbox's.
@@ -219,7 +221,7 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
             assert.strictEqual(again.status, 0, again.stdout.slice(-3000));
             const destroy = pulumi(["destroy", "--yes", "-s", "lab"]);
             assert.strictEqual(destroy.status, 0, destroy.stdout.slice(-3000) + destroy.stderr);
-            for (const h of lab.hosts) assert.strictEqual(onHost(h.container, "ls /etc/systemd/system | grep -c redis-ha- || true").trim(), "0", h.name);
+            for (const h of lab.hosts) assert.strictEqual(unitsOfOurs(h.container), "0", h.name);
         });
 
         it("prints a config error as the problem list alone: no stack trace, no object dump", () => {
