@@ -1,7 +1,7 @@
 /**
- * Failover benchmark: every fault of tests/e2e/faultScenarios.ts, as repeated trials on a lab of its
- * own, with the visit counter writing under the documented policy (each visit confirmed by one
- * replica with WAIT, every confirmed id checked at the end). Per scenario: trials, confirmed, lost
+ * Failover benchmark: every fault of tests/e2e/faultScenarios.ts, and the rolling change (redis-ha's
+ * hand-over), as repeated trials on a lab of its own, with the visit counter writing under the
+ * documented policy (each visit confirmed by one replica with WAIT, every confirmed id checked at the end). Per scenario: trials, confirmed, lost
  * (total and worst trial), failover time and longest write gap (min/median/max). Prints JSON and
  * writes bench/results/faults.json, from which bench/readmeTable.ts writes the README's table.
  *
@@ -12,9 +12,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import { createTestLab } from "../tests/e2e/labHarness";
-import { DURABILITY_CONFIG, FAULT_SCENARIOS, FaultResult, runFault } from "../tests/e2e/faultScenarios";
+import { DURABILITY_CONFIG, FAULT_SCENARIOS, FaultResult, OPERATION_SCENARIOS, runFault } from "../tests/e2e/faultScenarios";
 
 /** min / median / max of a measure over the trials that have it (null: none has). */
 export interface Spread {
@@ -39,7 +39,13 @@ export interface ScenarioSummary {
     worstTrialLost: number;
     /** Unconfirmed visits that Redis kept anyway. */
     keptUnconfirmed: number;
+    /** Visits the old master accepted after the fault that no replica confirmed (Jepsen's case: the isolated master's writes). */
+    oldMasterAcceptedUnconfirmed: number;
+    /** How long the client stayed on the old master after the fault, over the trials that failed over. */
+    stuckOnOldMasterSeconds: Spread | null;
     failoverSeconds: Spread | null;
+    /** An operation's step (the whole `pulumi up`), null for a fault. */
+    stepSeconds: Spread | null;
     writeGapSeconds: Spread;
     /** Trials that did not finish, with why. */
     failedTrials?: string[];
@@ -63,7 +69,7 @@ export function spread(values: number[]): Spread | null {
     return { min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
 }
 
-export function summarize(scenario: { name: string; description: string }, waitReplicas: number, runs: FaultResult[]): ScenarioSummary {
+export function summarize(scenario: { name: string; description: string; operation?: boolean }, waitReplicas: number, runs: FaultResult[]): ScenarioSummary {
     const sum = (f: (r: FaultResult) => number) => runs.reduce((a, r) => a + f(r), 0);
     return {
         scenario: scenario.name,
@@ -77,57 +83,91 @@ export function summarize(scenario: { name: string; description: string }, waitR
         lost: sum((r) => r.lost),
         worstTrialLost: Math.max(0, ...runs.map((r) => r.lost)),
         keptUnconfirmed: sum((r) => r.keptUnconfirmed),
+        oldMasterAcceptedUnconfirmed: sum((r) => r.oldMasterAcceptedUnconfirmed),
+        stuckOnOldMasterSeconds: scenario.operation ? null : spread(runs.filter((r) => r.failedOver).map((r) => r.stuckOnOldMasterSeconds)),
         failoverSeconds: spread(runs.flatMap((r) => (r.failoverSeconds === null ? [] : [r.failoverSeconds]))),
+        stepSeconds: spread(runs.flatMap((r) => (r.stepSeconds === null ? [] : [r.stepSeconds]))),
         writeGapSeconds: spread(runs.map((r) => r.writeOutageSeconds)) ?? { min: 0, median: 0, max: 0 },
     };
 }
 
 export const RESULTS_FILE = path.join(__dirname, "results", "faults.json");
 
-async function main(): Promise<void> {
-    const lab = await createTestLab("rhtbench", "10.177.83");
+/** Every trial of every scenario under one client policy, on a lab of its own (not `rht*`: scripts/test.sh removes those). */
+async function runPolicy(waitReplicas: number, trials: number): Promise<FaultBenchmark> {
+    const lab = await createTestLab(`rhbench${waitReplicas}`, `10.177.${90 + waitReplicas}`);
     try {
         await (await lab.cluster({ config: DURABILITY_CONFIG })).up();
-        const trials = Number(process.env.BENCH_TRIALS ?? 10);
-        // Both client policies: confirmed by one replica (WAIT 1, the documented one), and Redis's reply alone.
-        const policies = (process.env.BENCH_WAIT_REPLICAS ?? "1,0").split(",").map(Number);
         const runs: FaultBenchmark["runs"] = [];
         const scenarios: ScenarioSummary[] = [];
-        for (const waitReplicas of policies) {
-            for (const scenario of FAULT_SCENARIOS) {
-                const mine: FaultResult[] = [];
-                const failed: string[] = [];
-                for (let trial = 1; trial <= trials; trial++) {
-                    try {
-                        const result = await runFault(lab, scenario, { waitReplicas, key: `bench:${scenario.name}:${waitReplicas}:${trial}` });
-                        mine.push(result);
-                        runs.push({ ...result, trial, waitReplicas });
-                        process.stderr.write(`[bench] ${scenario.name} WAIT ${waitReplicas} trial ${trial}/${trials}: ${JSON.stringify(result)}\n`);
-                    } catch (err) {
-                        // A trial that could not finish (no failover, the writer never came back, no read-back) is a result too.
-                        failed.push(`trial ${trial}: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`);
-                        process.stderr.write(`[bench] ${scenario.name} WAIT ${waitReplicas} trial ${trial}/${trials} FAILED: ${failed[failed.length - 1]}\n`);
-                    }
+        for (const scenario of [...FAULT_SCENARIOS, ...OPERATION_SCENARIOS]) {
+            const mine: FaultResult[] = [];
+            const failed: string[] = [];
+            for (let trial = 1; trial <= trials; trial++) {
+                try {
+                    const result = await runFault(lab, scenario, { waitReplicas, key: `bench:${scenario.name}:${waitReplicas}:${trial}` });
+                    mine.push(result);
+                    runs.push({ ...result, trial, waitReplicas });
+                    process.stderr.write(`[bench] ${scenario.name} WAIT ${waitReplicas} trial ${trial}/${trials}: ${JSON.stringify(result)}\n`);
+                } catch (err) {
+                    // A trial that could not finish (no failover, the writer never came back, no read-back) is a result too.
+                    failed.push(`trial ${trial}: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`);
+                    process.stderr.write(`[bench] ${scenario.name} WAIT ${waitReplicas} trial ${trial}/${trials} FAILED: ${failed[failed.length - 1]}\n`);
                 }
-                scenarios.push({ ...summarize(scenario, waitReplicas, mine), failedTrials: failed });
             }
+            scenarios.push({ ...summarize(scenario, waitReplicas, mine), failedTrials: failed });
         }
-        const redis = execFileSync("docker", ["exec", lab.hosts[0]!.container, "redis-server", "--version"], { encoding: "utf8" }).trim();
-        const report: FaultBenchmark = {
+        return {
             date: new Date().toISOString(),
             machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
-            redis,
+            redis: execFileSync("docker", ["exec", lab.hosts[0]!.container, "redis-server", "--version"], { encoding: "utf8" }).trim(),
             durability: DURABILITY_CONFIG,
             trialsPerScenario: trials,
             scenarios,
             runs,
         };
-        fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
-        fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-        console.log(JSON.stringify(report));
     } finally {
         await lab.destroy();
     }
+}
+
+async function main(): Promise<void> {
+    const trials = Number(process.env.BENCH_TRIALS ?? 10);
+    // Both client policies: confirmed by one replica (WAIT 1, the documented one), and Redis's reply alone.
+    const policies = (process.env.BENCH_WAIT_REPLICAS ?? "1,0").split(",").map(Number);
+    const partFile = process.env.BENCH_PART_FILE;
+    if (partFile) {
+        // A child of the run below: one policy, its report to the file it was given.
+        fs.writeFileSync(partFile, JSON.stringify(await runPolicy(policies[0]!, trials)));
+        return;
+    }
+    // One process and one lab per policy, side by side: the labs are idle between their own steps, and
+    // separate processes keep one trial's blocking docker calls out of the other writer's timings.
+    const parts = await Promise.all(
+        policies.map(async (waitReplicas) => {
+            const file = path.join(os.tmpdir(), `redis-ha-bench-${process.pid}-${waitReplicas}.json`);
+            await new Promise<void>((resolve, reject) => {
+                const child = spawn(process.execPath, [...process.execArgv, __filename], {
+                    env: { ...process.env, BENCH_WAIT_REPLICAS: String(waitReplicas), BENCH_PART_FILE: file },
+                    stdio: ["ignore", "inherit", "inherit"],
+                });
+                child.on("error", reject);
+                child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`the WAIT ${waitReplicas} benchmark exited with ${code}`))));
+            });
+            const part = JSON.parse(fs.readFileSync(file, "utf8")) as FaultBenchmark;
+            fs.rmSync(file, { force: true });
+            return part;
+        }),
+    );
+    const report: FaultBenchmark = {
+        ...parts[0]!,
+        date: new Date().toISOString(),
+        scenarios: parts.flatMap((p) => p.scenarios),
+        runs: parts.flatMap((p) => p.runs),
+    };
+    fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+    fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(JSON.stringify(report));
 }
 
 if (require.main === module) {

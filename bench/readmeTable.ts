@@ -14,14 +14,14 @@ export function reliabilityTable(bench: FaultBenchmark): string {
     const range = (s: Spread | null) => (s === null ? "—" : `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s`);
     const rows = bench.scenarios.map(
         (r) =>
-            `| ${r.description} | ${r.waitReplicas === 0 ? "reply" : `WAIT ${r.waitReplicas}`} | ${r.trials} | ${r.failovers} | ${range(r.failoverSeconds)} | ${range(r.writeGapSeconds)} | ${r.confirmed} | ${r.unconfirmed + r.errors} | ${r.lost} (worst trial ${r.worstTrialLost})${r.failedTrials?.length ? `; ${r.failedTrials.length} trial(s) did not finish` : ""} |`,
+            `| ${r.description} | ${r.waitReplicas === 0 ? "reply" : `WAIT ${r.waitReplicas}`} | ${r.trials} | ${r.failovers} | ${r.stepSeconds ? `— (the whole \`up\`: ${range(r.stepSeconds)})` : range(r.failoverSeconds)} | ${range(r.writeGapSeconds)} | ${r.confirmed} | ${r.unconfirmed + r.errors} | ${r.stuckOnOldMasterSeconds ? `${r.oldMasterAcceptedUnconfirmed}; ${range(r.stuckOnOldMasterSeconds)}` : "—"} | ${r.lost} (worst trial ${r.worstTrialLost})${r.failedTrials?.length ? `; ${r.failedTrials.length} trial(s) did not finish` : ""} |`,
     );
     return [
         BEGIN,
-        `Measured by \`bash bench/run.sh\` on ${bench.date.slice(0, 10)} (${bench.machine}; ${bench.redis.split(" ").slice(0, 3).join(" ")}): ${bench.trialsPerScenario} trials per fault and client policy (a visit confirmed by \`WAIT 1\`, or by Redis's reply alone), every confirmed visit checked by its id at the end; stack config \`${JSON.stringify(bench.durability["redis-ha:redis"])}\`, sentinel \`down-after-milliseconds\` ${bench.durability["redis-ha:sentinel"].downAfterMilliseconds}.`,
+        `Measured by \`bash bench/run.sh\` on ${bench.date.slice(0, 10)} (${bench.machine}; ${bench.redis.split(" ").slice(0, 3).join(" ")}): ${bench.trialsPerScenario} trials per fault or operation and client policy (a visit confirmed by \`WAIT 1\`, or by Redis's reply alone), every confirmed visit checked by its id at the end; stack config \`${JSON.stringify(bench.durability["redis-ha:redis"])}\`, sentinel \`down-after-milliseconds\` ${bench.durability["redis-ha:sentinel"].downAfterMilliseconds}.`,
         "",
-        "| fault | confirmed by | trials | failovers | failover time (min / median / max) | longest write gap (min / median / max) | visits confirmed | not confirmed (error, no reply, WAIT short) | confirmed and lost |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| fault or operation | confirmed by | trials | failovers | failover time (min / median / max) | longest write gap (min / median / max) | visits confirmed | not confirmed (error, no reply, WAIT short) | old master after the fault: visits it took unconfirmed; client stuck there (min / median / max) | confirmed and lost |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         ...rows,
         END,
     ].join("\n");

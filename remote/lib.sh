@@ -2,11 +2,14 @@
 # Inputs arrive as RH_* variables set by the payload; the password only ever lives in
 # REDISCLI_AUTH (environment, not argv) and in 0600 files.
 
-# What to undo however the step ends: temp files (they may hold the password) and paused writes.
+# What to undo however the step ends: temp files (they may hold the password), paused writes and the
+# hand-over's replication PING period.
 CLEANUP_FILES=""
 WRITES_PAUSED=no
+PING_PERIOD_SAVED=""
 at_exit() {
     if [ "$WRITES_PAUSED" = yes ]; then rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT UNPAUSE >/dev/null || true; fi
+    if [ -n "$PING_PERIOD_SAVED" ]; then rcli 127.0.0.1 "$RH_REDIS_PORT" CONFIG SET repl-ping-replica-period "$PING_PERIOD_SAVED" >/dev/null || true; fi
     # shellcheck disable=SC2086 # a space-separated list of mktemp paths
     [ -z "$CLEANUP_FILES" ] || rm -f $CLEANUP_FILES
 }
@@ -135,9 +138,15 @@ install_unit() {
 wait_for() {
     local seconds=$1 what=$2
     shift 2
-    local deadline=$((SECONDS + seconds))
+    true_within "$seconds" "$@" || fail "timed out after ${seconds}s waiting for $what"
+}
+
+# Whether a condition came true within `seconds` (checked every second), for waits that may give up.
+true_within() {
+    local deadline=$((SECONDS + $1))
+    shift
     until "$@"; do
-        [ "$SECONDS" -lt "$deadline" ] || fail "timed out after ${seconds}s waiting for $what"
+        [ "$SECONDS" -lt "$deadline" ] || return 1
         sleep 1
     done
 }
@@ -279,6 +288,18 @@ sentinels_moved_master_away() {
     [ "$seen" -ge 1 ]
 }
 
+# Every reachable sentinel last saw each replica it knows reporting the replica role. A sentinel that
+# has not polled a replica since that replica was last a master (sentinels poll replicas every 10 s)
+# turns the replica Sentinel promotes straight back into a replica (+convert-to-slave): the failover
+# then times out with writes paused (measured: a 21 s write pause in a rolling change).
+sentinels_see_replicas_as_replicas() {
+    local addr
+    for addr in $(reachable_sentinels); do
+        rcli "${addr%:*}" "${addr##*:}" SENTINEL REPLICAS "$RH_MASTER_NAME" | tr -d '\r' |
+            awk 'prev == "role-reported" && $0 != "slave" { bad = 1 } { prev = $0 } END { exit bad }' || return 1
+    done
+}
+
 # Moves mastership to a replica without losing acknowledged writes: writes are paused here, replicas
 # acknowledge everything (WAIT), Sentinel promotes one, and this node follows it before writes resume
 # (clients blocked meanwhile get an error here and retry on the new master).
@@ -288,9 +309,19 @@ hand_over_mastership() {
     [ -n "$sentinel" ] || fail "this node is the master and must restart, but no sentinel answers to hand mastership over"
     [ "$(info_field 127.0.0.1 "$RH_REDIS_PORT" replication connected_slaves)" -ge 1 ] 2>/dev/null ||
         fail "this node is the master and must restart, but no replica is connected to take over; fix the replicas first"
+    # Before writes pause: the wait is up to one sentinel poll (10 s), and a hand-over without it is only riskier.
+    true_within 15 sentinels_see_replicas_as_replicas ||
+        log "a sentinel still sees a replica as a master after 15 s; handing over anyway"
     log "handing mastership over before restarting: pausing writes, SENTINEL FAILOVER via $sentinel"
     rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT PAUSE $(((RH_WAIT_FAILOVER + 10) * 1000)) WRITE >/dev/null
     WRITES_PAUSED=yes
+    # A master PINGs its replicas every repl-ping-replica-period even with writes paused. A PING that
+    # reaches a replica after Sentinel has promoted another puts it 14 bytes ahead of the new master,
+    # which then refuses its partial resync: a full resync, and with min-replicas-to-write no good
+    # replica for repl-diskless-sync-delay seconds (measured: 5 s of NOREPLICAS in a rolling change).
+    # No PING during the hand-over; the period comes back once this node follows the new master.
+    PING_PERIOD_SAVED=$(rcli 127.0.0.1 "$RH_REDIS_PORT" CONFIG GET repl-ping-replica-period | sed -n 2p | tr -d '\r')
+    rcli 127.0.0.1 "$RH_REDIS_PORT" CONFIG SET repl-ping-replica-period 3600 >/dev/null || PING_PERIOD_SAVED=""
     wait_for 10 "replicas to acknowledge every write (WAIT)" replicas_caught_up
     reply=$(rcli "${sentinel%:*}" "${sentinel##*:}" SENTINEL FAILOVER "$RH_MASTER_NAME")
     [ "$reply" = OK ] || fail "SENTINEL FAILOVER $RH_MASTER_NAME at $sentinel answered: ${reply:-nothing}"
@@ -298,6 +329,10 @@ hand_over_mastership() {
     read -r ip port < <(current_master)
     # What Sentinel would do a few seconds later; doing it now closes the window in which this node still takes writes.
     rcli 127.0.0.1 "$RH_REDIS_PORT" REPLICAOF "$ip" "$port" >/dev/null
+    if [ -n "$PING_PERIOD_SAVED" ]; then
+        rcli 127.0.0.1 "$RH_REDIS_PORT" CONFIG SET repl-ping-replica-period "$PING_PERIOD_SAVED" >/dev/null
+        PING_PERIOD_SAVED=""
+    fi
     rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT UNPAUSE >/dev/null
     WRITES_PAUSED=no
     log "mastership moved to $ip:$port"

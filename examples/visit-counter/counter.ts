@@ -20,12 +20,14 @@ export interface CounterReport {
     confirmed: number;
     /** Visits Redis applied or may have applied, but not confirmed: WAIT counted fewer replicas, or no reply came. */
     unconfirmed: number;
+    /** Of those, visits a master accepted (EXEC replied) that WAIT did not confirm: e.g. an isolated old master's. */
+    waitShort: number;
     /** Visits refused with an error reply (e.g. NOREPLICAS, READONLY, a connection error before sending). */
     errors: number;
     /** Confirmed visits whose id is not in the set read back at the end: confirmed writes lost. */
     lost: number;
-    /** Up to 10 of the lost ids, to look them up. */
-    lostIds: string[];
+    /** Up to 10 of the lost visits: id, when it was confirmed (ms since the epoch) and by which node (address:port). */
+    lostIds: Array<{ id: string; confirmedAt: number; node: string }>;
     /** Ids in the set that were never confirmed (the client saw no reply or an error, but Redis kept them). */
     keptUnconfirmed: number;
     /** The counter read back at the end. */
@@ -34,6 +36,16 @@ export interface CounterReport {
     longestGapMs: number;
     /** The loop ended by its own bound (maxOps/maxSeconds) before it was stopped: a step outlasted the writer. */
     stoppedByBound: boolean;
+}
+
+/** What became of one visit: confirmed; refused by an error reply; accepted but too few replicas acknowledged it; no reply. */
+export type VisitOutcome = "confirmed" | "refused" | "waitShort" | "noReply";
+
+/** One visit attempt: when its outcome was known, the node the client was connected to then (address:port), the outcome. */
+export interface VisitAttempt {
+    at: number;
+    node: string;
+    outcome: VisitOutcome;
 }
 
 export interface CounterWriter {
@@ -45,6 +57,8 @@ export interface CounterWriter {
     confirmed(): number;
     /** When the last visit was confirmed (ms since the epoch; 0 before the first). */
     lastConfirmedAt(): number;
+    /** Every visit attempt so far, in order (kept out of the report, which assertion messages print). */
+    attempts(): readonly VisitAttempt[];
 }
 
 export interface SentinelTarget {
@@ -94,7 +108,12 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
     const idsKey = `${opts.key}:ids`;
     const writerId = `${process.pid}.${Date.now().toString(36)}`;
     const confirmedIds: string[] = [];
+    // When and where each confirmed visit was confirmed (same index), to trace a lost one.
+    const confirmedAt: number[] = [];
+    const confirmedBy: string[] = [];
+    const attempts: VisitAttempt[] = [];
     let unconfirmed = 0;
+    let waitShort = 0;
     let errors = 0;
     let stopping = false;
     // Read through a function: the loop awaits between checks, and `stop()` sets it meanwhile.
@@ -120,26 +139,21 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
             // "Connection is closed.") when one connect attempt fails inside its Sentinel connector, e.g.
             // while a failover is under way. An application must then make a new client; so does this one.
             if (client.status === "end") client = sentinelClient(opts);
-            let replied = false;
-            try {
-                const results = await client.multi().incr(opts.key).sadd(idsKey, id).exec();
-                const failedPart = results?.find(([err]) => err);
-                if (!results || failedPart) throw failedPart?.[0] ?? new Error("transaction aborted");
-                replied = true;
-                if (waitReplicas > 0 && (await client.wait(waitReplicas, opts.waitTimeoutMs ?? 1000)) < waitReplicas) {
-                    unconfirmed++;
-                } else {
-                    const now = Date.now();
-                    if (lastConfirmed) longestGapMs = Math.max(longestGapMs, now - lastConfirmed);
-                    lastConfirmed = now;
-                    confirmedIds.push(id);
-                    markReady();
-                }
-            } catch (err) {
-                // An error reply to the transaction means Redis refused it; no reply (a timeout, a dropped
-                // connection) or a failed WAIT means it may have run: unconfirmed, and checked at the end.
-                if (!replied && err instanceof ReplyError) errors++;
+            const outcome = await visit(client, opts.key, idsKey, id, waitReplicas, opts.waitTimeoutMs ?? 1000);
+            const now = Date.now();
+            const node = `${client.stream.remoteAddress ?? "?"}:${client.stream.remotePort ?? "?"}`;
+            attempts.push({ at: now, node, outcome });
+            if (outcome === "confirmed") {
+                if (lastConfirmed) longestGapMs = Math.max(longestGapMs, now - lastConfirmed);
+                lastConfirmed = now;
+                confirmedIds.push(id);
+                confirmedAt.push(now);
+                confirmedBy.push(node);
+                markReady();
+            } else {
+                if (outcome === "refused") errors++;
                 else unconfirmed++;
+                if (outcome === "waitShort") waitShort++;
                 await new Promise((r) => setTimeout(r, 100));
             }
             // A steady, modest rate: writes in flight during every step, bounded load.
@@ -151,6 +165,7 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
         ready,
         confirmed: () => confirmedIds.length,
         lastConfirmedAt: () => lastConfirmed,
+        attempts: () => attempts,
         async stop() {
             stopping = true;
             await loop;
@@ -158,7 +173,7 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
             if (lastConfirmed) longestGapMs = Math.max(longestGapMs, stoppedAt - lastConfirmed);
             client.disconnect();
             // Read back with a client of its own, through Sentinel, as any other reader would.
-            let result: { lostIds: string[]; lost: number; kept: number; final: number } | undefined;
+            let result: { lostIndexes: number[]; lost: number; kept: number; final: number } | undefined;
             let lastError: unknown;
             for (let attempt = 0; attempt < 30 && !result; attempt++) {
                 const reader = sentinelClient(opts);
@@ -176,9 +191,10 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
             return {
                 confirmed: confirmedIds.length,
                 unconfirmed,
+                waitShort,
                 errors,
                 lost: result.lost,
-                lostIds: result.lostIds,
+                lostIds: result.lostIndexes.map((i) => ({ id: confirmedIds[i] ?? "", confirmedAt: confirmedAt[i] ?? 0, node: confirmedBy[i] ?? "" })),
                 keptUnconfirmed: result.kept - (confirmedIds.length - result.lost),
                 final: result.final,
                 longestGapMs,
@@ -188,9 +204,40 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
     };
 }
 
+/**
+ * One visit: `MULTI; INCR; SADD; EXEC`, then `WAIT n` when asked, sent as **one pipeline** so that the
+ * WAIT runs on the connection that wrote. WAIT counts the replicas that have this connection's last
+ * write; sent on its own, a client that reconnects in between (ioredis queues commands while it
+ * reconnects and sends them on the new connection) runs it on a fresh connection to another server,
+ * which has written nothing, so it returns at once: a confirmation of nothing. That is how a paused
+ * master that woke up, took the write and was then demoted lost "confirmed" visits (README, Durability).
+ * In one pipeline, ioredis never sends the WAIT without its transaction: a reply to part of a pipeline
+ * and then a dropped connection fails the rest of it (the visit is unconfirmed).
+ */
+async function visit(client: Redis, key: string, idsKey: string, id: string, waitReplicas: number, waitTimeoutMs: number): Promise<VisitOutcome> {
+    const commands = [["multi"], ["incr", key], ["sadd", idsKey, id], ["exec"]];
+    if (waitReplicas > 0) commands.push(["wait", String(waitReplicas), String(waitTimeoutMs)]);
+    let results: Array<[Error | null, unknown]> | null;
+    try {
+        results = await client.pipeline(commands).exec();
+    } catch {
+        return "noReply";
+    }
+    if (!results) return "noReply";
+    // An error reply to the transaction (NOREPLICAS, READONLY, EXECABORT) means Redis refused it; no
+    // reply (a timeout, a dropped connection) means it may have run: unconfirmed, checked at the end.
+    const failed = results.slice(0, 4).find(([err]) => err)?.[0];
+    if (failed) return failed instanceof ReplyError ? "refused" : "noReply";
+    if (!Array.isArray(results[3]?.[1])) return "noReply";
+    if (waitReplicas === 0) return "confirmed";
+    const [waitError, acknowledged] = results[4] ?? [new Error("no WAIT reply"), 0];
+    // EXEC replied: the master took the visit, whatever became of its WAIT.
+    return !waitError && Number(acknowledged) >= waitReplicas ? "confirmed" : "waitShort";
+}
+
 /** Checks every confirmed id against the set on the current master, in chunks. */
-async function readBack(client: Redis, key: string, idsKey: string, ids: string[]): Promise<{ lostIds: string[]; lost: number; kept: number; final: number }> {
-    const lostIds: string[] = [];
+async function readBack(client: Redis, key: string, idsKey: string, ids: string[]): Promise<{ lostIndexes: number[]; lost: number; kept: number; final: number }> {
+    const lostIndexes: number[] = [];
     let lost = 0;
     for (let i = 0; i < ids.length; i += 1000) {
         const chunk = ids.slice(i, i + 1000);
@@ -199,10 +246,10 @@ async function readBack(client: Redis, key: string, idsKey: string, ids: string[
         present.forEach((p, j) => {
             if (p !== 1) {
                 lost++;
-                if (lostIds.length < 10) lostIds.push(chunk[j] ?? "");
+                if (lostIndexes.length < 10) lostIndexes.push(i + j);
             }
         });
     }
     const [kept, final] = await Promise.all([client.scard(idsKey), client.get(key)]);
-    return { lostIds, lost, kept, final: Number(final ?? 0) };
+    return { lostIndexes, lost, kept, final: Number(final ?? 0) };
 }

@@ -66,7 +66,8 @@ export async function createTestLab(name: string, subnetPrefix: string, hostCoun
                 secrets: base.secrets,
                 resourceName: opts.resourceName,
             });
-            clusters.push(stack);
+            // One entry per stack: a stack configured again is still destroyed once.
+            if (!clusters.some((s) => s.name === stack.name)) clusters.push(stack);
             return stack;
         },
         /** Destroys every cluster stack, then the lab; throws with every error met, after trying all of it. */
