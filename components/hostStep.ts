@@ -22,8 +22,8 @@ export interface HostNodeArgs {
     spec: ClusterSpec;
     /** The host this node runs on. */
     host: HostSpec;
-    /** SSH private key (secret). */
-    sshPrivateKey: pulumi.Input<string>;
+    /** SSH private key (secret); undefined only in a preview without one (see RedisHaClusterArgs). */
+    sshPrivateKey?: pulumi.Input<string>;
     /** The Redis password (secret); also Sentinel's own `requirepass`. */
     password: pulumi.Input<string>;
     /** Private key (PEM, secret) of this host's TLS certificate, when the cluster uses TLS. */
@@ -40,8 +40,11 @@ export interface HostStepArgs {
     spec: ClusterSpec;
     /** The host to run on. */
     host: HostSpec;
-    /** SSH private key (secret). */
-    sshPrivateKey: pulumi.Input<string>;
+    /**
+     * SSH private key (secret). Undefined only in a preview without one: the connection is then planned
+     * as it is in the state (ignoreChanges), so a PR preview shows real changes only.
+     */
+    sshPrivateKey?: pulumi.Input<string>;
     /** The host keys this host is trusted with (undefined: not checked). */
     hostKeys?: HostKey[];
     /** The Redis password (secret); it reaches the host only on stdin. */
@@ -96,12 +99,15 @@ export function hostStep(
     const withOwner = (vars: RemoteVars): RemoteVars => (owner ? { ...vars, RH_OWNER: owner, RH_OWNER_FILE: String(args.removal?.RH_OWNER_FILE ?? "") } : vars);
     const programArgs: StepProgramArgs = { ...args, vars: (password, revision) => withOwner(args.vars(password, revision)) };
     const program = stepProgramOutput(programArgs);
-    const ssh = shellConnection(args.spec, args.host, args.sshPrivateKey, args.hostKeys);
+    const privateKey = args.sshPrivateKey ?? pulumi.secret("");
+    // A preview without the key (a PR pipeline): every connection stays as it is in the state.
+    const stepOpts: pulumi.CustomResourceOptions = args.sshPrivateKey === undefined ? { ...opts, ignoreChanges: [...(opts.ignoreChanges ?? []), "connection"] } : opts;
+    const ssh = shellConnection(args.spec, args.host, privateKey, args.hostKeys);
     // The drift check: a resource that runs nothing on create and the check on refresh. When the check
     // finds drift, the next update gives it a new runId, which is part of the step's `update`
     // command, so the step runs again and puts the host back. remote.Command has no refresh of its own
     // (pulumi/pulumi-command#432), so both executors use this one.
-    const probe = args.check ? new ShellCommand(`${name}-drift`, { connection: ssh, check: standaloneCommand("check", args.check) }, opts) : undefined;
+    const probe = args.check ? new ShellCommand(`${name}-drift`, { connection: ssh, check: standaloneCommand("check", args.check) }, stepOpts) : undefined;
     const repairs = probe ? probe.runId : pulumi.output("");
     const commands = {
         create: STEP_COMMAND,
@@ -113,10 +119,10 @@ export function hostStep(
         executor === "command"
             ? new command.remote.Command(
                   name,
-                  { connection: commandConnection(args.spec, args.host, args.sshPrivateKey, args.hostKeys), addPreviousOutputInEnv: false, ...commands },
-                  opts,
+                  { connection: commandConnection(args.spec, args.host, privateKey, args.hostKeys), addPreviousOutputInEnv: false, ...commands },
+                  stepOpts,
               )
-            : new ShellCommand(name, { connection: ssh, ...commands }, opts);
+            : new ShellCommand(name, { connection: ssh, ...commands }, stepOpts);
     const revision = stepRevision(programArgs);
     const ran = pulumi.all([revision, repairs]).apply(([r, id]) => `${r}:${id}`);
     return { resource: cmd, revision, ran };

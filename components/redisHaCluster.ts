@@ -15,8 +15,12 @@ import { SentinelNode } from "./sentinelNode";
 export interface RedisHaClusterArgs extends ClusterTopologyArgs {
     /** Password for Redis (`requirepass`, `masterauth`) and Sentinel (`requirepass`, `auth-pass`). Pass a secret. */
     password: pulumi.Input<string>;
-    /** SSH private key (PEM/OpenSSH text) that opens every host. Pass a secret. */
-    sshPrivateKey: pulumi.Input<string>;
+    /**
+     * SSH private key (PEM/OpenSSH text) that opens every host. Pass a secret. Needed by `pulumi up`;
+     * a preview without it (a PR pipeline with no key) plans every change, keeping each connection as
+     * it is in the state, and warns.
+     */
+    sshPrivateKey?: pulumi.Input<string>;
     /** With `tls`: the private key (PEM) of each host's certificate, by host name. Pass a secret; it reaches each host only on the step's stdin. */
     tlsPrivateKeys?: pulumi.Input<Record<string, string>>;
     /**
@@ -75,6 +79,11 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             void pulumi.log.warn(`${spec.sentinels.length} sentinel(s) (allowUnsafeTopology): losing one host leaves no majority of sentinels, so no automatic failover`, this);
         }
 
+        if (args.sshPrivateKey === undefined) {
+            const problem = { field: "sshPrivateKey", problem: "no SSH private key is given", fix: "set `redis-ha:ssh.privateKeyPath` (or the secret `redis-ha:sshPrivateKey`) on the machine that runs `pulumi up`" };
+            if (!pulumi.runtime.isDryRun()) throw new RedisHaConfigError([problem]);
+            void pulumi.log.warn(`${problem.field}: ${problem.problem}; previewing without it (no host is contacted), \`pulumi up\` needs it. Fix: ${problem.fix}`, this);
+        }
         const plan = deploymentPlan(spec);
         const hostKeys = resolveHostKeys(spec, this);
         const executor = args.executor ?? "command";

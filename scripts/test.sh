@@ -25,9 +25,10 @@ done
 
 echo "[test] typecheck"
 npx --no-install tsc --noEmit -p tsconfig.json
-echo "[test] lint: eslint (typescript-eslint strict, @pulumi/eslint-plugin) and shellcheck"
+echo "[test] lint: eslint (typescript-eslint strict, @pulumi/eslint-plugin), shellcheck, actionlint"
 npx --no-install eslint --max-warnings 0 .
 shellcheck -s bash remote/*.sh scripts/*.sh bench/*.sh .ci/run
+actionlint .github/workflows/*.yml
 
 if [ "${REDIS_HA_COMMAND_PLUGIN:-no}" = yes ]; then executors=(command dynamic); else executors=(dynamic); fi
 logs=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure everything redis-ha runs with is here, at the versions the npm packages need:
 #   node_modules, the Pulumi CLI (+ nodejs language host when it can be had), the `command` and
-#   `docker` resource plugins, and a running Docker engine (for the lab).
+#   `docker` resource plugins, a running Docker engine (for the lab), and the linters' tools.
 # Order of preference for each Pulumi binary: already installed -> the official download (what real
 # users have) -> built from its Go module with `go`. Results are cached outside the repo, keyed by
 # version, so a warm run takes seconds. Idempotent. Source the printed env file to use the tools:
@@ -132,7 +132,22 @@ ensure_host_tools() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client curl shellcheck strace >/dev/null
 }
 
+# actionlint (the lint of .github/workflows in scripts/test.sh): no Debian package, so its Go module,
+# built once per version into the cache.
+ACTIONLINT_VERSION=v1.7.12
+ensure_actionlint() {
+    local bin="$CACHE/actionlint/$ACTIONLINT_VERSION/actionlint"
+    if [ ! -x "$bin" ]; then
+        command -v go >/dev/null || die "go is missing: it builds actionlint (github.com/rhysd/actionlint), the workflows' lint"
+        say "building actionlint $ACTIONLINT_VERSION (go install)"
+        GOBIN="$(dirname "$bin")" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+    fi
+    mkdir -p "$ROOT/.redis-ha/bin"
+    ln -sf "$bin" "$ROOT/.redis-ha/bin/actionlint"
+}
+
 ensure_host_tools
+ensure_actionlint
 ensure_node_modules
 ensure_pulumi_cli
 export PATH="$ROOT/.redis-ha/bin:$PULUMI_BIN_DIR:$PATH"

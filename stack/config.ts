@@ -32,7 +32,11 @@ interface SshConfig {
 
 export { expandHome };
 
-export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs {
+/**
+ * `preview`: whether this run is a preview (default: the engine's). A preview tolerates an unreadable
+ * SSH key file (only `up` connects); everything else is refused in both.
+ */
+export function clusterArgsFromConfig(config: ConfigSource, preview = pulumi.runtime.isDryRun()): RedisHaClusterArgs {
     const problems: ConfigProblem[] = [];
     const ssh = config.getObject<SshConfig>("ssh") ?? {};
 
@@ -67,11 +71,17 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
                 }
             } catch (err) {
                 const code = (err as NodeJS.ErrnoException).code ?? String(err);
-                problems.push({
-                    field: "redis-ha:ssh.privateKeyPath",
-                    problem: `cannot read ${keyPath} (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code})`,
-                    fix: "point it at a readable private key file, e.g. ~/.ssh/id_ed25519, or create one with `ssh-keygen -t ed25519` and add its .pub to the hosts' authorized_keys",
-                });
+                // A PR pipeline previews without the key (only `up` connects): RedisHaCluster plans
+                // without it and warns. Anything else about the key is wrong input, also in a preview.
+                if (preview && (code === "ENOENT" || code === "EACCES")) {
+                    void pulumi.log.warn(`redis-ha:ssh.privateKeyPath: cannot read ${keyPath} here (${code === "ENOENT" ? "no such file" : code})`);
+                } else {
+                    problems.push({
+                        field: "redis-ha:ssh.privateKeyPath",
+                        problem: `cannot read ${keyPath} (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code})`,
+                        fix: "point it at a readable private key file, e.g. ~/.ssh/id_ed25519, or create one with `ssh-keygen -t ed25519` and add its .pub to the hosts' authorized_keys",
+                    });
+                }
             }
         }
     }
@@ -107,7 +117,7 @@ export function clusterArgsFromConfig(config: ConfigSource): RedisHaClusterArgs 
         ipAllowList: config.getObject<string[]>("ipAllowList"),
         allowUnsafeTopology: allowUnsafe === "true",
     };
-    if (problems.length > 0 || password === undefined || sshPrivateKey === undefined) {
+    if (problems.length > 0 || password === undefined || (sshPrivateKey === undefined && !preview)) {
         // Report the topology's problems in the same message, so one preview shows everything to fix.
         try {
             resolveClusterSpec(topology);

@@ -70,14 +70,23 @@ describe("bad input is rejected at preview and no host is touched (real engine, 
     });
 
     for (const c of BAD_INPUT_CASES) {
-        it(`rejects ${c.name}: names ${c.field} and the fix, touches no host`, async () => {
+        it(`rejects ${c.name}${c.refusedAt ? ` at ${c.refusedAt} (preview warns)` : ""}: names ${c.field} and the fix, touches no host`, async () => {
             const stack = await caseStack(c);
             let output = "";
-            const error = await stack.preview({ onOutput: (s) => (output += s) }).then(
+            if (c.refusedAt === "up") {
+                const warnings: string[] = [];
+                await stack.preview({ onOutput: (s) => (output += s), onEvent: (e) => {
+                        if (e.diagnosticEvent?.severity === "warning") warnings.push(e.diagnosticEvent.message);
+                    },
+                });
+                assert.ok(warnings.some((w) => w.includes(c.field)), `preview did not warn about ${c.field}:\n${warnings.join("\n")}`);
+            }
+            const run = c.refusedAt === "up" ? stack.up({ onOutput: (s) => (output += s) }) : stack.preview({ onOutput: (s) => (output += s) });
+            const error = await run.then(
                 () => undefined,
                 (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
             );
-            assert.ok(error, `preview accepted the configuration:\n${output}`);
+            assert.ok(error, `${c.refusedAt ?? "preview"} accepted the configuration:\n${output}`);
             assertNamesFieldAndFix(error.message, c);
             for (const secret of [lab.password, c.password]) {
                 if (secret) assert.ok(!`${error.message}${output}`.includes(secret), "the preview printed the password");

@@ -5,7 +5,7 @@
  * no acknowledged increment lost, and a following `pulumi up` that changes nothing.
  */
 import * as assert from "assert";
-import { Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { TestLab, createTestLab, field, labLeftovers, onHost, redisCli } from "./labHarness";
 import { DURABILITY_CONFIG, FAULT_SCENARIOS, runFault, waitHealthy } from "./faultScenarios";
 
@@ -52,5 +52,27 @@ describe("faults on the lab, with the visit counter writing through Sentinel", f
         // The counter written before all hosts were shut down survived the restart (seed 000's test).
         assert.ok(Number(redisCli(master.container, lab.password, 6389, "GET", "faults:master-killed")) > 40);
         assert.match(onHost(master.container, "systemctl is-active redis-ha-lab-server redis-ha-lab-sentinel"), /^active\nactive/);
+    });
+
+    // A PR pipeline previews with no SSH key (and may reach no host): connections are planned as they are
+    // in the state, so the preview shows exactly the changes a keyed preview shows.
+    it("previews without the SSH private key: nothing for the deployed cluster, and a change exactly as with the key", async () => {
+        const keyless = { "redis-ha:ssh": { user: "root", privateKeyPath: "/nonexistent/redis-ha/id_ed25519" } };
+        const warnings: string[] = [];
+        const onEvent = (e: EngineEvent) => {
+            if (e.diagnosticEvent?.severity === "warning") warnings.push(e.diagnosticEvent.message);
+        };
+        await (await lab.cluster({ config: { ...DURABILITY_CONFIG, ...keyless } })).preview({ expectNoChanges: true, onEvent });
+        assert.ok(warnings.some((w) => /sshPrivateKey: no SSH private key is given; previewing without it/.test(w)), warnings.join("\n"));
+        const change = { "redis-ha:redis": { ...DURABILITY_CONFIG["redis-ha:redis"], maxmemory: "48mb" } };
+        let printed = "";
+        const without = await (await lab.cluster({ config: { ...DURABILITY_CONFIG, ...keyless, ...change } })).preview({ diff: true, onOutput: (o) => (printed += o) });
+        const withKey = await (await lab.cluster({ config: { ...DURABILITY_CONFIG, ...change } })).preview();
+        assert.deepStrictEqual(without.changeSummary, withKey.changeSummary);
+        assert.ok((without.changeSummary.update ?? 0) > 0, JSON.stringify(without.changeSummary));
+        assert.ok(!/connection/.test(printed), `the keyless preview shows a connection change:\n${printed}`);
+        // `up` needs the key: refused before anything is registered.
+        await assert.rejects((await lab.cluster({ config: { ...DURABILITY_CONFIG, ...keyless, ...change } })).up(), /redis-ha:ssh\.privateKeyPath: cannot read \/nonexistent\/redis-ha\/id_ed25519 \(no such file\)/);
+        await (await lab.cluster({ config: DURABILITY_CONFIG })).preview({ expectNoChanges: true });
     });
 });

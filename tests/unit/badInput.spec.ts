@@ -38,9 +38,9 @@ function configSource(values: Record<string, unknown>): ConfigSource {
 }
 
 /** Runs the stack's config reading and the component's validation; returns the error message, or undefined if accepted. */
-function rejection(values: Record<string, unknown>): string | undefined {
+function rejection(values: Record<string, unknown>, preview = false): string | undefined {
     try {
-        const args = clusterArgsFromConfig(configSource(values));
+        const args = clusterArgsFromConfig(configSource(values), preview);
         resolveClusterSpec(args, { password: values.password });
         return undefined;
     } catch (err) {
@@ -95,6 +95,9 @@ describe("bad-input catalog (stack config -> validation)", () => {
             const values: Record<string, unknown> = { ...base, ...(c.config?.(ctx) ?? {}) };
             if (c.password === null) delete values.password;
             else if (c.password !== undefined) values.password = c.password;
+            // What only `up` needs is refused by `up` and let through by a preview; the rest by both.
+            if (c.refusedAt === "up") assert.strictEqual(rejection(values, true), undefined, "a preview refused what only up needs");
+            else assert.ok(rejection(values, true) !== undefined, "a preview accepted the configuration");
             const message = rejection(values);
             assert.ok(message !== undefined, "the configuration was accepted");
             assertNamesFieldAndFix(message, c);
