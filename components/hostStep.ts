@@ -70,6 +70,12 @@ export interface HostStepArgs {
     check?: RemoteVars;
     /** Which executor runs the commands (default `command`). */
     executor?: Executor;
+    /**
+     * What the step writes, secrets masked (`reviewText`): carried as comment lines after the `update`
+     * command, which never runs them (`exec` replaces the shell), so `pulumi preview --diff` shows a
+     * change line by line where the program itself (stdin) is a secret.
+     */
+    review?: string;
 }
 
 /**
@@ -111,7 +117,7 @@ export function hostStep(
     const repairs = probe ? probe.runId : pulumi.output("");
     const commands = {
         create: STEP_COMMAND,
-        update: repairs.apply((id) => (id ? `${STEP_COMMAND} # drift repair ${id}` : STEP_COMMAND)),
+        update: repairs.apply((id) => updateCommand(id, args.review)),
         stdin: program,
         delete: args.removal && owner ? standaloneCommand("remove", { ...args.removal, RH_OWNER: owner }) : undefined,
     };
@@ -126,6 +132,12 @@ export function hostStep(
     const revision = stepRevision(programArgs);
     const ran = pulumi.all([revision, repairs]).apply(([r, id]) => `${r}:${id}`);
     return { resource: cmd, revision, ran };
+}
+
+/** The step's `update`: the program on stdin, marked with the drift repair that made it run, then the review text as comments. */
+export function updateCommand(repairId: string, review: string | undefined): string {
+    const command = repairId ? `${STEP_COMMAND} # drift repair ${repairId}` : STEP_COMMAND;
+    return review ? [command, ...review.split("\n").map((line) => `# ${line}`)].join("\n") : command;
 }
 
 /** What a step's program is made of. */

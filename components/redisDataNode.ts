@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkVars, redisStepVars, removalVars, tlsKeyVars } from "./plan/steps";
+import { checkVars, reviewText, redisStepVars, removalVars, tlsKeyVars } from "./plan/steps";
 import { HostNodeArgs, hostStep } from "./hostStep";
 
 /** Arguments of a RedisDataNode: the cluster, the host, the secrets and the executor. */
@@ -26,6 +26,7 @@ export class RedisDataNode extends pulumi.ComponentResource {
                 secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),
                 removal: removalVars(spec, host, "server"),
                 check: checkVars(spec, host, "server"),
+                review: reviewText(spec, host, "server"),
             },
             { parent: this },
         ).ran;

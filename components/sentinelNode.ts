@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkVars, removalVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
+import { checkVars, reviewText, removalVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
 import { HostNodeArgs, hostStep } from "./hostStep";
 
 /** Arguments of a SentinelNode: the cluster, the host, the secrets and the executor. */
@@ -26,6 +26,7 @@ export class SentinelNode extends pulumi.ComponentResource {
                 secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),
                 removal: removalVars(spec, host, "sentinel"),
                 check: checkVars(spec, host, "sentinel"),
+                review: reviewText(spec, host, "sentinel"),
             },
             { parent: this },
         ).ran;

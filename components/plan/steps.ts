@@ -118,6 +118,37 @@ export function redisStepVars(spec: ClusterSpec, host: HostSpec, password: strin
     };
 }
 
+/**
+ * What a node step writes, as a reviewer reads it in `pulumi preview --diff`: the config file and the
+ * unit, rendered with a stand-in password and every secret masked, so it is no secret (the program on
+ * stdin is) and a change shows line by line: `maxmemory 256mb` -> `maxmemory 512mb` on each data node.
+ */
+export function reviewText(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): string {
+    const conf = kind === "server" ? renderRedisConf(spec, host, REVIEW_PASSWORD) : renderSentinelConf(spec, host, REVIEW_PASSWORD);
+    const file = kind === "server" ? spec.paths.redisConf : spec.paths.sentinelConf;
+    const unitFile = kind === "server" ? spec.paths.redisUnitFile : spec.paths.sentinelUnitFile;
+    return [`${file}:`, ...maskSecrets(conf).split("\n"), `${unitFile}:`, ...renderUnit(spec, kind).split("\n")]
+        .filter((line) => line.trim() !== "" && !line.startsWith("# "))
+        .join("\n");
+}
+
+const REVIEW_PASSWORD = "review-password-stand-in";
+
+/** The rendered lines that hold a secret (or something derived from one), with the value replaced. */
+export function maskSecrets(conf: string): string {
+    return conf
+        .split("\n")
+        .map((line) => {
+            const words = line.split(" ");
+            if (/^(requirepass|masterauth) /.test(line)) return `${words[0]} (secret)`;
+            if (/^sentinel auth-pass /.test(line)) return `sentinel auth-pass ${words[2]} (secret)`;
+            // ACL users: `user <name> on #<sha256> <rules>`; the hash stands for a password.
+            if (/^user /.test(line)) return words.map((w) => (w.startsWith("#") || w.startsWith(">") ? "(secret)" : w)).join(" ");
+            return line;
+        })
+        .join("\n");
+}
+
 /** Inputs of the preflight on `host`: the ports its roles need must be free or already ours. */
 export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: string): RemoteVars {
     const { paths } = spec;

@@ -66,7 +66,19 @@ describe("faults on the lab, with the visit counter writing through Sentinel", f
         assert.ok(warnings.some((w) => /sshPrivateKey: no SSH private key is given; previewing without it/.test(w)), warnings.join("\n"));
         const change = { "redis-ha:redis": { ...DURABILITY_CONFIG["redis-ha:redis"], maxmemory: "48mb" } };
         let printed = "";
-        const without = await (await lab.cluster({ config: { ...DURABILITY_CONFIG, ...keyless, ...change } })).preview({ diff: true, onOutput: (o) => (printed += o) });
+        const updated: string[] = [];
+        const without = await (await lab.cluster({ config: { ...DURABILITY_CONFIG, ...keyless, ...change } })).preview({
+            diff: true,
+            onOutput: (o) => (printed += o),
+            onEvent: (e) => {
+                const m = e.resourcePreEvent?.metadata;
+                if (m?.op === "update") updated.push(m.urn.split("::").pop()!);
+            },
+        });
+        // What a reviewer reads: the changed line on each data node's step, no sentinel step changed.
+        assert.ok(printed.includes("maxmemory 48mb"), printed.slice(-3000));
+        assert.strictEqual(updated.filter((u) => u.endsWith("-redis-apply")).length, 3, updated.join(", "));
+        assert.deepStrictEqual(updated.filter((u) => u.endsWith("-sentinel-apply")), [], updated.join(", "));
         const withKey = await (await lab.cluster({ config: { ...DURABILITY_CONFIG, ...change } })).preview();
         assert.deepStrictEqual(without.changeSummary, withKey.changeSummary);
         assert.ok((without.changeSummary.update ?? 0) > 0, JSON.stringify(without.changeSummary));

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { resolveClusterSpec } from "../../components/config/validate";
-import { checkVars, deploymentPlan, healthGateVars, preflightVars, redisStepVars, removalVars, sentinelStepVars } from "../../components/plan/steps";
+import { checkVars, deploymentPlan, healthGateVars, preflightVars, redisStepVars, removalVars, reviewText, sentinelStepVars } from "../../components/plan/steps";
+import { updateCommand } from "../../components/hostStep";
 import { STEP_COMMAND, shellQuote, standaloneCommand, stepProgram } from "../../components/remote/payload";
 import { threeHostTopology } from "../fixtures/topology";
 
@@ -78,5 +79,44 @@ describe("remote programs", () => {
                 assert.match(cmd, new RegExp(`RH_UNIT='redis-ha-dev-${kind}.service'`));
             }
         }
+    });
+});
+
+describe("reviewText (what `pulumi preview --diff` shows of a node step)", () => {
+    const withAcl = resolveClusterSpec(threeHostTopology({ acl: { enabled: true } }));
+    const lines = (s: typeof spec, kind: "server" | "sentinel") => reviewText(s, s.master, kind).split("\n");
+
+    it("lists the config and the unit, with every secret masked and nothing derived from the password", () => {
+        for (const s of [spec, withAcl]) {
+            for (const kind of ["server", "sentinel"] as const) {
+                const text = reviewText(s, s.master, kind);
+                assert.ok(!text.includes("review-password-stand-in"), `${kind}: the stand-in password shows`);
+                assert.doesNotMatch(text, /#[0-9a-f]{64}/, `${kind}: a password hash shows`);
+                assert.match(text, kind === "server" ? /^\/etc\/redis-ha\/dev\/redis\.conf:$/m : /^\/etc\/redis-ha\/dev\/sentinel\.conf:$/m);
+                assert.match(text, /^\/etc\/systemd\/system\/redis-ha-dev-(server|sentinel)\.service:$/m);
+            }
+        }
+        assert.ok(lines(spec, "server").includes("requirepass (secret)"));
+        assert.ok(lines(spec, "sentinel").includes("sentinel auth-pass dev (secret)"));
+        assert.ok(lines(withAcl, "server").some((l) => /^user redis-ha-replication on \(secret\) /.test(l)), lines(withAcl, "server").join("\n"));
+        assert.ok(lines(withAcl, "server").includes("masterauth (secret)"));
+    });
+
+    it("shows a maxmemory change as that line on the data nodes and nothing on the sentinels", () => {
+        const bigger = resolveClusterSpec(threeHostTopology({ redis: { maxmemory: "512mb" } }));
+        const smaller = resolveClusterSpec(threeHostTopology({ redis: { maxmemory: "256mb" } }));
+        const changed = (kind: "server" | "sentinel") => {
+            const before = lines(smaller, kind);
+            return lines(bigger, kind).filter((l) => !before.includes(l));
+        };
+        assert.deepStrictEqual(changed("server"), ["maxmemory 512mb"]);
+        assert.deepStrictEqual(changed("sentinel"), []);
+    });
+
+    it("rides on the update command as comments after the exec, so it never runs", () => {
+        const update = updateCommand("abc", "a line\nanother");
+        assert.strictEqual(update, `${STEP_COMMAND} # drift repair abc\n# a line\n# another`);
+        assert.strictEqual(execFileSync("bash", ["-c", update.replace(STEP_COMMAND, "exec cat")], { input: "ran the program", encoding: "utf8" }), "ran the program");
+        assert.strictEqual(updateCommand("", undefined), STEP_COMMAND);
     });
 });
