@@ -224,7 +224,7 @@ const paths = ownedBy(
 );
 const network = (fix: string) => ownedBy("redis-ha sets it from the host and port settings so that Sentinel, replicas and clients agree on addresses", fix);
 const auth = ownedBy("redis-ha sets it from the `password` secret, the same on every node and sentinel", "remove it and set the `password` secret");
-const tls = ownedBy("TLS changes the ports and links that Sentinel, replicas and the health checks use, which redis-ha does not configure this way", "remove it");
+const tls = ownedBy("redis-ha configures TLS on every Redis and Sentinel port itself, so that Sentinel, replicas and the health checks agree", "remove it and set the `tls` option (caCertFile, certFile, keyFile, authClients)");
 const cluster = ownedBy("Redis Cluster mode cannot be combined with Sentinel", "remove it: redis-ha runs one master with replicas under Sentinel");
 const cpulist = ownedBy(
     "the hardened unit's `SystemCallFilter=~@resources` forbids sched_setaffinity, so Redis would be killed when it applies the CPU list",
@@ -264,9 +264,9 @@ export const REFUSED_EXTRA_DIRECTIVES: Readonly<Record<string, RefusedDirective>
     supervised: ownedBy("the systemd unit is Type=notify and needs `supervised systemd`", "remove it"),
     requirepass: auth,
     masterauth: auth,
-    masteruser: auth,
-    user: ownedBy("ACL users would bypass the `password` that replicas, sentinels and the health checks use", "remove it"),
-    aclfile: ownedBy("an ACL file makes Redis ignore `requirepass`, which replicas, sentinels and the health checks use", "remove it"),
+    masteruser: ownedBy("redis-ha sets it (with `acl.enabled`, to its replication user)", "remove it and set `acl: {enabled: true}`"),
+    user: ownedBy("redis-ha writes the ACL users replicas and sentinels need; other users would bypass them", "remove it; `acl: {enabled: true}` gives replication and Sentinel users of their own"),
+    aclfile: ownedBy("an ACL file makes Redis ignore `requirepass` and the users redis-ha writes", "remove it and use the `acl` option"),
     include: ownedBy("CONFIG REWRITE copies included settings into the main file, so an included file stops controlling anything after the first failover", "put the directives themselves in `redis.extraDirectives`"),
     "rename-command": ownedBy("Sentinel and redis-ha's own steps need CONFIG, REPLICAOF, INFO and friends under their real names", "remove it; restrict commands with ACLs instead"),
     loadmodule: ownedBy("the hardened unit (NoExecPaths=/, MemoryDenyWriteExecute) cannot load modules", "remove it"),

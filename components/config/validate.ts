@@ -176,7 +176,7 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
             "sentinels",
             `${n} sentinel${n === 1 ? "" : "s"} on ${n} host${n === 1 ? "" : "s"} cannot fail over when a host is lost: electing the failover leader needs a majority of all sentinels (${Math.floor(n / 2) + 1} of ${n}) on independently failing hosts, and losing 1 host leaves ${n - 1}`,
             "run a sentinel on at least 3 independent hosts (a small third machine is enough for a sentinel); " +
-                "to deploy anyway, e.g. seed 003's 2-machine layout, knowing the cluster will not fail over on its own, set `allowUnsafeTopology: true`",
+                "to deploy anyway, e.g. a 2-machine layout, knowing the cluster will not fail over on its own, set `allowUnsafeTopology: true`",
         );
     }
 
@@ -398,7 +398,7 @@ function resolveHosts(hosts: HostArgs[] | undefined, sshUser: string, sshPort: n
         if (sameMachine !== undefined) {
             report(
                 `${field}.address`,
-                `host ${JSON.stringify(host.name)} is the same machine as ${JSON.stringify(sameMachine)} (both reached over SSH at ${endpoint}): they would share one set of units and files, and one machine failing takes both down (seed 003's two-sentinels-per-machine layout)`,
+                `host ${JSON.stringify(host.name)} is the same machine as ${JSON.stringify(sameMachine)} (both reached over SSH at ${endpoint}): they would share one set of units and files, and one machine failing takes both down (two sentinels on one machine count as one)`,
                 "list each machine once: a host carries one data node and one sentinel; use at least 3 machines",
             );
             return;
