@@ -12,7 +12,7 @@ import { execFileSync } from "child_process";
 import * as yaml from "js-yaml";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { redisHaStack } from "../stack/program";
-import { LabArgs, labHosts, labProgram } from "./labProgram";
+import { LabArgs, LabDriver, detectLabDriver, labHosts, labProgram } from "./labProgram";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const CACHE = process.env.REDIS_HA_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "redis-ha");
@@ -112,10 +112,25 @@ export function labArgs(sandbox: Sandbox, opts: LabOptions): LabArgs {
 }
 
 export async function labStack(sandbox: Sandbox, args: LabArgs): Promise<Stack> {
-    return LocalWorkspace.createOrSelectStack(
-        { stackName: args.name, projectName: "redis-ha-lab", program: () => Promise.resolve(labProgram(args)) },
+    const resolved: LabArgs = { ...args };
+    const stack = await LocalWorkspace.createOrSelectStack(
+        { stackName: args.name, projectName: "redis-ha-lab", program: () => Promise.resolve(labProgram(resolved)) },
         { workDir: workDir(sandbox, "redis-ha-lab"), envVars: engineEnv(sandbox) },
     );
+    // A lab keeps the driver it was made with: another driver would delete the running hosts (and
+    // the cluster in them) and make new ones. REDIS_HA_LAB_DRIVER switches on purpose.
+    const state = await stack.exportStack();
+    const deployed = labDriverOfResources((state.deployment as { resources?: Array<{ type: string; urn: string }> } | undefined)?.resources ?? []);
+    resolved.driver = args.driver ?? (process.env.REDIS_HA_LAB_DRIVER ? detectLabDriver() : (deployed ?? detectLabDriver()));
+    return stack;
+}
+
+/** The driver that made a lab's hosts, from its state's resources (undefined: no host yet). */
+export function labDriverOfResources(resources: Array<{ type: string; urn: string }>): LabDriver | undefined {
+    const hosts = resources.filter((r) => /-lab-\d+$/.test(r.urn));
+    if (hosts.some((r) => r.type === "docker:index/container:Container")) return "docker";
+    if (hosts.some((r) => r.type.startsWith("pulumi-nodejs:dynamic"))) return "cli";
+    return undefined;
 }
 
 /** Stack config from the repo's Pulumi.<env>.yaml, as plain key/value pairs. */

@@ -92,23 +92,30 @@ github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
 }
 
 # --- Resource plugins ------------------------------------------------------------------------------
-# The `command` plugin, at the version @pulumi/command declares. When it cannot be had (no plugin
-# downloads here, and its Go module is not served by our module proxy), RedisHaCluster runs with its
-# plugin-free executor instead (`redis-ha:executor: dynamic`), which the lab scripts pick automatically.
+# The `command` and `docker` plugins, at the versions @pulumi/command and @pulumi/docker declare.
+# When one cannot be had (no plugin downloads here, and its Go module is not served by our module
+# proxy), the code falls back on its own: RedisHaCluster to its plugin-free executor
+# (`redis-ha:executor: dynamic`, which the lab scripts pick), the lab to its docker CLI driver.
 COMMAND_PLUGIN=no
-command_plugin_installed() {
-    pulumi plugin ls --json 2>/dev/null | node -e "const p=JSON.parse(require('fs').readFileSync(0,'utf8')||'[]');process.exit(p.some(x=>x.name==='command'&&x.kind==='resource'&&x.version==='$1')?0:1)"
+plugin_installed() {
+    pulumi plugin ls --json 2>/dev/null | node -e "const p=JSON.parse(require('fs').readFileSync(0,'utf8')||'[]');process.exit(p.some(x=>x.name==='$1'&&x.kind==='resource'&&x.version==='$2')?0:1)"
 }
-ensure_command_plugin() {
-    local version
-    version=$(npm_field @pulumi/command .pulumi.version)
-    if command_plugin_installed "$version"; then COMMAND_PLUGIN=yes; return 0; fi
-    local marker="$CACHE/command-plugin-$version.unavailable"
-    [ -f "$marker" ] && return 0
-    say "installing resource plugin command v$version (official download)"
-    if timeout 120 pulumi plugin install resource command "$version" >/dev/null 2>&1; then COMMAND_PLUGIN=yes; return 0; fi
-    say "plugin command v$version cannot be downloaded here; the lab will use redis-ha's plugin-free executor"
+# ensure_plugin <name> <npm package>: succeeds when the plugin is installed afterwards.
+ensure_plugin() {
+    local name=$1 version
+    version=$(npm_field "$2" .pulumi.version)
+    plugin_installed "$name" "$version" && return 0
+    local marker="$CACHE/$name-plugin-$version.unavailable"
+    [ -f "$marker" ] && return 1
+    say "installing resource plugin $name v$version (official download)"
+    timeout 120 pulumi plugin install resource "$name" "$version" >/dev/null 2>&1 && return 0
+    say "plugin $name v$version cannot be downloaded here; redis-ha falls back on its plugin-free path for it"
     touch "$marker"
+    return 1
+}
+ensure_plugins() {
+    if ensure_plugin command @pulumi/command; then COMMAND_PLUGIN=yes; fi
+    ensure_plugin docker @pulumi/docker || true
 }
 
 # The dynamic-provider plugin runs @pulumi/pulumi's provider host from this checkout, whatever the
@@ -151,7 +158,7 @@ ensure_actionlint
 ensure_node_modules
 ensure_pulumi_cli
 export PATH="$ROOT/.redis-ha/bin:$PULUMI_BIN_DIR:$PATH"
-ensure_command_plugin
+ensure_plugins
 write_shims
 "$ROOT/scripts/ensure-docker.sh"
 mkdir -p "$(dirname "$ENV_FILE")"
