@@ -5,8 +5,8 @@
 #
 # The e2e specs run once per executor this machine has: on `command` (the default, when its plugin
 # is installed) and on `dynamic` (always; it needs no plugin). The specs that never reach a host
-# through an executor (preview, bad input, the lab's docker driver) run in the first pass only. Whatever could not run here
-# is listed by name at the end, never counted as passed.
+# through an executor (preview, bad input, the lab's docker driver) run in the first pass only.
+# Whatever could not run here is listed by name at the end, never counted as passed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
