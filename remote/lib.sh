@@ -320,7 +320,7 @@ hand_over_mastership() {
     # which then refuses its partial resync: a full resync, and with min-replicas-to-write no good
     # replica for repl-diskless-sync-delay seconds (measured: 5 s of NOREPLICAS in a rolling change).
     # No PING during the hand-over; the period comes back once this node follows the new master.
-    PING_PERIOD_SAVED=$(rcli 127.0.0.1 "$RH_REDIS_PORT" CONFIG GET repl-ping-replica-period | sed -n 2p | tr -d '\r')
+    PING_PERIOD_SAVED=$(rcli 127.0.0.1 "$RH_REDIS_PORT" CONFIG GET repl-ping-replica-period | sed -n 2p | tr -d '\r' || true)
     rcli 127.0.0.1 "$RH_REDIS_PORT" CONFIG SET repl-ping-replica-period 3600 >/dev/null || PING_PERIOD_SAVED=""
     wait_for 10 "replicas to acknowledge every write (WAIT)" replicas_caught_up
     reply=$(rcli "${sentinel%:*}" "${sentinel##*:}" SENTINEL FAILOVER "$RH_MASTER_NAME")
