@@ -119,10 +119,14 @@ export async function labStack(sandbox: Sandbox, args: LabArgs): Promise<Stack> 
     );
     // A lab keeps the driver it was made with: another driver would delete the running hosts (and
     // the cluster in them) and make new ones. REDIS_HA_LAB_DRIVER switches on purpose.
-    const state = await stack.exportStack();
-    const deployed = labDriverOfResources((state.deployment as { resources?: Array<{ type: string; urn: string }> } | undefined)?.resources ?? []);
-    resolved.driver = args.driver ?? (process.env.REDIS_HA_LAB_DRIVER ? detectLabDriver() : (deployed ?? detectLabDriver()));
+    resolved.driver = args.driver ?? (process.env.REDIS_HA_LAB_DRIVER ? detectLabDriver() : (labDriverOfResources(await stateResources(stack)) ?? detectLabDriver()));
     return stack;
+}
+
+/** The resources recorded in a stack's state (none for a new stack). */
+async function stateResources(stack: Stack): Promise<Array<{ type: string; urn: string }>> {
+    const state = await stack.exportStack();
+    return (state.deployment as { resources?: Array<{ type: string; urn: string }> } | undefined)?.resources ?? [];
 }
 
 /** The driver that made a lab's hosts, from its state's resources (undefined: no host yet). */
@@ -211,8 +215,7 @@ function hostKeyOf(container: string): string {
  * A re-run keeps it, so installing the `command` plugin later never switches a running lab by surprise.
  */
 export async function deployedExecutor(stack: Stack): Promise<"command" | "dynamic" | undefined> {
-    const state = await stack.exportStack();
-    return executorOfResources((state.deployment as { resources?: Array<{ type: string; urn: string }> } | undefined)?.resources ?? []);
+    return executorOfResources(await stateResources(stack));
 }
 
 /** The executor of the data-node and sentinel steps among a state's resources (undefined: none). */
