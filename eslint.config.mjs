@@ -25,6 +25,13 @@ export default tseslint.config(
         rules: { "@typescript-eslint/no-unnecessary-condition": "off" },
     },
     {
+        // The component package's CommonJS entry (it registers ts-node before any TypeScript loads).
+        files: ["provider/index.js"],
+        ...tseslint.configs.disableTypeChecked,
+        languageOptions: { sourceType: "commonjs", parserOptions: { projectService: false }, globals: { require: "readonly", module: "writable", __dirname: "readonly" } },
+        rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off", "@pulumi/no-output-in-template-literal": "off", "@pulumi/no-output-instance-in-template-literal": "off" },
+    },
+    {
         // With noUncheckedIndexedAccess, `!` on a lookup the test has just asserted is the readable idiom;
         // `after` hooks check what a failed `before` may have left unset; fault scenarios implement an async interface.
         files: ["tests/**/*.ts", "bench/**/*.ts"],

@@ -14,7 +14,8 @@ import { ShellCommand } from "./exec/shellCommand";
  * chosen, the preflight (first contact with each host: host key, reachability) and the drift checks
  * are ShellCommands, so both executors verify hosts and report drift the same way.
  */
-export type Executor = "command" | "dynamic";
+export const Executor = { command: "command", dynamic: "dynamic" } as const;
+export type Executor = (typeof Executor)[keyof typeof Executor];
 
 /** What every per-host component (data node, sentinel) is given. */
 export interface HostNodeArgs {

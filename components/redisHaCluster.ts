@@ -32,24 +32,44 @@ export interface RedisHaClusterArgs extends ClusterTopologyArgs {
 
 /** Where a client finds the cluster. */
 export interface SentinelEndpoint {
+    /** Sentinel's address. */
     host: string;
+    /** Sentinel's port. */
     port: number;
 }
 
+/** A role the stack gives a host. */
+export const NodeRole = { master: "master", replica: "replica", sentinel: "sentinel" } as const;
+export type NodeRole = (typeof NodeRole)[keyof typeof NodeRole];
+
 /** The roles a host was given by the stack (after a failover, Sentinel decides who is master). */
 export interface NodeRoles {
+    /** Host name, as in `hosts`. */
     host: string;
+    /** Address clients and peers reach it at (its announce address). */
     address: string;
-    roles: Array<"master" | "replica" | "sentinel">;
+    /** What runs there. */
+    roles: NodeRole[];
+}
+
+/** The ioredis constructor options that find the master through Sentinel. */
+export interface IoredisSentinelOptions {
+    /** Master name. */
+    name: string;
+    /** Sentinels to ask. */
+    sentinels: SentinelEndpoint[];
+    /** Set (true) when the cluster speaks TLS only. */
+    enableTLSForSentinelMode?: boolean;
 }
 
 /** Everything a client needs, except the password. */
 export interface ClientConnectionInfo {
     /** Name to ask Sentinel for (`SENTINEL GET-MASTER-ADDR-BY-NAME`). */
     masterName: string;
+    /** Every sentinel's address and port. */
     sentinels: SentinelEndpoint[];
     /** ioredis options (add `password` and `sentinelPassword`; with TLS, also `tls` and `sentinelTLS` with your CA and client certificate). */
-    ioredis: { name: string; sentinels: SentinelEndpoint[]; enableTLSForSentinelMode?: boolean };
+    ioredis: IoredisSentinelOptions;
     /** Whether every port speaks TLS only (`tls` set). */
     tls: boolean;
     /** A shell line that prints the current master; it reads the password from REDISCLI_AUTH. */

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RedisHaClusterArgs } from "../components/redisHaCluster";
 import { ClusterTopologyArgs, ConfigProblem, RedisHaConfigError, expandHome, passwordProblems, resolveClusterSpec } from "../components/config/validate";
 import { TlsConfig, tlsFromConfig } from "./tlsConfig";
-import { AclSettings, HostArgs, RedisSettings, SentinelSettings } from "../components/config/types";
+import { AclSettings, Host, RedisSettings, SentinelSettings } from "../components/config/types";
 
 /** The parts of pulumi.Config this module uses, so that tests can hand in a plain object. */
 export interface ConfigSource {
@@ -93,7 +93,7 @@ export function clusterArgsFromConfig(config: ConfigSource, preview = pulumi.run
     if (allowUnsafe !== undefined && allowUnsafe !== "true" && allowUnsafe !== "false") {
         problems.push({ field: "redis-ha:allowUnsafeTopology", problem: `${JSON.stringify(allowUnsafe)} is not true or false`, fix: "set it to true or false (default false)" });
     }
-    const hosts = config.getObject<HostArgs[]>("hosts") ?? [];
+    const hosts = config.getObject<Host[]>("hosts") ?? [];
     const tls = tlsFromConfig(
         config.getObject<TlsConfig>("tls"),
         hosts.map((h) => h?.name).filter((n): n is string => typeof n === "string"),

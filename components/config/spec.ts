@@ -4,6 +4,7 @@
  */
 import { PATHS } from "./defaults";
 import { HostKey } from "./hostKeys";
+import { AppendFsync, TlsAuthClients } from "./types";
 
 /** A validated host. */
 export interface HostSpec {
@@ -63,7 +64,7 @@ export interface ClusterSpec {
     sentinelPort: number;
     redis: {
         appendonly: boolean;
-        appendfsync: "always" | "everysec" | "no";
+        appendfsync: AppendFsync;
         save: string;
         maxmemory: string;
         maxmemoryPolicy: string;
@@ -97,7 +98,7 @@ export interface TlsSpec {
     caCert: string;
     /** Certificate of each host, by host name. */
     certificates: Record<string, string>;
-    authClients: "yes" | "optional" | "no";
+    authClients: TlsAuthClients;
 }
 
 /** Resolved ACL settings: the two users' names. Their passwords are derived (components/config/acl.ts). */

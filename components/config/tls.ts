@@ -5,13 +5,13 @@
 import * as crypto from "crypto";
 import { TLS_DEFAULTS } from "./defaults";
 import { ClusterSpec, HostSpec, TlsSpec } from "./spec";
-import { TlsSettings } from "./types";
+import { TlsAuthClients, TlsSettings } from "./types";
 
 type Report = (field: string, problem: string, fix: string) => void;
 
 const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
 const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
-const AUTH_CLIENTS = ["yes", "optional", "no"] as const;
+const AUTH_CLIENTS = Object.values(TlsAuthClients);
 
 function parseCertificate(pem: unknown): crypto.X509Certificate | undefined {
     if (typeof pem !== "string" || !pem.includes("-----BEGIN CERTIFICATE-----")) return undefined;

@@ -4,8 +4,39 @@
  * validated before any of them is created.
  */
 
+/*
+ * Sets of allowed values are `as const` objects with a type of the same name: TypeScript callers
+ * write the string ("everysec"), validation lists the values from the object, and Pulumi's
+ * component host turns each into an enum of the schema other languages are generated from.
+ */
+
+/** `appendfsync` values. */
+export const AppendFsync = { always: "always", everysec: "everysec", no: "no" } as const;
+export type AppendFsync = (typeof AppendFsync)[keyof typeof AppendFsync];
+
+/** `maxmemory-policy` values. */
+export const MaxmemoryPolicy = {
+    noeviction: "noeviction",
+    allkeysLru: "allkeys-lru",
+    allkeysLfu: "allkeys-lfu",
+    allkeysRandom: "allkeys-random",
+    volatileLru: "volatile-lru",
+    volatileLfu: "volatile-lfu",
+    volatileRandom: "volatile-random",
+    volatileTtl: "volatile-ttl",
+} as const;
+export type MaxmemoryPolicy = (typeof MaxmemoryPolicy)[keyof typeof MaxmemoryPolicy];
+
+/** `loglevel` values (Redis and Sentinel). */
+export const LogLevel = { debug: "debug", verbose: "verbose", notice: "notice", warning: "warning" } as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+/** `tls-auth-clients` values. */
+export const TlsAuthClients = { yes: "yes", optional: "optional", no: "no" } as const;
+export type TlsAuthClients = (typeof TlsAuthClients)[keyof typeof TlsAuthClients];
+
 /** One Linux host reachable over SSH. */
-export interface HostArgs {
+export interface Host {
     /** Stable short name of the host (letters, digits, `-`), used in role lists and resource names. */
     name: string;
     /** Address Pulumi connects to over SSH (IP or DNS name). */
@@ -25,30 +56,26 @@ export interface HostArgs {
      * The host's SSH host key(s), as `ssh-keyscan` or known_hosts prints them (`ssh-ed25519 AAAA...`,
      * a leading host name is ignored). When set, only these keys are trusted for this host; otherwise
      * the keys `ssh.knownHostsFile` lists for its address. Check the fingerprint before you pin one.
+     * (Stack config may give a single line instead of a list.)
      */
-    hostKey?: string | string[];
+    hostKey?: string[];
 }
+
+/** The former name of `Host` (0.1), kept so existing programs compile. */
+export type HostArgs = Host;
 
 /** Redis data-node settings, named after the redis.conf directive they set. */
 export interface RedisSettings {
     /** `appendonly` (default true). */
     appendonly?: boolean;
     /** `appendfsync`: `always`, `everysec` (default) or `no`. */
-    appendfsync?: "always" | "everysec" | "no";
+    appendfsync?: AppendFsync;
     /** `save` (default Redis's own "3600 1 300 100 60 10000"; "" disables RDB snapshots). */
     save?: string;
     /** `maxmemory`, e.g. "256mb" (default "0": no limit). */
     maxmemory?: string;
     /** `maxmemory-policy` (default "noeviction"). */
-    maxmemoryPolicy?:
-        | "noeviction"
-        | "allkeys-lru"
-        | "allkeys-lfu"
-        | "allkeys-random"
-        | "volatile-lru"
-        | "volatile-lfu"
-        | "volatile-random"
-        | "volatile-ttl";
+    maxmemoryPolicy?: MaxmemoryPolicy;
     /** `maxclients` (default 10000). The unit's `LimitNOFILE` is set to this + 32. */
     maxclients?: number;
     /** `min-replicas-to-write` (default 0). */
@@ -58,16 +85,17 @@ export interface RedisSettings {
     /** `replica-priority` for every data node (default 100). */
     replicaPriority?: number;
     /** `loglevel`: debug, verbose, notice (default) or warning. */
-    loglevel?: "debug" | "verbose" | "notice" | "warning";
+    loglevel?: LogLevel;
     /**
-     * Any other redis.conf directive, as `directive: value` (e.g. `{"hz": 20, "lazyfree-lazy-eviction": true,
+     * Any other redis.conf directive, as `directive: value` (e.g. `{"hz": "20", "lazyfree-lazy-eviction": "yes",
      * "client-output-buffer-limit": "replica 512mb 128mb 60"}`), written at the end of redis.conf.
-     * Booleans become yes/no; a string value is written as is (several arguments separated by spaces).
+     * Values are strings, written as is (several arguments separated by spaces); stack config may also
+     * give numbers, and booleans, which become yes/no.
      * Refused at preview: directives Redis 7.0 does not know, directives redis-ha writes itself or has a
      * typed setting for (`port`, `replicaof`, `dir`, `requirepass`, `maxmemory`, ...), and directives the
      * hardened unit or Sentinel cannot run with (see `REFUSED_EXTRA_DIRECTIVES`). Default: none.
      */
-    extraDirectives?: Record<string, string | number | boolean>;
+    extraDirectives?: Record<string, string>;
 }
 
 /** Sentinel settings, named after the sentinel.conf directive they set. */
@@ -79,7 +107,7 @@ export interface SentinelSettings {
     /** `sentinel parallel-syncs` (default 1). */
     parallelSyncs?: number;
     /** `loglevel` of the Sentinel process (default notice). */
-    loglevel?: "debug" | "verbose" | "notice" | "warning";
+    loglevel?: LogLevel;
 }
 
 /** How Pulumi reaches the hosts. */
@@ -130,5 +158,5 @@ export interface TlsSettings {
      */
     certificates: Record<string, string>;
     /** `tls-auth-clients`: "yes" (default, as in Redis: every client presents a certificate signed by `caCert`), "optional" or "no". */
-    authClients?: "yes" | "optional" | "no";
+    authClients?: TlsAuthClients;
 }

@@ -23,7 +23,7 @@ import {
     REDIS_DEFAULTS,
     SENTINEL_DEFAULTS,
 } from "./defaults";
-import { AclSettings, HostArgs, RedisSettings, SentinelSettings, SshSettings, TlsSettings } from "./types";
+import { AclSettings, AppendFsync, Host, LogLevel, MaxmemoryPolicy, RedisSettings, SentinelSettings, SshSettings, TlsSettings } from "./types";
 import { REDIS_DIRECTIVES, REFUSED_EXTRA_DIRECTIVES } from "./redisDirectives";
 import { resolveTlsSettings } from "./tls";
 import { AclSpec, ClusterSpec, HostSpec, SshSpec, clusterPaths } from "./spec";
@@ -34,7 +34,7 @@ export interface ClusterTopologyArgs {
     /** Cluster name: Sentinel master name, and part of unit names and paths. */
     clusterName: string;
     /** The hosts, each reachable over SSH. */
-    hosts: HostArgs[];
+    hosts: Host[];
     /** Name of the host whose Redis starts as master. */
     master: string;
     /** Names of the hosts whose Redis starts as replica. */
@@ -103,18 +103,9 @@ const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
 const MEMORY_SIZE = /^[0-9]+(b|k|kb|m|mb|g|gb)?$/i;
 const SAVE_POINTS = /^$|^[0-9]+ [0-9]+( [0-9]+ [0-9]+)*$/;
-const LOGLEVELS = ["debug", "verbose", "notice", "warning"] as const;
-const APPENDFSYNC = ["always", "everysec", "no"] as const;
-const MAXMEMORY_POLICIES = [
-    "noeviction",
-    "allkeys-lru",
-    "allkeys-lfu",
-    "allkeys-random",
-    "volatile-lru",
-    "volatile-lfu",
-    "volatile-random",
-    "volatile-ttl",
-] as const;
+const LOGLEVELS = Object.values(LogLevel);
+const APPENDFSYNC = Object.values(AppendFsync);
+const MAXMEMORY_POLICIES = Object.values(MaxmemoryPolicy);
 
 /**
  * Validates `args` and returns the fully resolved spec (defaults applied), or throws RedisHaConfigError.
@@ -316,7 +307,7 @@ function resolveExtraDirectives(value: unknown, report: Report): ClusterSpec["re
     for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
         const at = `${field}.${key}`;
         const name = key.toLowerCase();
-        const refused = Object.hasOwn(REFUSED_EXTRA_DIRECTIVES, name) ? REFUSED_EXTRA_DIRECTIVES[name] : undefined;
+        const refused = Object.prototype.hasOwnProperty.call(REFUSED_EXTRA_DIRECTIVES, name) ? REFUSED_EXTRA_DIRECTIVES[name] : undefined;
         if (refused) {
             report(at, `cannot be set here: ${refused.why}`, refused.fix);
             continue;
@@ -353,7 +344,7 @@ function checkPort(report: Report, field: string, port: unknown): void {
     }
 }
 
-function resolveHosts(hosts: HostArgs[] | undefined, sshUser: string, sshPort: number, report: Report): HostSpec[] {
+function resolveHosts(hosts: Host[] | undefined, sshUser: string, sshPort: number, report: Report): HostSpec[] {
     if (!Array.isArray(hosts) || hosts.length === 0) {
         report("hosts", "is empty", "list the hosts, each with a `name` and an SSH `address`");
         return [];

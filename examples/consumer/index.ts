@@ -8,10 +8,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
-import { HostArgs, RedisHaCluster } from "redis-ha";
+import { Host, RedisHaCluster } from "redis-ha";
 
 const config = new pulumi.Config("consumer");
-const hosts = config.requireObject<HostArgs[]>("hosts");
+const hosts = config.requireObject<Host[]>("hosts");
 const [first, ...others] = hosts.map((h) => h.name);
 if (first === undefined || others.length < 2) throw new Error("consumer:hosts: give three hosts (one master, two replicas, a sentinel on each)");
 const master: string = first;

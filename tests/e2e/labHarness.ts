@@ -22,8 +22,14 @@ export interface TestLab {
 
 /** A nodejs language host is on PATH (the CLI runs `index.ts` with it). */
 export function nodejsLanguageHostInstalled(): boolean {
+    return languageHostInstalled("nodejs");
+}
+
+/** Whether the CLI finds `pulumi-language-<language>` (on PATH or beside `pulumi`), as it does when it runs a program. */
+export function languageHostInstalled(language: "nodejs" | "python"): boolean {
+    const bin = `pulumi-language-${language}`;
     try {
-        execFileSync("bash", ["-c", "command -v pulumi-language-nodejs || ls \"$(dirname \"$(command -v pulumi)\")/pulumi-language-nodejs\""], { stdio: "ignore" });
+        execFileSync("bash", ["-c", `command -v ${bin} || ls "$(dirname "$(command -v pulumi)")/${bin}"`], { stdio: "ignore" });
         return true;
     } catch {
         return false;

@@ -32,7 +32,9 @@ describe("renderRedisConf", () => {
     });
 
     it("writes redis.extraDirectives last, after every directive redis-ha sets", () => {
-        const extra = resolveClusterSpec(threeHostTopology({ redis: { extraDirectives: { hz: 20, "Lazyfree-Lazy-Eviction": true, "client-output-buffer-limit": "replica 512mb 128mb 60", "notify-keyspace-events": "" } } }));
+        // Stack config's YAML gives numbers and booleans too (typed callers give strings).
+        const fromYaml = { hz: 20, "Lazyfree-Lazy-Eviction": true, "client-output-buffer-limit": "replica 512mb 128mb 60", "notify-keyspace-events": "" } as unknown as Record<string, string>;
+        const extra = resolveClusterSpec(threeHostTopology({ redis: { extraDirectives: fromYaml } }));
         const lines = renderRedisConf(extra, extra.hosts[1]!, PASSWORD).trimEnd().split("\n");
         assert.deepStrictEqual(lines.slice(-4), ["hz 20", "lazyfree-lazy-eviction yes", "client-output-buffer-limit replica 512mb 128mb 60", 'notify-keyspace-events ""']);
         assert.ok(lines.indexOf("hz 20") > lines.findIndex((l) => l.startsWith("replicaof ")));

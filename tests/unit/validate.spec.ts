@@ -87,7 +87,7 @@ describe("resolveClusterSpec", () => {
     });
 
     it("treats directive names as data, not as object keys", () => {
-        const problems = problemsOf(() => resolveClusterSpec(threeHostTopology({ redis: { extraDirectives: { constructor: 1, __proto__x: 2, hz: { a: 1 } as unknown as string } } })));
+        const problems = problemsOf(() => resolveClusterSpec(threeHostTopology({ redis: { extraDirectives: { constructor: "1", __proto__x: "2", hz: { a: 1 } as unknown as string } } })));
         assert.ok(problems.some((p) => p.startsWith("redis.extraDirectives.constructor: is not a Redis 7.0 directive")), problems.join("\n"));
         assert.ok(problems.some((p) => p.startsWith("redis.extraDirectives.hz: ") && /not a string, number or boolean/.test(p)), problems.join("\n"));
     });
