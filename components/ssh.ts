@@ -60,16 +60,19 @@ export function commandConnection(spec: ClusterSpec, host: HostSpec, privateKey:
 
 /** The same connection for redis-ha's ShellCommand (every trusted key, none checked when `hostKeys` is undefined; errors name the host). */
 export function shellConnection(spec: ClusterSpec, host: HostSpec, privateKey: pulumi.Input<string>, hostKeys: HostKey[] | undefined): pulumi.Output<SshTarget> {
-    return pulumi.secret(
-        pulumi.output(privateKey).apply((key) => ({
-            name: host.name,
-            host: host.sshHost,
-            port: host.sshPort,
-            user: host.sshUser,
-            privateKey: key,
-            ...(hostKeys ? { hostKeys: keyLines(hostKeys) } : {}),
-            connectTimeout: spec.ssh.connectTimeout,
-            connectAttempts: SSH_CONNECT_ATTEMPTS,
-        })),
-    );
+    return pulumi.secret(pulumi.output(privateKey).apply((key) => sshTarget(spec, host, key, hostKeys)));
+}
+
+/** The connection itself, for a key in hand (the operator commands). */
+export function sshTarget(spec: ClusterSpec, host: HostSpec, privateKey: string, hostKeys: HostKey[] | undefined): SshTarget {
+    return {
+        name: host.name,
+        host: host.sshHost,
+        port: host.sshPort,
+        user: host.sshUser,
+        privateKey,
+        ...(hostKeys ? { hostKeys: keyLines(hostKeys) } : {}),
+        connectTimeout: spec.ssh.connectTimeout,
+        connectAttempts: SSH_CONNECT_ATTEMPTS,
+    };
 }

@@ -2,14 +2,16 @@
 # Inputs arrive as RH_* variables set by the payload; the password only ever lives in
 # REDISCLI_AUTH (environment, not argv) and in 0600 files.
 
-# What to undo however the step ends: temp files (they may hold the password), paused writes and the
-# hand-over's replication PING period.
+# What to undo however the step ends: temp files (they may hold the password), paused writes, the
+# hand-over's replication PING period and replica priorities a switchover lowered.
 CLEANUP_FILES=""
 WRITES_PAUSED=no
 PING_PERIOD_SAVED=""
+PRIORITIES_LOWERED=""
 at_exit() {
     if [ "$WRITES_PAUSED" = yes ]; then rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT UNPAUSE >/dev/null || true; fi
     if [ -n "$PING_PERIOD_SAVED" ]; then rcli 127.0.0.1 "$RH_REDIS_PORT" CONFIG SET repl-ping-replica-period "$PING_PERIOD_SAVED" >/dev/null || true; fi
+    restore_priorities || true
     # shellcheck disable=SC2086 # a space-separated list of mktemp paths
     [ -z "$CLEANUP_FILES" ] || rm -f $CLEANUP_FILES
 }
@@ -105,14 +107,18 @@ write_if_changed() {
 
 decode() { printf '%s' "$1" | base64 -d; }
 
+# The master the sentinel at ip:port names, as "ip:port"; nothing when it does not answer, knows no
+# master or replies with an error. The one place GET-MASTER-ADDR-BY-NAME's reply is read.
+sentinel_master_of() {
+    rcli "${1%:*}" "${1##*:}" SENTINEL GET-MASTER-ADDR-BY-NAME "$RH_MASTER_NAME" | tr -d '\r' | paste -sd: - | grep -E '^.+:[0-9]+$' || true
+}
+
 # Prints "ip port" of the master as the running sentinels see it, or nothing if none answers.
 master_from_sentinels() {
     local addr reply
     for addr in $RH_SENTINEL_ADDRESSES; do
-        reply=$(rcli "${addr%:*}" "${addr##*:}" SENTINEL GET-MASTER-ADDR-BY-NAME "$RH_MASTER_NAME" | tr -d '\r' | paste -sd' ' -)
-        case "$reply" in
-            *.*" "[0-9]* | *:*" "[0-9]*) printf '%s\n' "$reply"; return 0 ;;
-        esac
+        reply=$(sentinel_master_of "$addr")
+        if [ -n "$reply" ]; then printf '%s %s\n' "${reply%:*}" "${reply##*:}"; return 0; fi
     done
     return 0
 }
@@ -280,9 +286,9 @@ replicas_caught_up() {
 sentinels_moved_master_away() {
     local addr reply seen=0
     for addr in $(reachable_other_sentinels) "$RH_ANNOUNCE_ADDRESS:$RH_SENTINEL_PORT"; do
-        reply=$(rcli "${addr%:*}" "${addr##*:}" SENTINEL GET-MASTER-ADDR-BY-NAME "$RH_MASTER_NAME" | sed -n 1p | tr -d '\r')
+        reply=$(sentinel_master_of "$addr")
         [ -z "$reply" ] && continue
-        [ "$reply" != "$RH_ANNOUNCE_ADDRESS" ] || return 1
+        [ "${reply%:*}" != "$RH_ANNOUNCE_ADDRESS" ] || return 1
         seen=$((seen + 1))
     done
     [ "$seen" -ge 1 ]
@@ -306,13 +312,13 @@ sentinels_see_replicas_as_replicas() {
 hand_over_mastership() {
     local sentinel ip port reply
     sentinel=$(reachable_sentinels | sed -n 1p)
-    [ -n "$sentinel" ] || fail "this node is the master and must restart, but no sentinel answers to hand mastership over"
+    [ -n "$sentinel" ] || fail "this node is the master, and no sentinel answers to hand mastership over"
     [ "$(info_field 127.0.0.1 "$RH_REDIS_PORT" replication connected_slaves)" -ge 1 ] 2>/dev/null ||
-        fail "this node is the master and must restart, but no replica is connected to take over; fix the replicas first"
+        fail "this node is the master, and no replica is connected to take over; fix the replicas first"
     # Before writes pause: the wait is up to one sentinel poll (10 s), and a hand-over without it is only riskier.
     true_within 15 sentinels_see_replicas_as_replicas ||
         log "a sentinel still sees a replica as a master after 15 s; handing over anyway"
-    log "handing mastership over before restarting: pausing writes, SENTINEL FAILOVER via $sentinel"
+    log "handing mastership over: pausing writes, SENTINEL FAILOVER via $sentinel"
     rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT PAUSE $(((RH_WAIT_FAILOVER + 10) * 1000)) WRITE >/dev/null
     WRITES_PAUSED=yes
     # A master PINGs its replicas every repl-ping-replica-period even with writes paused. A PING that
@@ -336,6 +342,40 @@ hand_over_mastership() {
     rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT UNPAUSE >/dev/null
     WRITES_PAUSED=no
     log "mastership moved to $ip:$port"
+}
+
+# A switchover to a named replica makes the others ineligible for the hand-over: replica-priority 0
+# on ip:port, the old value restored by restore_priorities (at_exit too, however the program ends).
+# Sentinel's reconfiguration of a replica ends in CONFIG REWRITE, which may write the lowered value
+# into its redis.conf: the restore rewrites the file too, so a restart never brings the 0 back.
+lower_priority_until_exit() {
+    local was
+    was=$(rcli "$1" "$2" CONFIG GET replica-priority | sed -n 2p | tr -d '\r')
+    [ -n "$was" ] || fail "cannot read replica-priority of $1:$2"
+    PRIORITIES_LOWERED+="$1:$2:$was "
+    rcli "$1" "$2" CONFIG SET replica-priority 0 >/dev/null || fail "cannot set replica-priority of $1:$2"
+}
+
+restore_priorities() {
+    local entry ip port was
+    for entry in $PRIORITIES_LOWERED; do
+        IFS=: read -r ip port was <<<"$entry"
+        { rcli "$ip" "$port" CONFIG SET replica-priority "$was" && rcli "$ip" "$port" CONFIG REWRITE; } >/dev/null ||
+            log "could not restore replica-priority $was on $ip:$port (CONFIG SET and CONFIG REWRITE); set it there by hand"
+    done
+    PRIORITIES_LOWERED=""
+}
+
+# Every reachable sentinel reports priority 0 for each replica lower_priority_until_exit lowered.
+sentinels_see_priorities() {
+    local addr entry
+    for addr in $(reachable_sentinels); do
+        for entry in $PRIORITIES_LOWERED; do
+            rcli "${addr%:*}" "${addr##*:}" SENTINEL REPLICAS "$RH_MASTER_NAME" | tr -d '\r' | awk -v want="${entry%:*}" '
+                prev == "name" { name = $0 } prev == "slave-priority" && name == want && $0 == "0" { ok = 1 } { prev = $0 }
+                END { exit !ok }' || return 1
+        done
+    done
 }
 
 # Installs this service's TLS files (RH_TLS=yes; the key arrives as RH_TLS_KEY, on stdin like the
@@ -365,7 +405,7 @@ cluster_healthy() {
     master=""
     local addr reply replicas others stale
     for addr in ${1:-$RH_SENTINEL_ADDRESSES}; do
-        reply=$(rcli "${addr%:*}" "${addr##*:}" SENTINEL GET-MASTER-ADDR-BY-NAME "$RH_MASTER_NAME" | tr -d '\r' | paste -sd: -)
+        reply=$(sentinel_master_of "$addr")
         if [ -z "$reply" ]; then problems+=" sentinel $addr does not answer;"; continue; fi
         if [ -z "$master" ]; then master=$reply; elif [ "$master" != "$reply" ]; then problems+=" sentinels disagree on the master ($master vs $reply at $addr);"; fi
         reply=$(rcli "${addr%:*}" "${addr##*:}" SENTINEL CKQUORUM "$RH_MASTER_NAME" | sed -n 1p)

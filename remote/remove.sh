@@ -50,8 +50,8 @@ sentinel_rediscovered() {
     flags=$(sentinel_master_field "${addr%:*}" "${addr##*:}" flags)
     others=$(sentinel_master_field "${addr%:*}" "${addr##*:}" num-other-sentinels)
     replicas=$(sentinel_master_field "${addr%:*}" "${addr##*:}" num-slaves)
-    master=$(rcli "${addr%:*}" "${addr##*:}" SENTINEL GET-MASTER-ADDR-BY-NAME "$RH_MASTER_NAME" | tr -d '\r' | paste -sd' ' -)
-    connected=$(info_field "${master% *}" "${master#* }" replication connected_slaves)
+    master=$(sentinel_master_of "$addr")
+    connected=$(info_field "${master%:*}" "${master##*:}" replication connected_slaves)
     [ "$flags" = master ] && [ "${others:-0}" -ge "$(($(reachable_sentinels | wc -l) - 1))" ] && [ "${replicas:-0}" -ge "${connected:-0}" ] &&
         { [ "$(reachable_sentinels | wc -l)" -lt "$RH_QUORUM" ] || sentinel_has_quorum "$addr"; }
 }

@@ -56,7 +56,7 @@ run_pass "${executors[0]}" 'tests/unit/**/*.spec.ts' 'tests/e2e/**/*.spec.ts'
 if [ "${#executors[@]}" -gt 1 ]; then
     executor_specs=()
     for spec in tests/e2e/*.e2e.spec.ts; do
-        case "$spec" in *badInput* | *preview* | *labDriver* | *pythonConsumer*) ;; *) executor_specs+=("$spec") ;; esac
+        case "$spec" in *badInput* | *preview* | *labDriver* | *pythonConsumer* | *operations*) ;; *) executor_specs+=("$spec") ;; esac
     done
     run_pass "${executors[1]}" "${executor_specs[@]}"
 fi

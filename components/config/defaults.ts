@@ -161,3 +161,6 @@ export const WAIT_SECONDS = {
     sentinelDiscovery: 90,
     healthGate: 120,
 } as const;
+
+/** `redis-ha switchover` refuses a target that last acknowledged its master longer ago than this (INFO's `lag`; a healthy link reports 0 or 1). */
+export const SWITCHOVER_MAX_LAG_SECONDS = 2;

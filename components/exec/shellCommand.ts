@@ -74,7 +74,7 @@ interface ShellOutputs extends Omit<ShellInputs, "stdin"> {
     runId?: string;
 }
 
-interface RunResult {
+export interface RunResult {
     stdout: string;
     stderr: string;
 }
@@ -85,8 +85,11 @@ interface RunResult {
  */
 const SSH2_MODULE = require.resolve("ssh2");
 
-/** Runs `command` where `target` says; rejects with an error naming the host on failure. Self-contained: it is serialized into state. */
-async function runShell(target: SshTarget | undefined, command: string, stdin: string | undefined): Promise<RunResult> {
+/**
+ * Runs `command` where `target` says; rejects with an error naming the host on failure. Self-contained: it is serialized into state.
+ * The operator commands (`redis-ha status`, `switchover`) reach hosts with it too.
+ */
+export async function runShell(target: SshTarget | undefined, command: string, stdin: string | undefined): Promise<RunResult> {
     const tail = (s: string) => s.trim().split("\n").slice(-15).join("\n");
     if (!target) {
         const { spawn } = await import("child_process");

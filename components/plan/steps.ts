@@ -1,7 +1,7 @@
 /**
  * What runs where, and in which order. Pure: a resolved spec in, ordered step descriptions out.
  */
-import { PATHS, RESTART_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, WAIT_SECONDS } from "../config/defaults";
+import { PATHS, RESTART_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
 import * as crypto from "crypto";
 import { ClusterSpec, HostSpec } from "../config/spec";
 import { TlsService, tlsFiles } from "../config/tls";
@@ -184,6 +184,34 @@ export function healthGateVars(spec: ClusterSpec, revision: string): RemoteVars 
         RH_EXPECT_REPLICAS: spec.replicas.length,
         RH_EXPECT_OTHER_SENTINELS: spec.sentinels.length - 1,
         RH_REVISION: revision,
+    };
+}
+
+/** Inputs of `redis-ha status` on `host`: which of our services it runs, and how to reach them. */
+export function statusVars(spec: ClusterSpec, host: HostSpec): RemoteVars {
+    const hasRedis = hasRole(deploymentPlan(spec).dataNodes, host);
+    const hasSentinel = hasRole(spec.sentinels, host);
+    return {
+        ...commonVars(spec, host),
+        ...tlsFilePaths(spec, host, hasSentinel ? "sentinel" : "server"),
+        RH_HAS_REDIS: hasRedis ? "yes" : "no",
+        RH_HAS_SENTINEL: hasSentinel ? "yes" : "no",
+        RH_REDIS_UNIT: spec.paths.redisUnitName,
+        RH_SENTINEL_UNIT: spec.paths.sentinelUnitName,
+    };
+}
+
+/**
+ * Inputs of `redis-ha switchover`, run on the current master `host`: the target's announce address
+ * (empty: the replica Sentinel picks), and what the final health check expects.
+ */
+export function switchoverVars(spec: ClusterSpec, host: HostSpec, target: HostSpec | undefined): RemoteVars {
+    return {
+        ...healthGateVars(spec, "switchover"),
+        ...commonVars(spec, host),
+        ...tlsFilePaths(spec, host, "server"),
+        RH_TARGET_ADDRESS: target?.announceAddress ?? "",
+        RH_MAX_LAG: SWITCHOVER_MAX_LAG_SECONDS,
     };
 }
 

@@ -12,7 +12,10 @@ import { packageRoot } from "../packageRoot";
 
 const REMOTE_DIR = path.join(packageRoot(), "remote");
 
-export type RemoteStep = "preflight" | "apply-redis" | "apply-sentinel" | "health-gate";
+export type RemoteStep = "preflight" | "apply-redis" | "apply-sentinel" | "health-gate" | OperatorProgram;
+
+/** Programs the operator commands (`redis-ha status`, `switchover`) run, with the password like a step. */
+export type OperatorProgram = "status" | "switchover";
 
 /** Programs that run from state alone (no stdin, no secret): removal on delete, drift check on refresh. */
 export type StandaloneStep = "remove" | "check";

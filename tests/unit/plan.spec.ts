@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { resolveClusterSpec } from "../../components/config/validate";
-import { checkVars, deploymentPlan, healthGateVars, preflightVars, redisStepVars, removalVars, reviewText, sentinelStepVars } from "../../components/plan/steps";
+import { checkVars, deploymentPlan, healthGateVars, preflightVars, redisStepVars, removalVars, reviewText, sentinelStepVars, statusVars, switchoverVars } from "../../components/plan/steps";
 import { updateCommand } from "../../components/hostStep";
 import { STEP_COMMAND, shellQuote, standaloneCommand, stepProgram } from "../../components/remote/payload";
 import { threeHostTopology } from "../fixtures/topology";
@@ -54,6 +54,8 @@ describe("remote programs", () => {
             stepProgram("apply-sentinel", sentinelStepVars(spec, spec.master, PASSWORD), PASSWORD),
             stepProgram("health-gate", healthGateVars(spec, "rev"), PASSWORD),
             stepProgram("preflight", preflightVars(spec, spec.master, "rev"), PASSWORD),
+            stepProgram("status", statusVars(spec, spec.master), PASSWORD),
+            stepProgram("switchover", switchoverVars(spec, spec.master, spec.replicas[0]), PASSWORD),
         ];
         for (const program of programs) {
             execFileSync("bash", ["-n"], { input: program });

@@ -1,0 +1,180 @@
+/**
+ * The operator commands (`ops/cli.ts`, the package's `redis-ha` bin) against a deployed lab cluster,
+ * run as an operator runs them: a process reading the stack's config from its project directory.
+ * `status` shows the live topology and what is wrong; `switchover` moves mastership with a writer
+ * checking every WAIT-confirmed write, and refuses, changing nothing, when it is unsafe.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import { spawn, spawnSync } from "child_process";
+import { Stack } from "@pulumi/pulumi/automation";
+import { engineEnv } from "../../lab/automation";
+import { TestLab, assertNothingLost, createTestLab, eventually, onHost, redisCli } from "./labHarness";
+import { CounterWriter, startCounterWriter } from "../../examples/visit-counter/counter";
+import type { ClusterStatus } from "../../ops/status";
+
+const ROOT = path.join(__dirname, "..", "..");
+const LAB = "rhtops";
+const REDIS_PORT = 6389;
+const SENTINEL_PORT = 26389;
+const SENTINEL_UNIT = "redis-ha-lab-sentinel.service";
+
+describe("operator commands: live status, and a switchover that loses no confirmed write", function () {
+    this.timeout(20 * 60 * 1000);
+    let lab: TestLab;
+    let stack: Stack;
+    let env: NodeJS.ProcessEnv = {};
+    let writer: CounterWriter | undefined;
+
+    const cliArgs = (args: string[]) => [require.resolve("tsx/cli"), path.join(ROOT, "ops", "cli.ts"), ...args, "-s", "lab", "--cwd", stack.workspace.workDir];
+    const cli = (...args: string[]) => spawnSync(process.execPath, cliArgs(args), { env, encoding: "utf8" });
+    /** The same without blocking this process: the writer runs in it meanwhile. */
+    const cliAsync = (...args: string[]) =>
+        new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+            const child = spawn(process.execPath, cliArgs(args), { env });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+            child.on("error", reject);
+            child.on("close", (status) => resolve({ status, stdout, stderr }));
+        });
+    const status = (): { code: number | null; status: ClusterStatus } => {
+        const r = cli("status", "--json");
+        assert.ok(r.status === 0 || r.status === 3, `status failed: ${r.stderr}`);
+        return { code: r.status, status: JSON.parse(r.stdout) as ClusterStatus };
+    };
+    const sentinelMaster = (n: number) => redisCli(lab.hosts[n]!.container, lab.password, SENTINEL_PORT, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "lab").split("\n")[0];
+    const hostName = (address: string | undefined) => lab.hosts.find((h) => h.address === address)?.name;
+    /** The master every sentinel names, by host name; fails when they disagree. */
+    const agreedMaster = () => {
+        const named = lab.hosts.map((_, n) => sentinelMaster(n));
+        assert.ok(named.every((m) => m === named[0]), `sentinels disagree: ${named.join(", ")}`);
+        return hostName(named[0]);
+    };
+    const priorities = () => lab.hosts.map((h) => redisCli(h.container, lab.password, REDIS_PORT, "CONFIG", "GET", "replica-priority").split("\n")[1]);
+    /** No stack trace, no source dump: the message alone. */
+    const assertMessageOnly = (stderr: string) => assert.doesNotMatch(stderr, /^\s+at |\.ts:\d+/m, stderr);
+
+    async function startWriter(key: string): Promise<void> {
+        writer = startCounterWriter({ masterName: "lab", sentinels: lab.hosts.map((h) => ({ host: h.address, port: SENTINEL_PORT })), password: lab.password, key, waitReplicas: 1, maxSeconds: 300 });
+        await writer.ready;
+    }
+
+    before(async () => {
+        lab = await createTestLab(LAB, "10.177.76");
+        stack = await lab.cluster({ config: { "redis-ha:quorum": 2, "redis-ha:sentinel": { downAfterMilliseconds: 3000, failoverTimeout: 10000 } } });
+        await stack.up();
+        env = { ...process.env, ...engineEnv(lab.sandbox) };
+    });
+
+    afterEach(async () => {
+        if (writer) await writer.stop();
+        writer = undefined;
+    });
+
+    after(async () => {
+        if (lab) await lab.destroy();
+    });
+
+    it("status: every host's role, link, offsets and units, each sentinel's view, config in sync; a stopped sentinel shows as a problem", async () => {
+        const { code, status: s } = status();
+        assert.strictEqual(code, 0, JSON.stringify(s.problems));
+        assert.deepStrictEqual([s.cluster, s.master, s.healthy, s.problems], ["lab", "lab-1", true, []]);
+        for (const h of s.hosts) {
+            const master = h.host === "lab-1";
+            assert.strictEqual(h.redis?.unit, "active", h.host);
+            assert.strictEqual(h.redis.role, master ? "master" : "slave", h.host);
+            if (master) assert.strictEqual(h.redis.connectedReplicas, 2);
+            else assert.deepStrictEqual([h.redis.following, h.redis.link], [`${lab.hosts[0]!.address}:${REDIS_PORT}`, "up"], h.host);
+            assert.ok(typeof h.redis.offset === "number" && h.redis.offset > 0, `${h.host} offset ${String(h.redis.offset)}`);
+            assert.strictEqual(h.sentinel?.unit, "active", h.host);
+            assert.deepStrictEqual([h.sentinel.master, h.sentinel.otherSentinels, h.sentinel.replicas], [`${lab.hosts[0]!.address}:${REDIS_PORT}`, "2", "2"], h.host);
+            assert.match(h.sentinel.ckquorum, /^OK/);
+            assert.match(h.sentinel.flags, /master/);
+            assert.deepStrictEqual(h.drift, [], h.host);
+        }
+        const text = cli("status");
+        assert.strictEqual(text.status, 0, text.stderr);
+        assert.match(text.stdout, /^cluster lab \(stack lab\): master lab-1, healthy\n/);
+        assert.match(text.stdout, /^lab-2 +10\.177\.76\.\d+ +active +replica +up /m);
+        assert.ok(!(text.stdout + text.stderr).includes(lab.password), "status printed the password");
+
+        onHost(lab.hosts[2]!.container, `systemctl stop ${SENTINEL_UNIT}`);
+        try {
+            const down = status();
+            assert.strictEqual(down.code, 3);
+            assert.strictEqual(down.status.healthy, false);
+            assert.ok(down.status.problems.some((p) => p === "lab-3: redis-ha-lab-sentinel.service is inactive"), down.status.problems.join("\n"));
+            assert.ok(down.status.problems.some((p) => p.startsWith("lab-3: redis-ha-lab-sentinel.service is not running")), down.status.problems.join("\n"));
+        } finally {
+            onHost(lab.hosts[2]!.container, `systemctl start ${SENTINEL_UNIT}`);
+        }
+        await eventually("the cluster healthy again", 60, () => assert.strictEqual(status().code, 0));
+    });
+
+    it("switchover --to a named replica, then to the best one: mastership moves each time, 0 confirmed writes lost, priorities restored, the stack unchanged", async () => {
+        await startWriter("ops:switchover:named");
+        const r = await cliAsync("switchover", "--to", "lab-3");
+        const report = await writer!.stop();
+        writer = undefined;
+        assert.strictEqual(r.status, 0, `${r.stdout}\n${r.stderr}`);
+        assert.match(r.stdout, /mastership of lab moved from lab-1 to lab-3/);
+        assertNothingLost(report, "switchover --to lab-3");
+        assert.strictEqual(agreedMaster(), "lab-3");
+        assert.deepStrictEqual(priorities(), ["100", "100", "100"], "a lowered replica-priority was left behind");
+        await eventually("every replica follows lab-3", 30, () => assert.strictEqual(status().status.healthy, true));
+
+        await startWriter("ops:switchover:best");
+        const best = await cliAsync("switchover");
+        const bestReport = await writer!.stop();
+        writer = undefined;
+        assert.strictEqual(best.status, 0, `${best.stdout}\n${best.stderr}`);
+        assertNothingLost(bestReport, "switchover to the best replica");
+        const now = agreedMaster();
+        assert.ok(now === "lab-1" || now === "lab-2", `master is ${String(now)}`);
+        assert.match(best.stdout, new RegExp(`moved from lab-3 to ${now}`));
+        await eventually("healthy after the second switchover", 30, () => assert.strictEqual(status().status.healthy, true));
+        // Mastership is Sentinel's: the stack has nothing to change.
+        const preview = await stack.preview({ refresh: true });
+        assert.deepStrictEqual(Object.keys(preview.changeSummary).filter((k) => k !== "same"), [], JSON.stringify(preview.changeSummary));
+    });
+
+    it("refuses, changing nothing: an unknown host, a replica with replica-priority 0, a cluster without its sentinels; the master itself is a no-op", async () => {
+        const master = agreedMaster()!;
+        const replica = lab.hosts.map((h) => h.name).find((n) => n !== master)!;
+        const replicaIndex = lab.hosts.findIndex((h) => h.name === replica);
+
+        const unknown = cli("switchover", "--to", "lab-9");
+        assert.strictEqual(unknown.status, 1);
+        assert.strictEqual(unknown.stderr.trim(), 'switchover refused: "lab-9" is not a data node of cluster lab; use one of lab-1, lab-2, lab-3');
+
+        const same = cli("switchover", "--to", master);
+        assert.strictEqual(same.status, 0, same.stderr);
+        assert.match(same.stdout, new RegExp(`${master} is already the master of lab; nothing changed`));
+
+        redisCli(lab.hosts[replicaIndex]!.container, lab.password, REDIS_PORT, "CONFIG", "SET", "replica-priority", "0");
+        try {
+            const zero = cli("switchover", "--to", replica);
+            assert.strictEqual(zero.status, 1, zero.stdout);
+            assert.match(zero.stderr, new RegExp(`^switchover refused: ${lab.hosts[replicaIndex]!.address.replace(/\./g, "\\.")} cannot take over: its replica-priority is 0 \\(never promoted\\)`));
+            assertMessageOnly(zero.stderr);
+            assert.strictEqual(agreedMaster(), master);
+        } finally {
+            redisCli(lab.hosts[replicaIndex]!.container, lab.password, REDIS_PORT, "CONFIG", "SET", "replica-priority", "100");
+        }
+
+        const others = lab.hosts.filter((h) => h.name !== master);
+        for (const h of others) onHost(h.container, `systemctl stop ${SENTINEL_UNIT}`);
+        try {
+            const noQuorum = cli("switchover");
+            assert.strictEqual(noQuorum.status, 1, noQuorum.stdout);
+            assert.match(noQuorum.stderr, /^switchover refused: the cluster is not healthy; fix this first: .*redis-ha-lab-sentinel\.service is inactive/);
+            assertMessageOnly(noQuorum.stderr);
+        } finally {
+            for (const h of others) onHost(h.container, `systemctl start ${SENTINEL_UNIT}`);
+        }
+        assert.strictEqual(agreedMaster(), master);
+        await eventually("healthy again", 60, () => assert.strictEqual(status().code, 0));
+    });
+});
