@@ -100,7 +100,7 @@ export function hostStep(
     name: string,
     args: HostStepArgs,
     opts: pulumi.CustomResourceOptions,
-): { resource: pulumi.CustomResource; revision: pulumi.Output<string>; ran: pulumi.Output<string> } {
+): { resource: pulumi.CustomResource; revision: pulumi.Output<string>; ran: pulumi.Output<string>; stdout: pulumi.Output<string> } {
     const executor = args.executor ?? "command";
     const owner = args.removal ? ownerToken(executor, name) : undefined;
     const withOwner = (vars: RemoteVars): RemoteVars => (owner ? { ...vars, RH_OWNER: owner, RH_OWNER_FILE: String(args.removal?.RH_OWNER_FILE ?? "") } : vars);
@@ -132,7 +132,7 @@ export function hostStep(
             : new ShellCommand(name, { connection: ssh, ...commands }, stepOpts);
     const revision = stepRevision(programArgs);
     const ran = pulumi.all([revision, repairs]).apply(([r, id]) => `${r}:${id}`);
-    return { resource: cmd, revision, ran };
+    return { resource: cmd, revision, ran, stdout: cmd.stdout };
 }
 
 /** The step's `update`: the program on stdin, marked with the drift repair that made it run, then the review text as comments. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterTopologyArgs, RedisHaConfigError, resolveClusterSpec } from "./config/validate";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { deploymentPlan, healthGateVars, preflightVars, redisStepVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
+import { deploymentPlan, healthGateVars, hostWarnings, preflightVars, redisStepVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
 import { Executor, hostStep, stepRevision } from "./hostStep";
 import { HostKey } from "./config/hostKeys";
 import { trustedHostKeys } from "./ssh";
@@ -127,8 +127,8 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         // The preflight is the first contact with each host on either executor: redis-ha's own SSH
         // client checks the host key before authenticating (a mismatch is refused, naming both
         // fingerprints, before anything is sent) and names an unreachable host within seconds.
-        const preflights = plan.hosts.map((host) =>
-            hostStep(
+        const preflights = plan.hosts.map((host) => {
+            const preflight = hostStep(
                 `${name}-${host.name}-preflight`,
                 {
                     spec,
@@ -141,8 +141,13 @@ export class RedisHaCluster extends pulumi.ComponentResource {
                     dependsOnRevision: upcoming,
                 },
                 { parent: this },
-            ).resource,
-        );
+            );
+            // Redis's own warnings about the host's kernel settings, from the preflight's last run.
+            preflight.stdout.apply((out) => {
+                for (const w of hostWarnings(out)) void pulumi.log.warn(`${host.name}: ${w}`, this);
+            });
+            return preflight.resource;
+        });
 
         // Data nodes one at a time (replicas first, the master last), each waited on; then sentinels, one at a time.
         const steps: pulumi.Resource[] = [];

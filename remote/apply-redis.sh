@@ -18,7 +18,12 @@ CLEANUP_FILES="$managed"
 decode "$RH_REDIS_CONF" | grep -v '^replicaof ' >"$managed"
 
 # What differs from what this node was given: our last applied copy, and the file itself (hand edits).
-changed=$({ conf_differences "$managed" "$conf.managed"; conf_differences "$managed" "$conf"; } | sort -u)
+# And what runs differently from the file (a hand CONFIG SET): put back live below.
+live=""
+if systemctl is-active --quiet "$RH_REDIS_UNIT" && redis_answers "$RH_REDIS_PORT"; then live=$(live_differences "$managed" "$RH_REDIS_PORT"); fi
+changed=$({ conf_differences "$managed" "$conf.managed"; conf_differences "$managed" "$conf"; [ -z "$live" ] || printf '%s\n' "$live"; } | sort -u)
+# Directives the stack no longer sets go back to Redis's defaults (live, or by the restart below).
+removed=$(removed_directives "$conf.managed" "$managed")
 unit_changed=no
 install_unit "$RH_REDIS_UNIT_PATH" "$RH_REDIS_UNIT_FILE" && unit_changed=yes
 systemctl enable --quiet "$RH_REDIS_UNIT"
@@ -42,7 +47,7 @@ restart_reason() {
     running=$(info_field 127.0.0.1 "$RH_REDIS_PORT" server redis_version)
     installed=$("$RH_REDIS_SERVER_BIN" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
     [ "$running" = "$installed" ] || { echo "redis-server $installed is installed, $running is running"; return 0; }
-    for key in $changed; do
+    for key in $changed $removed; do
         case " $RH_RESTART_DIRECTIVES " in *" $key "*) echo "$key changed and Redis cannot take it live"; return 0 ;; esac
     done
 }
@@ -50,17 +55,30 @@ restart_reason() {
 # CONFIG SET of every changed directive; the value goes on stdin (-x), never on a command line.
 # Fails (setting `refused`) at the first directive Redis does not take live.
 refused=""
+# shellcheck disable=SC2154 # rh_tls_flags is set by lib.sh, inlined before this file
+config_set_stdin() { timeout 5 redis-cli --no-auth-warning "${rh_tls_flags[@]}" -p "$RH_REDIS_PORT" -x CONFIG SET "$1" 2>&1 || true; }
 apply_live() {
     local key reply
     for key in $changed; do
-        # shellcheck disable=SC2154 # rh_tls_flags is set by lib.sh, inlined before this file
-        reply=$(conf_value "$managed" "$key" | timeout 5 redis-cli --no-auth-warning "${rh_tls_flags[@]}" -p "$RH_REDIS_PORT" -x CONFIG SET "$key" 2>&1 || true)
+        reply=$(conf_value "$managed" "$key" | config_set_stdin "$key")
         if [ "$reply" != OK ]; then
             refused="Redis refused CONFIG SET $key (${reply:-no answer})"
             return 1
         fi
         log "applied $key live (CONFIG SET)"
     done
+    [ -n "$removed" ] || return 0
+    local defaults
+    # shellcheck disable=SC2086 # one directive name per word
+    defaults=$(redis_defaults $removed) || { refused="Redis's defaults of $removed could not be read"; return 1; }
+    while IFS=$'\t' read -r key value; do
+        reply=$(printf '%s' "$value" | config_set_stdin "$key")
+        if [ "$reply" != OK ]; then
+            refused="Redis refused CONFIG SET $key to its default (${reply:-no answer})"
+            return 1
+        fi
+        log "$key is no longer set: back to Redis's default live (CONFIG SET $key ${value:-\"\"})"
+    done <<<"$defaults"
 }
 
 if ! systemctl is-active --quiet "$RH_REDIS_UNIT"; then
@@ -78,7 +96,7 @@ else
         systemctl restart "$RH_REDIS_UNIT" || fail "$RH_REDIS_UNIT failed to restart: $(journalctl -u "$RH_REDIS_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
     else
         write_config
-        [ -n "$changed" ] || log "$RH_REDIS_UNIT unchanged"
+        [ -n "$changed$removed" ] || log "$RH_REDIS_UNIT unchanged"
     fi
 fi
 

@@ -12,6 +12,7 @@ at_exit() {
     if [ "$WRITES_PAUSED" = yes ]; then rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT UNPAUSE >/dev/null || true; fi
     if [ -n "$PING_PERIOD_SAVED" ]; then rcli 127.0.0.1 "$RH_REDIS_PORT" CONFIG SET repl-ping-replica-period "$PING_PERIOD_SAVED" >/dev/null || true; fi
     restore_priorities || true
+    scratch_stop
     # shellcheck disable=SC2086 # a space-separated list of mktemp paths
     [ -z "$CLEANUP_FILES" ] || rm -f $CLEANUP_FILES
 }
@@ -240,6 +241,75 @@ conf_differences() {
         !($1 in A) { if (absent_ok != "yes") print $1; next }
         A[$1] != $2 { print $1 }
     ' <(conf_canon "$actual") <(conf_canon "$managed")
+}
+
+# Keys of `old` (what redis-ha applied last time) that `new` no longer has: directives taken out of
+# the stack config, which a running Redis keeps until it is told otherwise.
+removed_directives() {
+    [ -f "$1" ] || return 0
+    awk -F'\t' 'FNR == NR { N[$1] = 1; next } !($1 in N) && $1 !~ /^(replicaof|slaveof)$/ { print $1 }' <(conf_canon "$2") <(conf_canon "$1")
+}
+
+# --- A scratch redis-server -----------------------------------------------------------------------
+# A throwaway redis-server of this host's binary (no TCP port, a private unix socket, nothing saved,
+# no password) that tells what this Redis version makes of a setting: its default, and the form
+# CONFIG GET prints a value in ("64mb" is 67108864). at_exit stops it however the program ends.
+SCRATCH_DIR=""
+SCRATCH_PID=""
+scratch_start() {
+    SCRATCH_DIR=$(mktemp -d)
+    "$RH_REDIS_SERVER_BIN" --port 0 --unixsocket "$SCRATCH_DIR/s" --unixsocketperm 700 --dir "$SCRATCH_DIR" --save '' --appendonly no --daemonize no --logfile "$SCRATCH_DIR/log" >/dev/null 2>&1 &
+    SCRATCH_PID=$!
+    true_within 5 test -S "$SCRATCH_DIR/s" && return 0
+    scratch_stop
+    log "could not start a scratch redis-server (it reads this Redis version's defaults and value forms)" >&2
+    return 1
+}
+scratch_cli() { env -u REDISCLI_AUTH timeout 5 redis-cli --raw -s "$SCRATCH_DIR/s" "$@" 2>/dev/null; }
+scratch_stop() {
+    [ -n "$SCRATCH_DIR" ] || return 0
+    kill "$SCRATCH_PID" 2>/dev/null || true
+    wait "$SCRATCH_PID" 2>/dev/null || true
+    rm -rf "$SCRATCH_DIR"
+    SCRATCH_DIR=""
+}
+
+# Redis's own default of each directive given, as "key<TAB>value" lines.
+redis_defaults() {
+    local key
+    scratch_start || return 1
+    for key in "$@"; do printf '%s\t%s\n' "$key" "$(scratch_cli CONFIG GET "$key" | sed -n 2p)"; done
+    scratch_stop
+}
+
+# Keys of `managed` whose running value (CONFIG GET on this host's Redis at `port`, authenticated by
+# REDISCLI_AUTH) is not what the file says, both in the form CONFIG GET prints: a hand CONFIG SET,
+# which the file does not show. Not compared: directives only a restart changes (they cannot drift
+# live), ACL users (not in CONFIG GET), and values the scratch server does not take (e.g. a
+# maxclients above its own file limit).
+live_differences() {
+    local managed=$1 port=$2 key value want got
+    scratch_start || return 0
+    while IFS=$'\t' read -r key value; do
+        case " $RH_RESTART_DIRECTIVES user replicaof slaveof " in *" $key "*) continue ;; esac
+        [ "$(printf '%s' "$value" | scratch_cli -x CONFIG SET "$key")" = OK ] || continue
+        want=$(scratch_cli CONFIG GET "$key" | sed -n 2p || true)
+        got=$(rcli 127.0.0.1 "$port" CONFIG GET "$key" | sed -n 2p | tr -d '\r' || true)
+        [ "$want" = "$got" ] || printf '%s\n' "$key"
+    done < <(conf_canon "$managed")
+    scratch_stop
+}
+
+# Redis's own startup warnings about this host's kernel settings, one line each (nothing when none
+# applies). They are host-wide (any Redis here, the existing one too, runs under them): reported, not changed.
+host_warnings() {
+    local v
+    v=$(cat /proc/sys/vm/overcommit_memory 2>/dev/null || echo "?")
+    [ "$v" = 1 ] || echo "vm.overcommit_memory is $v, not 1: a background save or replication can fail under memory pressure (sysctl vm.overcommit_memory=1)"
+    v=$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo 0)
+    [ "$v" -ge "$RH_TCP_BACKLOG" ] 2>/dev/null || echo "net.core.somaxconn is $v, below tcp-backlog $RH_TCP_BACKLOG: the kernel shortens Redis's accept queue (sysctl net.core.somaxconn=$RH_TCP_BACKLOG)"
+    v=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
+    [ "$v" != always ] || echo "transparent huge pages are 'always': latency and memory use suffer after each fork (echo madvise > /sys/kernel/mm/transparent_hugepage/enabled)"
 }
 
 # The sentinel at ip:port reaches its quorum and a majority of the sentinels it knows.

@@ -4,4 +4,9 @@ require_prerequisites
 for entry in $RH_PORTS; do
     require_port_free_or_ours "${entry%%:*}" "${entry#*:}"
 done
+if [ -n "$RH_TCP_BACKLOG" ]; then
+    while read -r warning; do
+        [ -z "$warning" ] || log "host warning: $warning"
+    done < <(host_warnings)
+fi
 log "preflight passed: prerequisites present, ports $(for e in $RH_PORTS; do printf '%s ' "${e%%:*}"; done)free or ours"

@@ -162,5 +162,8 @@ export const WAIT_SECONDS = {
     healthGate: 120,
 } as const;
 
+/** Redis's own `tcp-backlog` (511): the preflight warns when the host's net.core.somaxconn is below what Redis will ask for. */
+export const REDIS_TCP_BACKLOG = 511;
+
 /** `redis-ha switchover` refuses a target that last acknowledged its master longer ago than this (INFO's `lag`; a healthy link reports 0 or 1). */
 export const SWITCHOVER_MAX_LAG_SECONDS = 2;

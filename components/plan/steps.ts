@@ -1,7 +1,7 @@
 /**
  * What runs where, and in which order. Pure: a resolved spec in, ordered step descriptions out.
  */
-import { PATHS, RESTART_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
+import { PATHS, REDIS_TCP_BACKLOG, RESTART_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
 import * as crypto from "crypto";
 import { ClusterSpec, HostSpec } from "../config/spec";
 import { TlsService, tlsFiles } from "../config/tls";
@@ -155,7 +155,14 @@ export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: strin
     const ports: string[] = [];
     if (hasRole(deploymentPlan(spec).dataNodes, host)) ports.push(`${spec.redisPort}:${paths.redisUnitName}`);
     if (hasRole(spec.sentinels, host)) ports.push(`${spec.sentinelPort}:${paths.sentinelUnitName}`);
-    return { ...commonVars(spec, host), RH_PORTS: ports.join(" "), RH_REVISION: revision };
+    // Redis's host warnings concern data nodes: tcp-backlog as Redis will run with it (511 unless set).
+    const backlog = hasRole(deploymentPlan(spec).dataNodes, host) ? (spec.redis.extraDirectives.find((d) => d.name === "tcp-backlog")?.value ?? String(REDIS_TCP_BACKLOG)) : "";
+    return { ...commonVars(spec, host), RH_PORTS: ports.join(" "), RH_REVISION: revision, RH_TCP_BACKLOG: backlog };
+}
+
+/** The host warnings a preflight printed (`[redis-ha <host>] host warning: ...`), without the prefix. */
+export function hostWarnings(preflightOutput: string): string[] {
+    return [...preflightOutput.matchAll(/^\[redis-ha [^\]]+\] host warning: (.+)$/gm)].map((m) => m[1] ?? "");
 }
 
 /** Inputs of the sentinel step on `host`. */
@@ -238,7 +245,13 @@ function ownerFile(spec: ClusterSpec, kind: "server" | "sentinel"): string {
 
 /** Inputs of the drift check of a data node or sentinel on `host` (no secret: the unit is compared by hash). */
 export function checkVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): RemoteVars {
-    return { ...serviceVars(spec, host, kind), RH_UNIT_SHA256: crypto.createHash("sha256").update(renderUnit(spec, kind)).digest("hex") };
+    return {
+        ...serviceVars(spec, host, kind),
+        RH_UNIT_SHA256: crypto.createHash("sha256").update(renderUnit(spec, kind)).digest("hex"),
+        // The server's live comparison: what it skips, and where this host's sentinel keeps the admin password.
+        RH_RESTART_DIRECTIVES: RESTART_DIRECTIVES.join(" "),
+        RH_SENTINEL_CONF_PATH: spec.paths.sentinelConf,
+    };
 }
 
 /** What the standalone programs (removal, drift check) need to know about one service. */

@@ -117,6 +117,22 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         assertHealthy(2, 3);
     });
 
+    it("takes an extraDirectives entry out: Redis goes back to its own default live, no restart, nothing lost", async () => {
+        const before = current;
+        const servers = pids(SERVER_UNIT);
+        const redisSettings = (current["redis-ha:redis"] ?? {}) as Record<string, unknown>;
+        await (await stack({ ...before, "redis-ha:redis": { ...redisSettings, extraDirectives: { hz: 25, "lazyfree-lazy-user-del": true } } })).up();
+        for (const h of members()) assert.deepStrictEqual([redis(hostAt(h.address), "CONFIG", "GET", "hz").split("\n")[1], redis(hostAt(h.address), "CONFIG", "GET", "lazyfree-lazy-user-del").split("\n")[1]], ["25", "yes"], h.name);
+        await startWriter();
+        await (await stack(before)).up();
+        await stopWriter();
+        // Redis 7.0's defaults: hz 10, lazyfree-lazy-user-del no.
+        for (const h of members()) assert.deepStrictEqual([redis(hostAt(h.address), "CONFIG", "GET", "hz").split("\n")[1], redis(hostAt(h.address), "CONFIG", "GET", "lazyfree-lazy-user-del").split("\n")[1]], ["10", "no"], h.name);
+        for (const h of members()) assert.doesNotMatch(onHost(h.container, "cat /etc/redis-ha/lab/redis.conf"), /^(hz|lazyfree-lazy-user-del) /m, h.name);
+        assert.deepStrictEqual(pids(SERVER_UNIT), servers, "taking a directive out restarted Redis");
+        assertHealthy(2, 3);
+    });
+
     it("rolls a change that needs a restart: replicas first, then mastership handed over, nothing lost", async () => {
         const oldMaster = hostAt(masterAddress()!);
         const servers = pids(SERVER_UNIT);
@@ -289,6 +305,33 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         assert.match(restored, /^maxmemory 48mb$/m);
         assert.match(restored, /^appendfsync everysec$/m);
         assert.deepStrictEqual(pids(SERVER_UNIT), servers, "restoring the file restarted Redis");
+        await s.preview({ refresh: true, expectNoChanges: true });
+    });
+
+    it("finds a hand CONFIG SET and a hand SENTINEL SET with preview --refresh, and puts both back with up --refresh, Redis live", async () => {
+        const replica = members().find((h) => h.address !== masterAddress())!;
+        const n = hostAt(replica.address);
+        const servers = pids(SERVER_UNIT);
+        const maxmemory = redis(n, "CONFIG", "GET", "maxmemory").split("\n")[1];
+        // Neither shows in redis.conf: CONFIG SET changes only the running Redis. Sentinel writes its own file.
+        redis(n, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+        redis(n, "CONFIG", "SET", "maxmemory", "2mb");
+        sentinel(n, "SENTINEL", "SET", "lab", "parallel-syncs", "3");
+        const s = await stack(current);
+        const { changed, preview } = await refreshPreview(s);
+        assert.deepStrictEqual(
+            changed.sort(),
+            [`update lab-${replica.name}-redis-apply-drift`, `update lab-${replica.name}-redis-apply`, `update lab-${replica.name}-sentinel-apply-drift`, `update lab-${replica.name}-sentinel-apply`, "update lab-health-gate"].sort(),
+            JSON.stringify(preview.changeSummary),
+        );
+        await startWriter();
+        await s.up({ refresh: true });
+        await stopWriter();
+        assert.strictEqual(redis(n, "CONFIG", "GET", "maxmemory-policy").split("\n")[1], "noeviction");
+        assert.strictEqual(redis(n, "CONFIG", "GET", "maxmemory").split("\n")[1], maxmemory);
+        assert.strictEqual(field(sentinel(n, "SENTINEL", "MASTER", "lab"), "parallel-syncs"), "1");
+        assert.deepStrictEqual(pids(SERVER_UNIT), servers, "putting a live setting back restarted Redis");
+        assertHealthy(2, 3);
         await s.preview({ refresh: true, expectNoChanges: true });
     });
 

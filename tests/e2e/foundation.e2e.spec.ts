@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import Redis from "ioredis";
-import { Stack } from "@pulumi/pulumi/automation";
+import { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { TestLab, createTestLab, eventually, field, grepFiles, labLeftovers, mainPid, onHost, redisCli } from "./labHarness";
 
 const LAB = "rhtest";
@@ -38,6 +38,7 @@ describe("RedisHaCluster on the lab (real engine, real SSH, real systemd)", func
     const existingBefore: Record<string, string> = {};
     let master = "";
     let replicas: string[] = [];
+    let firstUp: UpResult | undefined;
 
     before(async () => {
         lab = await createTestLab(LAB, "10.177.78");
@@ -47,7 +48,7 @@ describe("RedisHaCluster on the lab (real engine, real SSH, real systemd)", func
             existingBefore[h.name] = existingRedisFingerprint(h.container);
         }
         stack = await lab.cluster();
-        await stack.up();
+        firstUp = await stack.up();
         master = lab.hosts[0]!.container;
         replicas = lab.hosts.slice(1).map((h) => h.container);
     });
@@ -105,6 +106,20 @@ describe("RedisHaCluster on the lab (real engine, real SSH, real systemd)", func
         for (const f of files) {
             const text = fs.readFileSync(`${f.parentPath}/${f.name}`, "utf8");
             assert.ok(!text.includes(lab.password), `password in plaintext in ${f.name}`);
+        }
+    });
+
+    it("reports Redis's own warnings about each host's kernel settings, as Redis itself logs them", () => {
+        // The lab's sysctls are this machine's: whatever they are, the report must match them and Redis's log.
+        for (const h of lab.hosts) {
+            const overcommit = onHost(h.container, "cat /proc/sys/vm/overcommit_memory").trim();
+            const thp = onHost(h.container, "cat /sys/kernel/mm/transparent_hugepage/enabled").trim();
+            const warned = firstUp!.stdout.split("\n").filter((l) => l.includes(`${h.name}: `) && /overcommit_memory|somaxconn|transparent huge pages/.test(l));
+            assert.strictEqual(warned.some((l) => l.includes(`vm.overcommit_memory is ${overcommit}, not 1`)), overcommit !== "1", `${h.name} (overcommit_memory ${overcommit}): ${warned.join(" | ")}`);
+            assert.strictEqual(warned.some((l) => l.includes("transparent huge pages are 'always'")), thp.includes("[always]"), `${h.name} (THP ${thp}): ${warned.join(" | ")}`);
+            // Redis logs the same condition on start.
+            const logged = onHost(h.container, "grep -c 'WARNING Memory overcommit must be enabled' /var/log/redis-ha/lab/redis.log || true").trim();
+            assert.strictEqual(logged !== "0", overcommit !== "1", `${h.name}: Redis's own log`);
         }
     });
 

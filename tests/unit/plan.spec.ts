@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { resolveClusterSpec } from "../../components/config/validate";
-import { checkVars, deploymentPlan, healthGateVars, preflightVars, redisStepVars, removalVars, reviewText, sentinelStepVars, statusVars, switchoverVars } from "../../components/plan/steps";
+import { checkVars, deploymentPlan, healthGateVars, hostWarnings, preflightVars, redisStepVars, removalVars, reviewText, sentinelStepVars, statusVars, switchoverVars } from "../../components/plan/steps";
 import { updateCommand } from "../../components/hostStep";
 import { STEP_COMMAND, shellQuote, standaloneCommand, stepProgram } from "../../components/remote/payload";
 import { threeHostTopology } from "../fixtures/topology";
@@ -39,6 +39,22 @@ describe("deploymentPlan", () => {
         const restart = String(redisStepVars(spec, spec.master, PASSWORD).RH_RESTART_DIRECTIVES).split(" ");
         for (const d of ["port", "bind", "dir", "requirepass"]) assert.ok(restart.includes(d), d);
         for (const d of ["maxmemory", "appendfsync", "save", "min-replicas-to-write"]) assert.ok(!restart.includes(d), d);
+    });
+});
+
+describe("hostWarnings", () => {
+    it("picks the preflight's host warnings out of its output, one per line, without the prefix", () => {
+        const out = "[redis-ha app-1] host warning: vm.overcommit_memory is 0, not 1: ...\n[redis-ha app-1] preflight passed: ...\n[redis-ha app-1] host warning: transparent huge pages are 'always': ...\n";
+        assert.deepStrictEqual(hostWarnings(out), ["vm.overcommit_memory is 0, not 1: ...", "transparent huge pages are 'always': ..."]);
+        assert.deepStrictEqual(hostWarnings("[redis-ha app-1] preflight passed\n"), []);
+    });
+
+    it("checks somaxconn against the tcp-backlog Redis will run with, on data nodes only", () => {
+        assert.strictEqual(preflightVars(spec, spec.master, "r").RH_TCP_BACKLOG, "511");
+        const tuned = resolveClusterSpec(threeHostTopology({ redis: { extraDirectives: { "tcp-backlog": "4096" } } }));
+        assert.strictEqual(preflightVars(tuned, tuned.master, "r").RH_TCP_BACKLOG, "4096");
+        const sentinelOnly = resolveClusterSpec(threeHostTopology({ master: "app-2", replicas: ["console"], sentinels: ["app-1", "app-2", "console"] }));
+        assert.strictEqual(preflightVars(sentinelOnly, sentinelOnly.hosts.find((h) => h.name === "app-1")!, "r").RH_TCP_BACKLOG, "");
     });
 });
 
