@@ -291,7 +291,8 @@ live_differences() {
     local managed=$1 port=$2 key value want got
     scratch_start || return 0
     while IFS=$'\t' read -r key value; do
-        case " $RH_RESTART_DIRECTIVES user replicaof slaveof " in *" $key "*) continue ;; esac
+        # tls-port too: a scratch server must never listen on a port.
+        case " $RH_RESTART_DIRECTIVES tls-port user replicaof slaveof " in *" $key "*) continue ;; esac
         [ "$(printf '%s' "$value" | scratch_cli -x CONFIG SET "$key")" = OK ] || continue
         want=$(scratch_cli CONFIG GET "$key" | sed -n 2p || true)
         got=$(rcli 127.0.0.1 "$port" CONFIG GET "$key" | sed -n 2p | tr -d '\r' || true)
