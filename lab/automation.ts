@@ -13,6 +13,7 @@ import * as yaml from "js-yaml";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { redisHaStack } from "../stack/program";
 import { LabArgs, LabDriver, detectLabDriver, labHosts, labProgram } from "./labProgram";
+import { labContainerSpec, startIfStoppedScript } from "./labHost";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const CACHE = process.env.REDIS_HA_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "redis-ha");
@@ -121,6 +122,14 @@ export async function labStack(sandbox: Sandbox, args: LabArgs): Promise<Stack> 
     // the cluster in them) and make new ones. REDIS_HA_LAB_DRIVER switches on purpose.
     resolved.driver = args.driver ?? (process.env.REDIS_HA_LAB_DRIVER ? detectLabDriver() : (labDriverOfResources(await stateResources(stack)) ?? detectLabDriver()));
     return stack;
+}
+
+/** Starts the lab's hosts that a machine restart stopped (see startIfStoppedScript); hosts that run or do not exist are left alone. */
+export function startStoppedLabHosts(args: LabArgs): void {
+    for (const h of labHosts(args)) {
+        const spec = labContainerSpec(args.name, h, args.image, `${args.privateKeyPath}.pub`);
+        execFileSync("bash", ["-c", startIfStoppedScript(spec)], { stdio: ["ignore", "inherit", "inherit"] });
+    }
 }
 
 /** The resources recorded in a stack's state (none for a new stack). */

@@ -96,6 +96,15 @@ export function dockerNetworkCreateCommand(spec: LabNetworkSpec): string {
 }
 
 /**
+ * Starts the host if it exists but is stopped, then waits for it as when it was made. A machine
+ * restart stops every container (the lab sets no restart policy), and the lab's state still says
+ * the host is there, so `up` alone would leave it down; starting it keeps its disk (the cluster's data).
+ */
+export function startIfStoppedScript(spec: LabContainerSpec): string {
+    return `if [ "$(docker inspect -f '{{.State.Running}}' ${spec.name} 2>/dev/null)" = false ]; then echo "${spec.hostname} was stopped: starting it" && docker start ${spec.name} >/dev/null && ${readinessScript(spec)}; fi`;
+}
+
+/**
  * Waits until a started host has booted (systemd done, sshd answering, Debian's redis-server up):
  * the same wait after either driver.
  */

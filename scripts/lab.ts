@@ -3,7 +3,7 @@
  * `lab down`: destroys the cluster, then the lab. Run through scripts/lab.sh, which prepares the
  * toolchain and the lab image (LAB_IMAGE).
  */
-import { clusterStack, defaultSandbox, deployedExecutor, labArgs, labClusterConfig, labPassword, labPasswordFile, labStack } from "../lab/automation";
+import { clusterStack, defaultSandbox, deployedExecutor, labArgs, labClusterConfig, labPassword, labPasswordFile, labStack, startStoppedLabHosts } from "../lab/automation";
 import { assertClusterHealthy } from "../lab/clusterHealth";
 
 async function main(action: string): Promise<void> {
@@ -14,6 +14,7 @@ async function main(action: string): Promise<void> {
     const onOutput = (s: string) => process.stdout.write(s);
 
     if (action === "up") {
+        startStoppedLabHosts(args);
         await lab.up({ onOutput });
         const { config, secrets } = labClusterConfig(sandbox, args);
         const cluster = await clusterStack(sandbox, "lab", { config, secrets });
