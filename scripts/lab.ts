@@ -3,7 +3,7 @@
  * `lab down`: destroys the cluster, then the lab. Run through scripts/lab.sh, which prepares the
  * toolchain and the lab image (LAB_IMAGE).
  */
-import { clusterStack, defaultSandbox, deployedExecutor, labArgs, labClusterConfig, labPassword, labPasswordFile, labStack, startStoppedLabHosts } from "../lab/automation";
+import { clusterStack, defaultSandbox, deployedExecutor, engineEnv, labArgs, labClusterConfig, labPassword, labPasswordFile, labStack, startStoppedLabHosts } from "../lab/automation";
 import { assertClusterHealthy } from "../lab/clusterHealth";
 
 async function main(action: string): Promise<void> {
@@ -34,6 +34,7 @@ async function main(action: string): Promise<void> {
             expectReplicas: nodes.filter((n) => n.roles.includes("replica") || n.roles.includes("master")).length - 1,
         });
         const passwordFile = labPasswordFile(sandbox);
+        const env = engineEnv(sandbox);
         console.log(`
 redis-ha lab is up and healthy: master name "${conn.masterName}", sentinels ${conn.sentinels.map((s) => `${s.host}:${s.port}`).join(", ")}.
 Connect (the password is in ${passwordFile}, passed through the environment, never on the command line):
@@ -41,6 +42,8 @@ Connect (the password is in ${passwordFile}, passed through the environment, nev
   ${conn.redisCli}
   redis-cli --no-auth-warning -h <master ip> -p 6389 SET hello world
   ioredis: new Redis({ name: "${conn.masterName}", sentinels: ${JSON.stringify(conn.sentinels)}, password, sentinelPassword: password })
+Live status and switchover (README "Day-3"), with the lab's backend:
+  PULUMI_BACKEND_URL=${env.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE_FILE=${env.PULUMI_CONFIG_PASSPHRASE_FILE} npm run -s ops -- status -s lab --cwd ${cluster.workspace.workDir}
 State and secrets: ${sandbox.dir}. Tear down with: bash scripts/lab.sh down`);
     } else if (action === "down") {
         const cluster = await clusterStack(sandbox, "lab", { config: { "redis-ha:ssh": { user: "root", privateKeyPath: args.privateKeyPath } } });
