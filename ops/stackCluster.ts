@@ -29,7 +29,7 @@ export async function loadStackCluster(stackName: string, workDir: string): Prom
     // Validation as in `pulumi up`: a bad stack config is refused here with the same problem list.
     const args = clusterArgsFromConfig(configSource(values, stackName), false);
     const spec = resolveClusterSpec(args);
-    const raw = (key: string) => values[`redis-ha:${key}`]?.value;
+    const raw = (key: string) => configValue(values, key);
     const sshPath = (JSON.parse(raw("ssh") ?? "{}") as { privateKeyPath?: string }).privateKeyPath;
     const privateKey = raw("sshPrivateKey") ?? fs.readFileSync(expandHome(sshPath ?? ""), "utf8");
     let hostKeys: Map<string, HostKey[]> | undefined;
@@ -41,9 +41,12 @@ export async function loadStackCluster(stackName: string, workDir: string): Prom
     return { stackName, spec, password: raw("password") ?? "", privateKey, hostKeys };
 }
 
+/** A `redis-ha:` value of the stack's config, as stored (objects as JSON). */
+const configValue = (values: ConfigMap, key: string) => values[`redis-ha:${key}`]?.value;
+
 /** The stack's config values as pulumi.Config would give them to the stack program. */
 function configSource(values: ConfigMap, stackName: string): ConfigSource {
-    const raw = (key: string) => values[`redis-ha:${key}`]?.value;
+    const raw = (key: string) => configValue(values, key);
     return {
         // The stack program's default cluster name is the stack's name.
         get: (key) => raw(key) ?? (key === "clusterName" ? stackName : undefined),

@@ -187,11 +187,14 @@ export function healthGateVars(spec: ClusterSpec, revision: string): RemoteVars 
         ...commonVars(spec, gateHost),
         // The gate's redis-cli uses the TLS files of a service on its host.
         ...tlsVars(spec, gateHost, spec.sentinels.some((s) => s.name === gateHost.name) ? "sentinel" : "server"),
-        RH_DATA_ADDRESSES: dataAddresses(spec),
-        RH_EXPECT_REPLICAS: spec.replicas.length,
-        RH_EXPECT_OTHER_SENTINELS: spec.sentinels.length - 1,
+        ...healthExpectations(spec),
         RH_REVISION: revision,
     };
+}
+
+/** What `wait_healthy` expects of the whole cluster (the gate, and the end of a switchover). */
+function healthExpectations(spec: ClusterSpec): RemoteVars {
+    return { RH_DATA_ADDRESSES: dataAddresses(spec), RH_EXPECT_REPLICAS: spec.replicas.length, RH_EXPECT_OTHER_SENTINELS: spec.sentinels.length - 1 };
 }
 
 /** Inputs of `redis-ha status` on `host`: which of our services it runs, and how to reach them. */
@@ -214,9 +217,9 @@ export function statusVars(spec: ClusterSpec, host: HostSpec): RemoteVars {
  */
 export function switchoverVars(spec: ClusterSpec, host: HostSpec, target: HostSpec | undefined): RemoteVars {
     return {
-        ...healthGateVars(spec, "switchover"),
         ...commonVars(spec, host),
         ...tlsFilePaths(spec, host, "server"),
+        ...healthExpectations(spec),
         RH_TARGET_ADDRESS: target?.announceAddress ?? "",
         RH_MAX_LAG: SWITCHOVER_MAX_LAG_SECONDS,
     };
