@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterTopologyArgs, RedisHaConfigError, resolveClusterSpec } from "./config/validate";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { deploymentPlan, healthGateVars, hostWarnings, preflightVars, redisStepVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
+import { authVars, deploymentPlan, healthGateVars, hostWarnings, preflightVars, redisStepVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
 import { Executor, hostStep, stepRevision } from "./hostStep";
 import { HostKey } from "./config/hostKeys";
 import { trustedHostKeys } from "./ssh";
@@ -149,6 +149,17 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             return preflight.resource;
         });
 
+        // A new password is accepted everywhere beside the old one before any node switches to it, and
+        // the old one is dropped after the last node did (remote/auth.sh): no replica or sentinel is
+        // ever refused. Both run again exactly when a password changes.
+        const authPhase = (phase: "accept" | "retire", dependsOn: pulumi.Resource[]) =>
+            hostStep(
+                `${name}-auth-${phase}`,
+                { spec, host: plan.gateHost, ...secrets, hostKeys: keysOf(plan.gateHost), step: "auth", vars: (password) => authVars(spec, password, phase) },
+                { parent: this, dependsOn },
+            ).resource;
+        const accept = authPhase("accept", preflights);
+
         // Data nodes one at a time (replicas first, the master last), each waited on; then sentinels, one at a time.
         const steps: pulumi.Resource[] = [];
         const revisions: pulumi.Output<string>[] = [];
@@ -157,7 +168,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             const node = new RedisDataNode(
                 `${name}-${host.name}-redis`,
                 { spec, host, ...secrets, hostKeys: keysOf(host), tlsPrivateKey: tlsKey(host.name) },
-                { parent: this, dependsOn: steps.length ? steps.slice(-1) : preflights },
+                { parent: this, dependsOn: steps.length ? steps.slice(-1) : [accept] },
             );
             steps.push(node);
             revisions.push(node.revision);
@@ -176,6 +187,8 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             revisions.push(node.revision);
         }
 
+        const retire = authPhase("retire", steps);
+
         // The gate re-runs exactly when some step above changed, and fails the update if the cluster is not healthy.
         hostStep(
             `${name}-health-gate`,
@@ -188,7 +201,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
                 vars: (_password, revision) => healthGateVars(spec, revision),
                 dependsOnRevision: pulumi.all(revisions).apply((r) => r.join(",")),
             },
-            { parent: this, dependsOn: steps },
+            { parent: this, dependsOn: [...steps, retire] },
         );
 
         this.masterName = pulumi.output(spec.masterName);

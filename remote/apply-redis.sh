@@ -24,6 +24,26 @@ if systemctl is-active --quiet "$RH_REDIS_UNIT" && redis_answers "$RH_REDIS_PORT
 changed=$({ conf_differences "$managed" "$conf.managed"; conf_differences "$managed" "$conf"; [ -z "$live" ] || printf '%s\n' "$live"; } | sort -u)
 # Directives the stack no longer sets go back to Redis's defaults (live, or by the restart below).
 removed=$(removed_directives "$conf.managed" "$managed")
+# hostTuning: the kernel settings Redis asks for, host-wide (the existing Redis runs under them too).
+# net.core.somaxconn is never lowered: the drop-in holds the higher of tcp-backlog and the host's value.
+if [ "$RH_HOST_TUNING" = yes ]; then
+    somaxconn=$(cat /proc/sys/net/core/somaxconn)
+    tuning=$(decode "$RH_SYSCTL_FILE" | awk -v have="$somaxconn" '$1 == "net.core.somaxconn" && have + 0 > $3 + 0 { $3 = have } { print }')
+    if printf '%s\n' "$tuning" | write_if_changed "$RH_SYSCTL_PATH" 0644 root:root; then
+        if sysctl -q -p "$RH_SYSCTL_PATH" >/dev/null 2>&1; then log "host tuning: $RH_SYSCTL_PATH written and applied"
+        else log "host tuning: $RH_SYSCTL_PATH written; the kernel refused it now (read-only /proc/sys, e.g. a container), so it applies at boot"; fi
+    fi
+    install_unit "$RH_THP_UNIT_PATH" "$RH_THP_UNIT_FILE" || true
+    systemctl enable --quiet "$RH_THP_UNIT"
+    systemctl start "$RH_THP_UNIT" || log "host tuning: $RH_THP_UNIT failed: $(journalctl -u "$RH_THP_UNIT" -n 3 --no-pager 2>/dev/null | tail -n 3)"
+elif [ -f "$RH_SYSCTL_PATH" ] || [ -f "$RH_THP_UNIT_PATH" ]; then
+    # Off again: our files go; the values stay as they are until the next boot.
+    systemctl disable --quiet "$RH_THP_UNIT" 2>/dev/null || true
+    rm -f "$RH_SYSCTL_PATH" "$RH_THP_UNIT_PATH"
+    systemctl daemon-reload
+    log "host tuning off: removed $RH_SYSCTL_PATH and $RH_THP_UNIT (the kernel keeps its current values until the next boot)"
+fi
+
 unit_changed=no
 install_unit "$RH_REDIS_UNIT_PATH" "$RH_REDIS_UNIT_FILE" && unit_changed=yes
 systemctl enable --quiet "$RH_REDIS_UNIT"
@@ -60,6 +80,8 @@ config_set_stdin() { timeout 5 redis-cli --no-auth-warning "${rh_tls_flags[@]}" 
 apply_live() {
     local key reply
     for key in $changed; do
+        # The passwords: accepted beside the old ones, and the old ones dropped, by the rotation's steps (auth.sh).
+        case " $RH_PASSWORD_DIRECTIVES " in *" $key "*) continue ;; esac
         reply=$(conf_value "$managed" "$key" | config_set_stdin "$key")
         if [ "$reply" != OK ]; then
             refused="Redis refused CONFIG SET $key (${reply:-no answer})"
@@ -92,6 +114,7 @@ else
     if [ -n "$reason" ]; then
         if is_current_master; then hand_over_mastership; fi
         write_config
+        saved=$(saved_passwords "$RH_REDIS_PORT")
         log "restarting $RH_REDIS_UNIT: $reason"
         systemctl restart "$RH_REDIS_UNIT" || fail "$RH_REDIS_UNIT failed to restart: $(journalctl -u "$RH_REDIS_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
     else
@@ -101,6 +124,7 @@ else
 fi
 
 wait_for "$RH_WAIT_START" "Redis on port $RH_REDIS_PORT to answer PING" redis_answers "$RH_REDIS_PORT"
+[ -z "${saved:-}" ] || restore_passwords "$RH_REDIS_PORT" "$saved"
 read -r master_ip master_port < <(current_master)
 if is_current_master; then
     # At first deploy the replicas start before their master: every one that runs is waited on here.

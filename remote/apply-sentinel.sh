@@ -21,6 +21,7 @@ fi
 
 if [ "$managed_changed" = yes ]; then
     if systemctl is-active --quiet "$RH_SENTINEL_UNIT"; then
+        saved=$(saved_passwords "$RH_SENTINEL_PORT")
         log "stopping $RH_SENTINEL_UNIT before updating its config"
         systemctl stop "$RH_SENTINEL_UNIT"
     fi
@@ -47,6 +48,7 @@ if ! systemctl is-active --quiet "$RH_SENTINEL_UNIT"; then
     log "starting $RH_SENTINEL_UNIT"
     systemctl start "$RH_SENTINEL_UNIT" || fail "$RH_SENTINEL_UNIT failed to start: $(journalctl -u "$RH_SENTINEL_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
 elif [ "$unit_changed" = yes ] || binary_replaced "$RH_SENTINEL_UNIT"; then
+    saved=$(saved_passwords "$RH_SENTINEL_PORT")
     log "restarting $RH_SENTINEL_UNIT (its unit or its redis-server binary changed)"
     systemctl restart "$RH_SENTINEL_UNIT"
 else
@@ -54,6 +56,8 @@ else
 fi
 
 wait_for "$RH_WAIT_START" "Sentinel on port $RH_SENTINEL_PORT to answer PING" redis_answers "$RH_SENTINEL_PORT"
+# Other sentinels may still log in with the old password during a rotation (auth.sh).
+[ -z "${saved:-}" ] || restore_passwords "$RH_SENTINEL_PORT" "$saved"
 # Every other sentinel that runs now must be seen before the next host's sentinel is touched (at
 # first deploy that is those started before this one).
 expect_others=$(reachable_other_sentinels | wc -l)

@@ -16,10 +16,8 @@ else
     # A running Redis can differ from its file (CONFIG SET by hand). Sentinel writes its file on every
     # SENTINEL SET, so the file comparison above sees those.
     if [ "$RH_KIND" = server ] && systemctl is-active --quiet "$RH_UNIT"; then
-        # The admin password for CONFIG GET, from a root-only file of ours on this host: redis.conf's
-        # requirepass, or with ACL users (only hashes there) this host's sentinel.conf.
-        REDISCLI_AUTH=$(conf_value "$RH_CONF_PATH" requirepass)
-        if [ -z "$REDISCLI_AUTH" ] && [ -f "$RH_SENTINEL_CONF_PATH" ]; then REDISCLI_AUTH=$(conf_value "$RH_SENTINEL_CONF_PATH" requirepass); fi
+        # The admin password for CONFIG GET, from a root-only file of ours on this host.
+        REDISCLI_AUTH=$(stored_admin_password "$RH_CONF_PATH" "$RH_SENTINEL_CONF_PATH")
         export REDISCLI_AUTH
         if [ -z "$REDISCLI_AUTH" ]; then
             echo "$RH_UNIT: live settings not compared: with ACL users and no sentinel of ours on this host, no admin password is stored here" >&2

@@ -229,6 +229,19 @@ conf_canon() { awk -v want= "$CONF_AWK" "$1"; }
 # that run without being given it.
 conf_value() { awk -v want="$2" "$CONF_AWK" "$1"; }
 
+# The admin password stored in the first of the given files (root-only copies of our configs) that
+# has one: for programs that run without being given it (drift check, removal) and for the old
+# password during a rotation. Sentinel's file always has `requirepass`; a data node's has none when
+# ACL users are on (the admin password is only a `user default` hash there).
+stored_admin_password() {
+    local file value
+    for file in "$@"; do
+        [ -f "$file" ] || continue
+        value=$(conf_value "$file" requirepass)
+        [ -z "$value" ] || { printf '%s' "$value"; return 0; }
+    done
+}
+
 # Keys of `managed` whose value in `actual` differs, one per line. A missing `actual` differs in every
 # key. With `absent_ok`, keys missing from `actual` are not reported (Sentinel drops its own tunables
 # from its file when they equal its defaults). Keys owned by Sentinel (replicaof) are never compared.
@@ -285,14 +298,14 @@ redis_defaults() {
 # Keys of `managed` whose running value (CONFIG GET on this host's Redis at `port`, authenticated by
 # REDISCLI_AUTH) is not what the file says, both in the form CONFIG GET prints: a hand CONFIG SET,
 # which the file does not show. Not compared: directives only a restart changes (they cannot drift
-# live), ACL users (not in CONFIG GET), and values the scratch server does not take (e.g. a
-# maxclients above its own file limit).
+# live), the passwords (several are accepted during a rotation; ACL users are not in CONFIG GET), and
+# values the scratch server does not take (e.g. a maxclients above its own file limit).
 live_differences() {
     local managed=$1 port=$2 key value want got
     scratch_start || return 0
     while IFS=$'\t' read -r key value; do
         # tls-port too: a scratch server must never listen on a port.
-        case " $RH_RESTART_DIRECTIVES tls-port user replicaof slaveof " in *" $key "*) continue ;; esac
+        case " $RH_RESTART_DIRECTIVES $RH_PASSWORD_DIRECTIVES tls-port replicaof slaveof " in *" $key "*) continue ;; esac
         [ "$(printf '%s' "$value" | scratch_cli -x CONFIG SET "$key")" = OK ] || continue
         want=$(scratch_cli CONFIG GET "$key" | sed -n 2p || true)
         got=$(rcli 127.0.0.1 "$port" CONFIG GET "$key" | sed -n 2p | tr -d '\r' || true)
@@ -306,11 +319,11 @@ live_differences() {
 host_warnings() {
     local v
     v=$(cat /proc/sys/vm/overcommit_memory 2>/dev/null || echo "?")
-    [ "$v" = 1 ] || echo "vm.overcommit_memory is $v, not 1: a background save or replication can fail under memory pressure (sysctl vm.overcommit_memory=1)"
+    [ "$v" = 1 ] || echo "vm.overcommit_memory is $v, not 1: a background save or replication can fail under memory pressure (sysctl vm.overcommit_memory=1, or redis-ha:hostTuning true)"
     v=$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo 0)
-    [ "$v" -ge "$RH_TCP_BACKLOG" ] 2>/dev/null || echo "net.core.somaxconn is $v, below tcp-backlog $RH_TCP_BACKLOG: the kernel shortens Redis's accept queue (sysctl net.core.somaxconn=$RH_TCP_BACKLOG)"
+    [ "$v" -ge "$RH_TCP_BACKLOG" ] 2>/dev/null || echo "net.core.somaxconn is $v, below tcp-backlog $RH_TCP_BACKLOG: the kernel shortens Redis's accept queue (sysctl net.core.somaxconn=$RH_TCP_BACKLOG, or redis-ha:hostTuning true)"
     v=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
-    [ "$v" != always ] || echo "transparent huge pages are 'always': latency and memory use suffer after each fork (echo madvise > /sys/kernel/mm/transparent_hugepage/enabled)"
+    [ "$v" != always ] || echo "transparent huge pages are 'always': latency and memory use suffer after each fork (echo madvise > /sys/kernel/mm/transparent_hugepage/enabled, or redis-ha:hostTuning true)"
 }
 
 # The sentinel at ip:port reaches its quorum and a majority of the sentinels it knows.
@@ -462,6 +475,33 @@ install_tls_files() {
     decode "$RH_TLS_CERT" | write_if_changed "$RH_TLS_CERT_FILE" 0640 "root:$RH_SERVICE_GROUP" || true
     decode "$RH_TLS_KEY" | write_if_changed "$RH_TLS_KEY_FILE" 0640 "root:$RH_SERVICE_GROUP" || true
     find "$RH_TLS_DIR" -mindepth 1 -maxdepth 1 ! -path "$RH_TLS_CA_FILE" ! -path "$RH_TLS_CERT_FILE" ! -path "$RH_TLS_KEY_FILE" -exec rm -rf {} +
+}
+
+# --- Passwords -----------------------------------------------------------------------------------
+# Redis and Sentinel users may hold several passwords. A rotation adds the new ones everywhere
+# (auth.sh accept), every node and sentinel switches to them, then the old ones go (auth.sh retire).
+
+# The password hashes (SHA-256, hex) user $3 accepts at host $1 port $2, one per line.
+accepted_hashes() {
+    local reply
+    reply=$(rcli "$1" "$2" ACL GETUSER "$3" | tr -d '\r') || true
+    awk 'p && length($0) == 64 && /^[0-9a-f]+$/ { print; next } { p = ($0 == "passwords") }' <<<"$reply"
+}
+
+# What the local service at port $1 accepts for each user in RH_AUTH_USERS, as "user #hash" lines:
+# read before our own restart, and accepted again after it by restore_passwords, so that a rotation
+# in progress (old and new accepted until auth.sh retire) survives it.
+saved_passwords() {
+    local user
+    for user in $RH_AUTH_USERS; do accepted_hashes 127.0.0.1 "$1" "$user" | sed "s/^/$user #/"; done
+}
+
+restore_passwords() {
+    local port=$1 user hash
+    while read -r user hash; do
+        [ -n "$hash" ] || continue
+        [ "$(rcli 127.0.0.1 "$port" ACL SETUSER "$user" "$hash")" = OK ] || fail "could not accept again a password of $user that was accepted before the restart"
+    done <<<"$2"
 }
 
 # --- Health --------------------------------------------------------------------------------------

@@ -7,13 +7,8 @@
 # procedure is followed: a data node that is master hands mastership over first; after the service
 # is stopped, every remaining sentinel gets `SENTINEL RESET`, one at a time, each waited on until it
 # has rediscovered the master, the replicas and the other sentinels, so no stale entry remains.
-# Sentinel's file always has `requirepass`; a data node's has none when ACL users are on (the admin
-# password is a `user default` hash then), so the sentinel's copy is read first.
-for conf in "$RH_CONFIG_DIR/sentinel.conf.managed" "$RH_CONFIG_DIR/redis.conf.managed"; do
-    [ -f "$conf" ] || continue
-    REDISCLI_AUTH=$(conf_value "$conf" requirepass)
-    [ -n "$REDISCLI_AUTH" ] && { export REDISCLI_AUTH; break; }
-done
+REDISCLI_AUTH=$(stored_admin_password "$RH_CONFIG_DIR/sentinel.conf.managed" "$RH_CONFIG_DIR/redis.conf.managed")
+[ -z "$REDISCLI_AUTH" ] || export REDISCLI_AUTH
 
 # After a removal, while enough sentinels run to fail over (a host left the cluster, or a replaced
 # step's removal below), the update ends only once the rest of the cluster is seen healthy. When
@@ -67,6 +62,8 @@ fi
 check_remaining_cluster
 
 # Files last: the resets and the health check above authenticate with this host's TLS files when TLS is on.
+# A data node's host tuning (hostTuning) goes with it; the kernel keeps its values until the next boot.
+if [ -n "${RH_TUNING_UNIT:-}" ]; then systemctl disable --quiet "$RH_TUNING_UNIT" 2>/dev/null || true; fi
 rm -f "$RH_UNIT_PATH"
 systemctl daemon-reload
 for f in $RH_FILES; do rm -rf "$f"; done

@@ -89,10 +89,16 @@ export function clusterArgsFromConfig(config: ConfigSource, preview = pulumi.run
     if (executor !== "command" && executor !== "dynamic") {
         problems.push({ field: "redis-ha:executor", problem: `${JSON.stringify(executor)} is not an executor`, fix: 'use "command" (@pulumi/command, the default) or "dynamic" (no plugin needed)' });
     }
-    const allowUnsafe = config.get("allowUnsafeTopology");
-    if (allowUnsafe !== undefined && allowUnsafe !== "true" && allowUnsafe !== "false") {
-        problems.push({ field: "redis-ha:allowUnsafeTopology", problem: `${JSON.stringify(allowUnsafe)} is not true or false`, fix: "set it to true or false (default false)" });
-    }
+    // On/off settings: `true`/`false` in stack config (a string to Config), anything else named.
+    const flag = (key: string): boolean => {
+        const value = config.get(key);
+        if (value !== undefined && value !== "true" && value !== "false") {
+            problems.push({ field: `redis-ha:${key}`, problem: `${JSON.stringify(value)} is not true or false`, fix: "set it to true or false (default false)" });
+        }
+        return value === "true";
+    };
+    const allowUnsafeTopology = flag("allowUnsafeTopology");
+    const hostTuning = flag("hostTuning");
     const hosts = config.getObject<Host[]>("hosts") ?? [];
     const tls = tlsFromConfig(
         config.getObject<TlsConfig>("tls"),
@@ -115,7 +121,8 @@ export function clusterArgsFromConfig(config: ConfigSource, preview = pulumi.run
         ...tls,
         ssh: { user: ssh.user, port: ssh.port, knownHostsFile: ssh.knownHostsFile, insecureIgnoreHostKeys: ssh.insecureIgnoreHostKeys, connectTimeout: ssh.connectTimeout },
         ipAllowList: config.getObject<string[]>("ipAllowList"),
-        allowUnsafeTopology: allowUnsafe === "true",
+        allowUnsafeTopology,
+        hostTuning,
     };
     if (problems.length > 0 || password === undefined || (sshPrivateKey === undefined && !preview)) {
         // Report the topology's problems in the same message, so one preview shows everything to fix.

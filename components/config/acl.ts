@@ -37,3 +37,16 @@ export function aclCredentials(acl: AclSpec, password: string, clusterName: stri
 export function aclPasswordHash(password: string): string {
     return `#${crypto.createHash("sha256").update(password, "utf8").digest("hex")}`;
 }
+
+/** Every user of a data node and its password: `default` (the admin: the cluster password) and, with ACL users, the replication and Sentinel users. */
+export function dataNodeLogins(acl: AclSpec | undefined, password: string, clusterName: string): AclCredential[] {
+    const admin = { user: "default", password };
+    if (!acl) return [admin];
+    const { replication, sentinel } = aclCredentials(acl, password, clusterName);
+    return [admin, replication, sentinel];
+}
+
+/** The password replicas log in to their master with (`masterauth`): the cluster password, or with ACL users the replication user's. */
+export function replicationPassword(acl: AclSpec | undefined, password: string, clusterName: string): string {
+    return acl ? aclCredentials(acl, password, clusterName).replication.password : password;
+}

@@ -37,6 +37,8 @@ export const PATHS = {
     dataRoot: "/var/lib/redis-ha",
     logRoot: "/var/log/redis-ha",
     unitDir: "/etc/systemd/system",
+    /** The kernel's transparent huge pages switch (`hostTuning` sets it to `madvise`). */
+    thpEnabledFile: "/sys/kernel/mm/transparent_hugepage/enabled",
 } as const;
 
 /**
@@ -119,9 +121,15 @@ export const RESTART_DIRECTIVES = [
     "daemonize",
     "supervised",
     "protected-mode",
-    "requirepass",
-    "masterauth",
 ] as const;
+
+/**
+ * redis.conf directives that hold the passwords. A node's step never sets them live: a new password
+ * is added beside the old one on every node and sentinel first (the `auth-accept` step), the nodes
+ * and sentinels then switch to it, and the old one is dropped last (`auth-retire`), so that nothing
+ * is ever unable to authenticate. `masterauth` is what a replica logs in with: set live (CONFIG SET).
+ */
+export const PASSWORD_DIRECTIVES = ["requirepass", "user"] as const;
 
 /** Sentinel's own `maxclients` (Redis's default); its unit's LimitNOFILE follows it. */
 export const SENTINEL_MAXCLIENTS = 10000;

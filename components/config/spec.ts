@@ -2,7 +2,7 @@
  * The resolved description of a cluster: every default applied, every name checked.
  * Everything downstream (rendering, ordering, resources) reads only this.
  */
-import { PATHS } from "./defaults";
+import { PATHS, REDIS_TCP_BACKLOG } from "./defaults";
 import { HostKey } from "./hostKeys";
 import { AppendFsync, TlsAuthClients } from "./types";
 
@@ -47,6 +47,11 @@ export interface ClusterPaths {
     /** TLS files of the data node and of the sentinel: one directory each, removed with its service. */
     redisTlsDir: string;
     sentinelTlsDir: string;
+    /** `hostTuning`'s sysctl.d drop-in (per cluster, so two clusters on one host never clash). */
+    sysctlFile: string;
+    /** `hostTuning`'s oneshot unit that sets transparent huge pages to `madvise` at boot. */
+    thpUnitName: string;
+    thpUnitFile: string;
 }
 
 export interface ClusterSpec {
@@ -91,6 +96,8 @@ export interface ClusterSpec {
     ipAllowList: string[];
     /** Fewer than 3 sentinels were accepted because the stack said so (`allowUnsafeTopology`). */
     unsafeTopology: boolean;
+    /** Whether the data nodes' hosts get the kernel settings Redis asks for (`hostTuning`). */
+    hostTuning: boolean;
 }
 
 /** Resolved TLS settings: PEM texts (public), checked against each host. Private keys are secrets and come separately. */
@@ -116,6 +123,7 @@ export function clusterPaths(clusterName: string): ClusterPaths {
     const logDir = `${PATHS.logRoot}/${clusterName}`;
     const redisUnitName = `redis-ha-${clusterName}-server.service`;
     const sentinelUnitName = `redis-ha-${clusterName}-sentinel.service`;
+    const thpUnitName = `redis-ha-${clusterName}-thp.service`;
     return {
         configDir,
         dataDir: `${PATHS.dataRoot}/${clusterName}`,
@@ -132,5 +140,14 @@ export function clusterPaths(clusterName: string): ClusterPaths {
         sentinelRuntimeDir: `redis-ha-${clusterName}-sentinel`,
         redisTlsDir: `${configDir}/tls-server`,
         sentinelTlsDir: `${configDir}/tls-sentinel`,
+        sysctlFile: `/etc/sysctl.d/60-redis-ha-${clusterName}.conf`,
+        thpUnitName,
+        thpUnitFile: `${PATHS.unitDir}/${thpUnitName}`,
     };
+}
+
+/** The `tcp-backlog` Redis runs with: the stack's `redis.extraDirectives` entry, or Redis's own default. */
+export function tcpBacklog(spec: ClusterSpec): number {
+    const set = spec.redis.extraDirectives.find((d) => d.name === "tcp-backlog")?.value;
+    return set === undefined ? REDIS_TCP_BACKLOG : Number(set);
 }

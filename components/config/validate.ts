@@ -71,6 +71,15 @@ export interface ClusterTopologyArgs {
      * a test or a cluster you accept will not fail over on its own.
      */
     allowUnsafeTopology?: boolean;
+    /**
+     * Give each data node's host the kernel settings Redis warns about at startup (default false):
+     * `vm.overcommit_memory = 1` and `net.core.somaxconn` at least `tcp-backlog` (never lowered), in
+     * a sysctl.d drop-in of this cluster's, and transparent huge pages `madvise` by a oneshot unit at
+     * boot. They are host-wide: the existing Redis and everything else on the host run under them too.
+     * Off, redis-ha only reports them (a warning per host); turned off again, its files go, and the
+     * values stay as they are until the next boot.
+     */
+    hostTuning?: boolean;
     /** ACL users for replication and Sentinel (default: off). */
     acl?: AclSettings;
     /** TLS on every Redis and Sentinel port (default: off). */
@@ -155,10 +164,8 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
         report("replicas", `host ${JSON.stringify(master.name)} is also the master`, "list each data host once: either as master or as a replica");
     }
 
-    const allowUnsafeTopology = args.allowUnsafeTopology ?? false;
-    if (typeof allowUnsafeTopology !== "boolean") {
-        report("allowUnsafeTopology", `${JSON.stringify(allowUnsafeTopology)} is not true or false`, "set it to true or false (default false)");
-    }
+    const allowUnsafeTopology = resolveBoolean("allowUnsafeTopology", args.allowUnsafeTopology, report);
+    const hostTuning = resolveBoolean("hostTuning", args.hostTuning, report);
     if (Array.isArray(args.sentinels) && sentinels.length === 0 && args.sentinels.length === 0) {
         report("sentinels", "is empty: nothing would detect a failed master or promote a replica", "list at least 3 hosts from `hosts` to run a sentinel");
     } else if (sentinels.length > 0 && sentinels.length < 3 && !allowUnsafeTopology) {
@@ -237,7 +244,18 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
         paths: clusterPaths(clusterName),
         ipAllowList,
         unsafeTopology: sentinels.length < 3,
+        hostTuning,
     };
+}
+
+/** An on/off setting (default false); anything but a boolean is reported. */
+function resolveBoolean(field: string, value: unknown, report: (field: string, problem: string, fix: string) => void): boolean {
+    if (value === undefined) return false;
+    if (typeof value !== "boolean") {
+        report(field, `${JSON.stringify(value)} is not true or false`, "set it to true or false (default false)");
+        return false;
+    }
+    return value;
 }
 
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;

@@ -1,11 +1,12 @@
 /**
  * What runs where, and in which order. Pure: a resolved spec in, ordered step descriptions out.
  */
-import { PATHS, REDIS_TCP_BACKLOG, RESTART_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
+import { PASSWORD_DIRECTIVES, PATHS, RESTART_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
 import * as crypto from "crypto";
-import { ClusterSpec, HostSpec } from "../config/spec";
+import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
+import { AclCredential, aclPasswordHash, dataNodeLogins, replicationPassword } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
-import { renderRedisConf, renderSentinelConf, renderUnit } from "../render/render";
+import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
 import { RemoteVars, encodeFile } from "../remote/payload";
 
 /**
@@ -114,8 +115,21 @@ export function redisStepVars(spec: ClusterSpec, host: HostSpec, password: strin
         RH_REDIS_CONF_PATH: paths.redisConf,
         RH_REDIS_CONF: encodeFile(renderRedisConf(spec, host, password)),
         RH_RESTART_DIRECTIVES: RESTART_DIRECTIVES.join(" "),
+        RH_PASSWORD_DIRECTIVES: PASSWORD_DIRECTIVES.join(" "),
+        RH_AUTH_USERS: dataNodeLogins(spec.acl, password, spec.clusterName)
+            .map((l) => l.user)
+            .join(" "),
         RH_DATA_ADDRESSES: dataAddresses(spec),
+        ...hostTuningVars(spec),
     };
+}
+
+/** `hostTuning` of a data node's host: on with its files' contents, or off (the step removes files an earlier deployment left). */
+function hostTuningVars(spec: ClusterSpec): RemoteVars {
+    const { paths } = spec;
+    const where = { RH_SYSCTL_PATH: paths.sysctlFile, RH_THP_UNIT: paths.thpUnitName, RH_THP_UNIT_PATH: paths.thpUnitFile };
+    if (!spec.hostTuning) return { RH_HOST_TUNING: "no", ...where };
+    return { RH_HOST_TUNING: "yes", ...where, RH_SYSCTL_FILE: encodeFile(renderSysctlConf(spec)), RH_THP_UNIT_FILE: encodeFile(renderThpUnit(spec)) };
 }
 
 /**
@@ -156,7 +170,7 @@ export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: strin
     if (hasRole(deploymentPlan(spec).dataNodes, host)) ports.push(`${spec.redisPort}:${paths.redisUnitName}`);
     if (hasRole(spec.sentinels, host)) ports.push(`${spec.sentinelPort}:${paths.sentinelUnitName}`);
     // Redis's host warnings concern data nodes: tcp-backlog as Redis will run with it (511 unless set).
-    const backlog = hasRole(deploymentPlan(spec).dataNodes, host) ? (spec.redis.extraDirectives.find((d) => d.name === "tcp-backlog")?.value ?? String(REDIS_TCP_BACKLOG)) : "";
+    const backlog = hasRole(deploymentPlan(spec).dataNodes, host) ? String(tcpBacklog(spec)) : "";
     return { ...commonVars(spec, host), RH_PORTS: ports.join(" "), RH_REVISION: revision, RH_TCP_BACKLOG: backlog };
 }
 
@@ -177,7 +191,37 @@ export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, password: st
         RH_SENTINEL_CONF_PATH: paths.sentinelConf,
         RH_SENTINEL_CONF: encodeFile(renderSentinelConf(spec, host, password)),
         RH_EXPECT_REPLICAS: spec.replicas.length,
+        RH_AUTH_USERS: "default",
     };
+}
+
+/**
+ * Inputs of a phase of the password rotation (remote/auth.sh), run on the gate host for the whole
+ * cluster: `accept` before any node's step, `retire` after the last one. The passwords appear only
+ * as the SHA-256 hashes Redis keeps (the new admin password reaches the host as REDISCLI_AUTH), so
+ * the step runs again exactly when a password changes.
+ */
+export function authVars(spec: ClusterSpec, password: string, phase: "accept" | "retire"): RemoteVars {
+    const gateHost = deploymentPlan(spec).gateHost;
+    const words = (logins: AclCredential[]) => logins.map((l) => `${l.user}:${aclPasswordHash(l.password).slice(1)}`).join(" ");
+    return {
+        ...commonVars(spec, gateHost),
+        ...tlsFilePaths(spec, gateHost, gateService(spec)),
+        RH_AUTH_PHASE: phase,
+        RH_ACL: spec.acl ? "yes" : "no",
+        RH_DATA_ADDRESSES: dataAddresses(spec),
+        RH_DATA_AUTH: words(dataNodeLogins(spec.acl, password, spec.clusterName)),
+        RH_SENTINEL_AUTH: words([{ user: "default", password }]),
+        RH_MASTERAUTH_SHA256: crypto.createHash("sha256").update(replicationPassword(spec.acl, password, spec.clusterName)).digest("hex"),
+        RH_REDIS_CONF_PATH: spec.paths.redisConf,
+        RH_SENTINEL_CONF_PATH: spec.paths.sentinelConf,
+    };
+}
+
+/** Which service's TLS files the programs that run on the gate host use: its sentinel's, or its data node's. */
+function gateService(spec: ClusterSpec): TlsService {
+    const gateHost = deploymentPlan(spec).gateHost;
+    return spec.sentinels.some((s) => s.name === gateHost.name) ? "sentinel" : "server";
 }
 
 /** Inputs of the final health gate. `revision` changes whenever any node step changes, so the gate re-runs then and only then. */
@@ -186,7 +230,7 @@ export function healthGateVars(spec: ClusterSpec, revision: string): RemoteVars 
     return {
         ...commonVars(spec, gateHost),
         // The gate's redis-cli uses the TLS files of a service on its host.
-        ...tlsVars(spec, gateHost, spec.sentinels.some((s) => s.name === gateHost.name) ? "sentinel" : "server"),
+        ...tlsVars(spec, gateHost, gateService(spec)),
         ...healthExpectations(spec),
         RH_REVISION: revision,
     };
@@ -231,10 +275,11 @@ export function removalVars(spec: ClusterSpec, host: HostSpec, kind: "server" | 
     const isServer = kind === "server";
     const owner = ownerFile(spec, kind);
     const files = isServer
-        ? [paths.redisConf, `${paths.redisConf}.managed`, paths.redisLog, `${paths.dataDir}/dump.rdb`, `${paths.dataDir}/appendonlydir`, `${paths.dataDir}/temp-*`, paths.redisTlsDir, owner]
+        ? [paths.redisConf, `${paths.redisConf}.managed`, paths.redisLog, `${paths.dataDir}/dump.rdb`, `${paths.dataDir}/appendonlydir`, `${paths.dataDir}/temp-*`, paths.redisTlsDir, owner, paths.sysctlFile, paths.thpUnitFile]
         : [paths.sentinelConf, `${paths.sentinelConf}.managed`, paths.sentinelLog, paths.sentinelTlsDir, owner];
     return {
         ...serviceVars(spec, host, kind),
+        ...(isServer ? { RH_TUNING_UNIT: paths.thpUnitName } : {}),
         RH_OWNER_FILE: owner,
         RH_FILES: files.join(" "),
         RH_DIRS: [paths.configDir, paths.dataDir, paths.logDir, PATHS.configRoot, PATHS.dataRoot, PATHS.logRoot].join(" "),
@@ -253,6 +298,7 @@ export function checkVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "s
         RH_UNIT_SHA256: crypto.createHash("sha256").update(renderUnit(spec, kind)).digest("hex"),
         // The server's live comparison: what it skips, and where this host's sentinel keeps the admin password.
         RH_RESTART_DIRECTIVES: RESTART_DIRECTIVES.join(" "),
+        RH_PASSWORD_DIRECTIVES: PASSWORD_DIRECTIVES.join(" "),
         RH_SENTINEL_CONF_PATH: spec.paths.sentinelConf,
     };
 }

@@ -12,7 +12,7 @@ import { packageRoot } from "../packageRoot";
 
 const REMOTE_DIR = path.join(packageRoot(), "remote");
 
-export type RemoteStep = "preflight" | "apply-redis" | "apply-sentinel" | "health-gate" | OperatorProgram;
+export type RemoteStep = "preflight" | "auth" | "apply-redis" | "apply-sentinel" | "health-gate" | OperatorProgram;
 
 /** Programs the operator commands (`redis-ha status`, `switchover`) run, with the password like a step. */
 export type OperatorProgram = "status" | "switchover";

@@ -7,7 +7,7 @@ import * as nunjucks from "nunjucks";
 import { ACL_RULES, PATHS, SENTINEL_MAXCLIENTS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
 import { aclCredentials, aclPasswordHash } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
-import { ClusterSpec, HostSpec } from "../config/spec";
+import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
 
 /** Templates are resolved from the package, never from the caller's working directory. */
 const TEMPLATE_DIR = path.join(packageRoot(), "templates");
@@ -158,4 +158,14 @@ export function renderUnit(spec: ClusterSpec, kind: ServiceKind): string {
         execPaths: `${PATHS.redisServerBinary} /usr/lib /lib`,
         ipAddressAllow: ipAddressAllow(spec).join(" "),
     });
+}
+
+/** `hostTuning`'s sysctl.d drop-in; the step raises `net.core.somaxconn` to the host's value when that is higher. */
+export function renderSysctlConf(spec: ClusterSpec): string {
+    return render("redis-ha-sysctl.conf.njk", { clusterName: spec.clusterName, tcpBacklog: tcpBacklog(spec) });
+}
+
+/** `hostTuning`'s oneshot unit: transparent huge pages to `madvise` before our Redis starts, at every boot. */
+export function renderThpUnit(spec: ClusterSpec): string {
+    return render("redis-ha-thp.service.njk", { clusterName: spec.clusterName, thpFile: PATHS.thpEnabledFile, serverUnit: spec.paths.redisUnitName });
 }

@@ -51,8 +51,11 @@ export interface VisitAttempt {
 export interface CounterWriter {
     /** Resolves at the first confirmed visit (rejects after 30 s without one): proof that the writer runs. */
     readonly ready: Promise<void>;
-    /** Stops the loop, reads every confirmed id back through Sentinel and reports; throws if it cannot read them. */
-    stop(): Promise<CounterReport>;
+    /**
+     * Stops the loop, reads every confirmed id back through Sentinel and reports; throws if it cannot
+     * read them. `readPassword`: the password to read back with when it changed meanwhile (a rotation).
+     */
+    stop(readPassword?: string): Promise<CounterReport>;
     /** Confirmed visits so far. */
     confirmed(): number;
     /** When the last visit was confirmed (ms since the epoch; 0 before the first). */
@@ -166,7 +169,7 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
         confirmed: () => confirmedIds.length,
         lastConfirmedAt: () => lastConfirmed,
         attempts: () => attempts,
-        async stop() {
+        async stop(readPassword?: string) {
             stopping = true;
             await loop;
             const stoppedAt = Date.now();
@@ -176,7 +179,7 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
             let result: { lostIndexes: number[]; lost: number; kept: number; final: number } | undefined;
             let lastError: unknown;
             for (let attempt = 0; attempt < 30 && !result; attempt++) {
-                const reader = sentinelClient(opts);
+                const reader = sentinelClient(readPassword === undefined ? opts : { ...opts, password: readPassword });
                 try {
                     result = await readBack(reader, opts.key, idsKey, confirmedIds);
                 } catch (err) {

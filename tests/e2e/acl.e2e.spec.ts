@@ -1,7 +1,8 @@
 /**
  * ACL users, on the real engine and a real lab: with `acl.enabled`, replicas replicate as the
  * replication user, sentinels talk to the data nodes as the Sentinel user, neither user can do
- * anything else, redis.conf holds password hashes only, and a Sentinel failover works.
+ * anything else, redis.conf holds password hashes only, a Sentinel failover works, and a new cluster
+ * password rotates every user's with no data node restart and no login refused.
  */
 import * as assert from "assert";
 import Redis from "ioredis";
@@ -152,6 +153,40 @@ describe("ACL users for replication and Sentinel (acl.enabled, real lab)", funct
             assert.strictEqual(await client.get("acl:key"), value);
         } finally {
             client.disconnect();
+        }
+    });
+
+    it("rotates every user's password with a new cluster password: no data node restarts, no login refused (ACL LOG empty), the old passwords refused after", async () => {
+        const unit = (kind: string) => `redis-ha-${CLUSTER}-${kind}.service`;
+        const pids = () => lab.hosts.map((h) => onHost(h.container, `systemctl show -p MainPID --value ${unit("server")}`).trim());
+        const pidsBefore = pids();
+        const old = { admin: lab.password, ...creds };
+        const next = `${lab.password}.rotated.${Date.now().toString(36)}`;
+        // The tests above made refused logins on purpose.
+        for (const h of lab.hosts) for (const port of [REDIS_PORT, SENTINEL_PORT]) assert.strictEqual(redisCli(h.container, lab.password, port, "ACL", "LOG", "RESET"), "OK");
+        await stack.setConfig("redis-ha:password", { value: next, secret: true });
+        const up = await stack.up();
+        assert.match(up.stdout, /old passwords dropped, the new ones only/);
+        lab.password = next;
+        creds = aclCredentials({ replicationUser: REPLICATION_USER, sentinelUser: SENTINEL_USER }, next, CLUSTER);
+        assert.deepStrictEqual(pids(), pidsBefore, "a data node restarted for a new password");
+        // A replica or sentinel refused at any moment would be in ACL LOG (reason auth), on a data node or a sentinel.
+        for (const h of lab.hosts) {
+            for (const port of [REDIS_PORT, SENTINEL_PORT]) assert.strictEqual(redisCli(h.container, next, port, "ACL", "LOG"), "", `${h.name}:${port}: ACL LOG has entries`);
+        }
+        assertHealthy(agreedMaster());
+        const master = containerOf(agreedMaster());
+        for (const [user, now, before] of [
+            ["default", next, old.admin],
+            [REPLICATION_USER, creds.replication.password, old.replication.password],
+            [SENTINEL_USER, creds.sentinel.password, old.sentinel.password],
+        ] as const) {
+            assert.strictEqual(as(master, user, now, "PING"), "PONG", `${user}: the new password`);
+            assert.match(as(master, user, before, "PING"), /WRONGPASS|invalid username-password/, `${user}: the old password`);
+            for (const h of lab.hosts) {
+                const hashes = redisCli(h.container, next, REDIS_PORT, "ACL", "GETUSER", user).split("\n").filter((l) => /^[0-9a-f]{64}$/.test(l));
+                assert.deepStrictEqual(hashes, [aclPasswordHash(now).slice(1)], `${h.name}: ${user} accepts other passwords`);
+            }
         }
     });
 

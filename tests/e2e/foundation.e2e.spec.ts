@@ -123,6 +123,33 @@ describe("RedisHaCluster on the lab (real engine, real SSH, real systemd)", func
         }
     });
 
+    it("hostTuning: this cluster's sysctl drop-in (somaxconn never lowered) and THP unit, no restart; off again, both removed", async () => {
+        const pids = lab.hosts.map((h) => mainPid(h.container, SERVER_UNIT));
+        await stack.setConfig("redis-ha:hostTuning", { value: "true" });
+        const on = await stack.up();
+        for (const h of lab.hosts) {
+            const somaxconn = Number(onHost(h.container, "cat /proc/sys/net/core/somaxconn").trim());
+            const file = onHost(h.container, "stat -c '%a %U:%G' /etc/sysctl.d/60-redis-ha-lab.conf; grep -v '^#' /etc/sysctl.d/60-redis-ha-lab.conf").trim();
+            assert.strictEqual(file, `644 root:root\nvm.overcommit_memory = 1\nnet.core.somaxconn = ${Math.max(somaxconn, 511)}`, h.name);
+            assert.strictEqual(onHost(h.container, "systemctl is-enabled redis-ha-lab-thp.service").trim(), "enabled", h.name);
+            // The lab's kernel settings are this machine's, read-only in a container: the sysctls are
+            // written for the next boot, and the THP unit's condition skips it instead of failing.
+            const sysRw = onHost(h.container, "test -w /sys/kernel/mm/transparent_hugepage/enabled && echo rw || echo ro").trim();
+            const state = onHost(h.container, "systemctl show -p ActiveState -p ConditionResult --value redis-ha-lab-thp.service | paste -sd' ' -").trim();
+            assert.strictEqual(state, sysRw === "ro" ? "inactive no" : "active yes", `${h.name}: THP unit ${state} (/sys ${sysRw})`);
+            assert.match(on.stdout, new RegExp(`\\[redis-ha ${h.name}\\] host tuning: /etc/sysctl.d/60-redis-ha-lab.conf written`));
+        }
+        assert.deepStrictEqual(lab.hosts.map((h) => mainPid(h.container, SERVER_UNIT)), pids, "host tuning restarted a data node");
+
+        await stack.setConfig("redis-ha:hostTuning", { value: "false" });
+        await stack.up();
+        for (const h of lab.hosts) {
+            assert.strictEqual(onHost(h.container, "ls /etc/sysctl.d/60-redis-ha-lab.conf /etc/systemd/system/redis-ha-lab-thp.service 2>/dev/null | wc -l").trim(), "0", h.name);
+            assert.strictEqual(onHost(h.container, "find /etc/systemd/system -name 'redis-ha-lab-thp*' | wc -l").trim(), "0", `${h.name}: a link to the THP unit is left`);
+        }
+        assert.deepStrictEqual(lab.hosts.map((h) => mainPid(h.container, SERVER_UNIT)), pids);
+    });
+
     it("leaves the existing Redis on 6379 running, same PID, same files", () => {
         for (const h of lab.hosts) {
             assert.strictEqual(existingRedisFingerprint(h.container), existingBefore[h.name], h.name);

@@ -2,7 +2,8 @@
  * The operator commands (`ops/cli.ts`, the package's `redis-ha` bin) against a deployed lab cluster,
  * run as an operator runs them: a process reading the stack's config from its project directory.
  * `status` shows the live topology and what is wrong; `switchover` moves mastership with a writer
- * checking every WAIT-confirmed write, and refuses, changing nothing, when it is unsafe.
+ * checking every WAIT-confirmed write, and refuses, changing nothing, when it is unsafe. Last, a new
+ * `password` rolls across the cluster under the same writer.
  */
 import * as assert from "assert";
 import * as path from "path";
@@ -18,6 +19,8 @@ const LAB = "rhtops";
 const REDIS_PORT = 6389;
 const SENTINEL_PORT = 26389;
 const SENTINEL_UNIT = "redis-ha-lab-sentinel.service";
+const SERVER_UNIT = "redis-ha-lab-server.service";
+const LOGS = "/var/log/redis-ha/lab/redis.log /var/log/redis-ha/lab/sentinel.log";
 
 describe("operator commands: live status, and a switchover that loses no confirmed write", function () {
     this.timeout(20 * 60 * 1000);
@@ -180,5 +183,55 @@ describe("operator commands: live status, and a switchover that loses no confirm
         }
         assert.strictEqual(agreedMaster(), master);
         await eventually("healthy again", 60, () => assert.strictEqual(status().code, 0));
+    });
+
+    it("a new password rolls across the cluster under a writer: no data node restarts, no replica or sentinel refused, 0 confirmed writes lost; the old password is refused after", async () => {
+        const old = lab.password;
+        const next = `${old}.rotated.${Date.now().toString(36)}`;
+        // Data nodes take a new password live; a sentinel is stopped before its file changes, as for any change of it.
+        const pids = () => lab.hosts.map((h) => onHost(h.container, `systemctl show -p MainPID --value ${SERVER_UNIT}`).trim());
+        const pidsBefore = pids();
+        // Where each host's logs are now: what the rotation logs comes after.
+        const marks = lab.hosts.map((h) => onHost(h.container, `for f in ${LOGS}; do wc -l <"$f"; done | paste -sd' ' -`).trim().split(" "));
+        for (const h of lab.hosts) for (const port of [REDIS_PORT, SENTINEL_PORT]) assert.strictEqual(redisCli(h.container, old, port, "ACL", "LOG", "RESET"), "OK");
+        await startWriter("ops:rotation");
+        await stack.setConfig("redis-ha:password", { value: next, secret: true });
+        const up = await stack.up();
+        // The writer's connections were opened with the old password: they stay logged in.
+        const atUp = writer!.confirmed();
+        await eventually("the writer confirms writes after the rotation", 10, () => assert.ok(writer!.confirmed() > atUp + 20));
+        const report = await writer!.stop(next);
+        writer = undefined;
+        assertNothingLost(report, "password rotation");
+        assert.strictEqual(report.errors, 0, `the writer got errors during the rotation: ${JSON.stringify(report)}`);
+        lab.password = next;
+        assert.match(up.stdout, /accepts the new password too/);
+        assert.match(up.stdout, /old passwords dropped, the new ones only/);
+
+        assert.deepStrictEqual(pids(), pidsBefore, "a data node restarted for a new password");
+        lab.hosts.forEach((h, n) => {
+            const [redisMark, sentinelMark] = marks[n]!;
+            const logged = onHost(h.container, `tail -n +$((${redisMark} + 1)) /var/log/redis-ha/lab/redis.log; tail -n +$((${sentinelMark} + 1)) /var/log/redis-ha/lab/sentinel.log`);
+            // A replica or sentinel refused by what it connects to logs it (NOAUTH/WRONGPASS, then +sdown after down-after).
+            assert.doesNotMatch(logged, /NOAUTH|WRONGPASS|AUTH failed|\+sdown|-odown|\+odown/i, `${h.name} logged a refused login during the rotation:\n${logged}`);
+            for (const port of [REDIS_PORT, SENTINEL_PORT]) {
+                // Every refused login is an ACL LOG entry (reason auth): none, on any data node or sentinel.
+                assert.strictEqual(redisCli(h.container, next, port, "ACL", "LOG"), "", `${h.name}:${port}: ACL LOG has entries`);
+                assert.strictEqual(redisCli(h.container, next, port, "PING"), "PONG", `${h.name}:${port} refuses the new password`);
+                assert.match(redisCli(h.container, old, port, "PING"), /WRONGPASS|NOAUTH/, `${h.name}:${port} still takes the old password`);
+                const hashes = redisCli(h.container, next, port, "ACL", "GETUSER", "default").split("\n").filter((l) => /^[0-9a-f]{64}$/.test(l));
+                assert.strictEqual(hashes.length, 1, `${h.name}:${port} accepts ${hashes.length} passwords`);
+            }
+            // What a restart reads: the new password, and the old one nowhere in our files.
+            assert.strictEqual(onHost(h.container, `grep -lF -- "$REDISCLI_AUTH" /etc/redis-ha/lab/redis.conf /etc/redis-ha/lab/sentinel.conf | wc -l`, next).trim(), "2", h.name);
+            assert.strictEqual(onHost(h.container, `grep -rlF -- "$REDISCLI_AUTH" /etc/redis-ha/lab || true`, old).trim(), "", `${h.name} keeps the old password in a file`);
+        });
+        // Everyone who connects from now on: a client with the new password, status and the stack.
+        await startWriter("ops:rotation:after");
+        assertNothingLost(await writer!.stop(), "a client with the new password");
+        writer = undefined;
+        assert.strictEqual(status().code, 0);
+        const again = await stack.up();
+        assert.deepStrictEqual(Object.keys(again.summary.resourceChanges ?? {}), ["same"], JSON.stringify(again.summary.resourceChanges));
     });
 });

@@ -57,6 +57,8 @@ describe("RedisHaCluster (mocks)", () => {
             "command:remote:Command dev-app-1-sentinel-apply",
             "command:remote:Command dev-app-2-redis-apply",
             "command:remote:Command dev-app-2-sentinel-apply",
+            "command:remote:Command dev-auth-accept",
+            "command:remote:Command dev-auth-retire",
             "command:remote:Command dev-console-redis-apply",
             "command:remote:Command dev-console-sentinel-apply",
             "command:remote:Command dev-health-gate",
@@ -85,18 +87,20 @@ describe("RedisHaCluster (mocks)", () => {
         assert.ok(registered.some((r) => r.name === "staging-health-gate"));
     });
 
-    it("registers children in deployment order: preflights, replicas, master, sentinels, gate", () => {
+    it("registers children in deployment order: preflights, new passwords accepted, replicas, master, sentinels, old passwords retired, gate", () => {
         const order = registered.filter((r) => r.name.startsWith("dev-") && !r.name.endsWith("-drift") && !r.type.startsWith("redis-ha:index:")).map((r) => r.name);
         assert.deepStrictEqual(order, [
             "dev-console-preflight",
             "dev-app-1-preflight",
             "dev-app-2-preflight",
+            "dev-auth-accept",
             "dev-app-1-redis-apply",
             "dev-app-2-redis-apply",
             "dev-console-redis-apply",
             "dev-console-sentinel-apply",
             "dev-app-1-sentinel-apply",
             "dev-app-2-sentinel-apply",
+            "dev-auth-retire",
             "dev-health-gate",
         ]);
     });

@@ -1,10 +1,12 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { resolveClusterSpec } from "../../components/config/validate";
-import { checkVars, deploymentPlan, healthGateVars, hostWarnings, preflightVars, redisStepVars, removalVars, reviewText, sentinelStepVars, statusVars, switchoverVars } from "../../components/plan/steps";
+import { authVars, checkVars, deploymentPlan, healthGateVars, hostWarnings, preflightVars, redisStepVars, removalVars, reviewText, sentinelStepVars, statusVars, switchoverVars } from "../../components/plan/steps";
 import { updateCommand } from "../../components/hostStep";
 import { STEP_COMMAND, shellQuote, standaloneCommand, stepProgram } from "../../components/remote/payload";
 import { threeHostTopology } from "../fixtures/topology";
+import { aclCredentials, aclPasswordHash } from "../../components/config/acl";
+import * as crypto from "crypto";
 
 const spec = resolveClusterSpec(threeHostTopology({ master: "app-2", replicas: ["console", "app-1"], sentinels: ["app-1", "app-2", "console"] }));
 const PASSWORD = "it's a 'secret' $(rm -rf /) `x`";
@@ -37,8 +39,45 @@ describe("deploymentPlan", () => {
 
     it("restarts for directives Redis cannot take live, and applies the others with CONFIG SET", () => {
         const restart = String(redisStepVars(spec, spec.master, PASSWORD).RH_RESTART_DIRECTIVES).split(" ");
-        for (const d of ["port", "bind", "dir", "requirepass"]) assert.ok(restart.includes(d), d);
-        for (const d of ["maxmemory", "appendfsync", "save", "min-replicas-to-write"]) assert.ok(!restart.includes(d), d);
+        for (const d of ["port", "bind", "dir"]) assert.ok(restart.includes(d), d);
+        for (const d of ["maxmemory", "appendfsync", "save", "min-replicas-to-write", "masterauth"]) assert.ok(!restart.includes(d), d);
+    });
+
+    it("never restarts for a new password: the rotation's steps set requirepass and the ACL users live", () => {
+        const vars = redisStepVars(spec, spec.master, PASSWORD);
+        assert.ok(!String(vars.RH_RESTART_DIRECTIVES).split(" ").includes("requirepass"));
+        assert.deepStrictEqual(String(vars.RH_PASSWORD_DIRECTIVES).split(" "), ["requirepass", "user"]);
+        assert.strictEqual(vars.RH_AUTH_USERS, "default");
+        assert.strictEqual(sentinelStepVars(spec, spec.master, PASSWORD).RH_AUTH_USERS, "default");
+    });
+});
+
+describe("password rotation (authVars)", () => {
+    const sha = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
+
+    it("runs on the gate host for every data node and sentinel, with the passwords as SHA-256 hashes only", () => {
+        const vars = authVars(spec, PASSWORD, "accept");
+        assert.strictEqual(vars.RH_HOST, deploymentPlan(spec).gateHost.name);
+        assert.strictEqual(vars.RH_AUTH_PHASE, "accept");
+        assert.strictEqual(vars.RH_DATA_ADDRESSES, "10.0.2.72:6389 10.0.2.104:6389 10.0.2.71:6389");
+        assert.strictEqual(vars.RH_DATA_AUTH, `default:${sha(PASSWORD)}`);
+        assert.strictEqual(vars.RH_SENTINEL_AUTH, `default:${sha(PASSWORD)}`);
+        assert.strictEqual(vars.RH_MASTERAUTH_SHA256, sha(PASSWORD));
+        assert.ok(!JSON.stringify(vars).includes(PASSWORD), "a password in the rotation's inputs");
+        assert.strictEqual(authVars(spec, PASSWORD, "retire").RH_AUTH_PHASE, "retire");
+    });
+
+    it("with ACL users, rotates the admin, replication and Sentinel users' passwords, hashed as redis.conf holds them", () => {
+        const acl = resolveClusterSpec(threeHostTopology({ acl: { enabled: true } }));
+        const creds = aclCredentials(acl.acl!, PASSWORD, acl.clusterName);
+        const vars = authVars(acl, PASSWORD, "accept");
+        const hash = (p: string) => aclPasswordHash(p).slice(1);
+        assert.strictEqual(vars.RH_DATA_AUTH, `default:${hash(PASSWORD)} redis-ha-replication:${hash(creds.replication.password)} redis-ha-sentinel:${hash(creds.sentinel.password)}`);
+        assert.strictEqual(vars.RH_SENTINEL_AUTH, `default:${hash(PASSWORD)}`);
+        assert.strictEqual(vars.RH_MASTERAUTH_SHA256, sha(creds.replication.password));
+        assert.strictEqual(vars.RH_ACL, "yes");
+        assert.strictEqual(redisStepVars(acl, acl.master, PASSWORD).RH_AUTH_USERS, "default redis-ha-replication redis-ha-sentinel");
+        for (const p of [PASSWORD, creds.replication.password, creds.sentinel.password]) assert.ok(!JSON.stringify(vars).includes(p));
     });
 });
 
@@ -69,6 +108,7 @@ describe("remote programs", () => {
             stepProgram("apply-redis", redisStepVars(spec, spec.master, PASSWORD), PASSWORD),
             stepProgram("apply-sentinel", sentinelStepVars(spec, spec.master, PASSWORD), PASSWORD),
             stepProgram("health-gate", healthGateVars(spec, "rev"), PASSWORD),
+            stepProgram("auth", authVars(spec, PASSWORD, "accept"), PASSWORD),
             stepProgram("preflight", preflightVars(spec, spec.master, "rev"), PASSWORD),
             stepProgram("status", statusVars(spec, spec.master), PASSWORD),
             stepProgram("switchover", switchoverVars(spec, spec.master, spec.replicas[0]), PASSWORD),

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { resolveClusterSpec } from "../../components/config/validate";
-import { redisQuote, renderRedisConf, renderSentinelConf, renderUnit } from "../../components/render/render";
+import { redisQuote, renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../../components/render/render";
 import { threeHostTopology } from "../fixtures/topology";
 
 const spec = resolveClusterSpec(threeHostTopology({ redis: { maxmemory: "256mb" } }));
@@ -107,5 +107,26 @@ describe("renderUnit", () => {
         assert.strictEqual(new Set(names).size, 4);
         for (const n of names) assert.ok(!["redis-server.service", "redis-sentinel.service", "redis.service"].includes(n));
         assert.notStrictEqual(spec.paths.dataDir, other.paths.dataDir);
+    });
+});
+
+describe("hostTuning files", () => {
+    const lines = (text: string) => text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+
+    it("asks for overcommit and a somaxconn of at least the tcp-backlog Redis runs with, in a file of this cluster's", () => {
+        assert.deepStrictEqual(lines(renderSysctlConf(spec)), ["vm.overcommit_memory = 1", "net.core.somaxconn = 511"]);
+        const bigger = resolveClusterSpec(threeHostTopology({ redis: { extraDirectives: { "tcp-backlog": "2048" } } }));
+        assert.deepStrictEqual(lines(renderSysctlConf(bigger)), ["vm.overcommit_memory = 1", "net.core.somaxconn = 2048"]);
+        assert.strictEqual(spec.paths.sysctlFile, "/etc/sysctl.d/60-redis-ha-dev.conf");
+    });
+
+    it("sets THP to madvise before our Redis starts, skipped where the kernel's settings are read-only", () => {
+        const unit = lines(renderThpUnit(spec));
+        assert.ok(unit.includes("ConditionPathIsReadWrite=/sys/kernel/mm/transparent_hugepage/enabled"));
+        assert.ok(unit.includes("Before=redis-ha-dev-server.service"));
+        assert.ok(unit.includes("ExecStart=/bin/sh -c 'echo madvise > /sys/kernel/mm/transparent_hugepage/enabled'"));
+        assert.ok(unit.includes("WantedBy=multi-user.target"));
+        for (const h of ["NoNewPrivileges=true", "PrivateNetwork=true", "ProtectSystem=strict", "ProtectHome=true"]) assert.ok(unit.includes(h), h);
+        assert.strictEqual(spec.paths.thpUnitName, "redis-ha-dev-thp.service");
     });
 });

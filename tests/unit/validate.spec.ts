@@ -109,6 +109,12 @@ describe("resolveClusterSpec", () => {
         assert.ok(problemsOf(() => resolveClusterSpec(threeHostTopology({ ...twoHosts, allowUnsafeTopology: true, quorum: 1 }))).some((p) => p.startsWith("quorum: 1 is below a majority")));
     });
 
+    it("takes hostTuning as true or false (default off), and names the field otherwise", () => {
+        assert.strictEqual(resolveClusterSpec(threeHostTopology()).hostTuning, false);
+        assert.strictEqual(resolveClusterSpec(threeHostTopology({ hostTuning: true })).hostTuning, true);
+        assert.deepStrictEqual(problemsOf(() => resolveClusterSpec(threeHostTopology({ hostTuning: "yes" as unknown as boolean }))), ['hostTuning: "yes" is not true or false. Fix: set it to true or false (default false)']);
+    });
+
     it("accepts a hostname for SSH when an announce IP is given", () => {
         const spec = resolveClusterSpec(
             threeHostTopology({
