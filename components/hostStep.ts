@@ -2,7 +2,8 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { RemoteStep, RemoteVars, STEP_COMMAND, standaloneCommand, stepProgram } from "./remote/payload";
+import { RemoteStep, STEP_COMMAND, standaloneCommand, stepProgram } from "./remote/payload";
+import { CheckInputs, OwnerInputs, ProgramInputs, RemovalInputs, TlsKeyInput } from "./remote/inputs";
 import { commandConnection, shellConnection } from "./ssh";
 import { HostKey } from "./config/hostKeys";
 import { ShellCommand } from "./exec/shellCommand";
@@ -36,7 +37,7 @@ export interface HostNodeArgs {
 }
 
 /** What a HostStep needs: where, what to run, and what undoes it. */
-export interface HostStepArgs {
+export interface HostStepArgs<S extends RemoteStep = RemoteStep> {
     /** The resolved cluster description (SSH settings). */
     spec: ClusterSpec;
     /** The host to run on. */
@@ -51,11 +52,11 @@ export interface HostStepArgs {
     /** The Redis password (secret); it reaches the host only on stdin. */
     password: pulumi.Input<string>;
     /** Which remote program runs. */
-    step: RemoteStep;
+    step: S;
     /** The program's inputs, given the resolved password and `dependsOnRevision`. */
-    vars: (password: string, dependsOnRevision: string) => RemoteVars;
-    /** Further secret inputs of the program (e.g. a TLS private key); like the password, they reach the host only on stdin. */
-    secretVars?: pulumi.Input<RemoteVars>;
+    vars: (password: string, dependsOnRevision: string) => ProgramInputs[S];
+    /** Further secret inputs of the program (the TLS private key); like the password, they reach the host only on stdin. */
+    secretVars?: pulumi.Input<TlsKeyInput>;
     /** A value whose change must make this step run again (e.g. the revisions of the steps it checks). */
     dependsOnRevision?: pulumi.Input<string>;
     /**
@@ -63,12 +64,12 @@ export interface HostStepArgs {
      * removal owns a service: its program records it as the owner on the host (RH_OWNER_FILE), and
      * its removal leaves the service alone when another step owns it by then (see `ownerToken`).
      */
-    removal?: RemoteVars;
+    removal?: RemovalInputs;
     /**
      * Inputs of the drift check run on refresh (`pulumi preview --refresh`), by a companion resource
      * that both executors share: when it reports a difference, the step runs again on the next `up --refresh`.
      */
-    check?: RemoteVars;
+    check?: CheckInputs;
     /** Which executor runs the commands (default `command`). */
     executor?: Executor;
     /**
@@ -96,15 +97,15 @@ export function ownerToken(executor: Executor, name: string): string {
  * `revision` changes when the step's program changes; `ran` changes whenever the step runs (also
  * when a refresh found drift), so a final check keyed on `ran` runs after every step that ran.
  */
-export function hostStep(
+export function hostStep<S extends RemoteStep>(
     name: string,
-    args: HostStepArgs,
+    args: HostStepArgs<S>,
     opts: pulumi.CustomResourceOptions,
 ): { resource: pulumi.CustomResource; revision: pulumi.Output<string>; ran: pulumi.Output<string>; stdout: pulumi.Output<string> } {
     const executor = args.executor ?? "command";
     const owner = args.removal ? ownerToken(executor, name) : undefined;
-    const withOwner = (vars: RemoteVars): RemoteVars => (owner ? { ...vars, RH_OWNER: owner, RH_OWNER_FILE: String(args.removal?.RH_OWNER_FILE ?? "") } : vars);
-    const programArgs: StepProgramArgs = { ...args, vars: (password, revision) => withOwner(args.vars(password, revision)) };
+    const withOwner = (vars: ProgramInputs[S]): ProgramInputs[S] & OwnerInputs => (owner ? { ...vars, RH_OWNER: owner, RH_OWNER_FILE: args.removal?.RH_OWNER_FILE ?? "" } : vars);
+    const programArgs: StepProgramArgs<S> = { ...args, vars: (password, revision) => withOwner(args.vars(password, revision)) };
     const program = stepProgramOutput(programArgs);
     const privateKey = args.sshPrivateKey ?? pulumi.secret("");
     // A preview without the key (a PR pipeline): every connection stays as it is in the state.
@@ -142,10 +143,12 @@ export function updateCommand(repairId: string, review: string | undefined): str
 }
 
 /** What a step's program is made of. */
-type StepProgramArgs = Pick<HostStepArgs, "password" | "dependsOnRevision" | "step" | "vars" | "secretVars">;
+type StepProgramArgs<S extends RemoteStep> = Pick<HostStepArgs<S>, "password" | "dependsOnRevision" | "step" | "secretVars"> & {
+    vars: (password: string, dependsOnRevision: string) => ProgramInputs[S] & OwnerInputs;
+};
 
 /** The program a step sends on stdin (a secret: it carries the password). */
-function stepProgramOutput(args: StepProgramArgs): pulumi.Output<string> {
+function stepProgramOutput<S extends RemoteStep>(args: StepProgramArgs<S>): pulumi.Output<string> {
     return pulumi.secret(
         pulumi
             .all([args.password, args.dependsOnRevision ?? "", args.secretVars ?? {}])
@@ -158,6 +161,6 @@ function stepProgramOutput(args: StepProgramArgs): pulumi.Output<string> {
  * Secret, because it is a hash of text that holds the password. Known before the step exists, so
  * that steps which must run first (preflight) can re-run exactly when it will.
  */
-export function stepRevision(args: StepProgramArgs): pulumi.Output<string> {
+export function stepRevision<S extends RemoteStep>(args: StepProgramArgs<S>): pulumi.Output<string> {
     return pulumi.secret(stepProgramOutput(args).apply((p) => crypto.createHash("sha256").update(p).digest("hex")));
 }

@@ -9,7 +9,8 @@ import { ClusterSpec, HostSpec } from "../components/config/spec";
 import { HostKey } from "../components/config/hostKeys";
 import { RedisHaConfigError, expandHome, resolveClusterSpec } from "../components/config/validate";
 import { RunResult, runShell } from "../components/exec/shellCommand";
-import { OperatorProgram, RemoteVars, STEP_COMMAND, standaloneCommand, stepProgram } from "../components/remote/payload";
+import { OperatorProgram, STEP_COMMAND, standaloneCommand, stepProgram } from "../components/remote/payload";
+import { CheckInputs, ProgramInputs } from "../components/remote/inputs";
 import { sshTarget, trustedHostKeys } from "../components/ssh";
 import { ConfigSource, clusterArgsFromConfig } from "../stack/config";
 
@@ -67,12 +68,12 @@ function configSource(values: ConfigMap, stackName: string): ConfigSource {
 }
 
 /** Runs an operator program on `host`, the password on stdin (REDISCLI_AUTH), as the steps do. */
-export function runProgram(cluster: OperatedCluster, host: HostSpec, program: OperatorProgram, vars: RemoteVars): Promise<RunResult> {
+export function runProgram<P extends OperatorProgram>(cluster: OperatedCluster, host: HostSpec, program: P, vars: ProgramInputs[P]): Promise<RunResult> {
     return runShell(target(cluster, host), STEP_COMMAND, stepProgram(program, vars, cluster.password));
 }
 
 /** Runs the drift check of one of our services on `host` (no secret). */
-export function runCheck(cluster: OperatedCluster, host: HostSpec, vars: RemoteVars): Promise<RunResult> {
+export function runCheck(cluster: OperatedCluster, host: HostSpec, vars: CheckInputs): Promise<RunResult> {
     return runShell(target(cluster, host), standaloneCommand("check", vars), undefined);
 }
 

@@ -7,7 +7,25 @@ import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
 import { AclCredential, aclPasswordHash, dataNodeLogins, replicationPassword } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
-import { RemoteVars, encodeFile } from "../remote/payload";
+import { encodeFile } from "../remote/payload";
+import {
+    AuthInputs,
+    CheckInputs,
+    CommonInputs,
+    HealthExpectations,
+    HealthGateInputs,
+    HostTuningInputs,
+    PreflightInputs,
+    RedisStepInputs,
+    RemovalInputs,
+    SentinelStepInputs,
+    ServiceInputs,
+    StatusInputs,
+    SwitchoverInputs,
+    TlsInputs,
+    TlsKeyInput,
+    TlsPathInputs,
+} from "../remote/inputs";
 
 /**
  * The order of a deployment: a preflight on every host (nothing changes anywhere if one fails), then
@@ -41,7 +59,7 @@ const address = (host: HostSpec, port: number) => `${host.announceAddress}:${por
 
 const dataAddresses = (spec: ClusterSpec) => [spec.master, ...spec.replicas].map((h) => address(h, spec.redisPort)).join(" ");
 
-function commonVars(spec: ClusterSpec, host: HostSpec): RemoteVars {
+function commonVars(spec: ClusterSpec, host: HostSpec): CommonInputs {
     const { paths } = spec;
     return {
         RH_HOST: host.name,
@@ -73,7 +91,7 @@ function commonVars(spec: ClusterSpec, host: HostSpec): RemoteVars {
  * TLS inputs of a step for one service on `host`: on or off, the files' paths and their public
  * contents. The private key is a secret: it comes as RH_TLS_KEY through `tlsKeyVars`.
  */
-export function tlsVars(spec: ClusterSpec, host: HostSpec, service: TlsService): RemoteVars {
+export function tlsVars(spec: ClusterSpec, host: HostSpec, service: TlsService): TlsInputs {
     const files = tlsFiles(spec, host, service);
     if (!spec.tls || !files) {
         // Off: the step removes this service's TLS directory if an earlier deployment left one.
@@ -91,7 +109,7 @@ export function tlsVars(spec: ClusterSpec, host: HostSpec, service: TlsService):
 }
 
 /** Where this service's TLS files are on the host (for programs that only use them, like removal). */
-function tlsFilePaths(spec: ClusterSpec, host: HostSpec, service: TlsService): RemoteVars {
+function tlsFilePaths(spec: ClusterSpec, host: HostSpec, service: TlsService): TlsPathInputs {
     const paths = tlsVars(spec, host, service);
     delete paths.RH_TLS_CA;
     delete paths.RH_TLS_CERT;
@@ -99,12 +117,12 @@ function tlsFilePaths(spec: ClusterSpec, host: HostSpec, service: TlsService): R
 }
 
 /** The secret TLS input of a step: the host's private key. */
-export function tlsKeyVars(privateKey: string | undefined): RemoteVars {
+export function tlsKeyVars(privateKey: string | undefined): TlsKeyInput {
     return privateKey === undefined ? {} : { RH_TLS_KEY: encodeFile(privateKey) };
 }
 
 /** Inputs of the data-node step on `host`. */
-export function redisStepVars(spec: ClusterSpec, host: HostSpec, password: string): RemoteVars {
+export function redisStepVars(spec: ClusterSpec, host: HostSpec, password: string): RedisStepInputs {
     const { paths } = spec;
     return {
         ...commonVars(spec, host),
@@ -125,7 +143,7 @@ export function redisStepVars(spec: ClusterSpec, host: HostSpec, password: strin
 }
 
 /** `hostTuning` of a data node's host: on with its files' contents, or off (the step removes files an earlier deployment left). */
-function hostTuningVars(spec: ClusterSpec): RemoteVars {
+function hostTuningVars(spec: ClusterSpec): HostTuningInputs {
     const { paths } = spec;
     const where = { RH_SYSCTL_PATH: paths.sysctlFile, RH_THP_UNIT: paths.thpUnitName, RH_THP_UNIT_PATH: paths.thpUnitFile };
     if (!spec.hostTuning) return { RH_HOST_TUNING: "no", ...where };
@@ -164,7 +182,7 @@ export function maskSecrets(conf: string): string {
 }
 
 /** Inputs of the preflight on `host`: the ports its roles need must be free or already ours. */
-export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: string): RemoteVars {
+export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: string): PreflightInputs {
     const { paths } = spec;
     const ports: string[] = [];
     if (hasRole(deploymentPlan(spec).dataNodes, host)) ports.push(`${spec.redisPort}:${paths.redisUnitName}`);
@@ -180,7 +198,7 @@ export function hostWarnings(preflightOutput: string): string[] {
 }
 
 /** Inputs of the sentinel step on `host`. */
-export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, password: string): RemoteVars {
+export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, password: string): SentinelStepInputs {
     const { paths } = spec;
     return {
         ...commonVars(spec, host),
@@ -201,7 +219,7 @@ export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, password: st
  * as the SHA-256 hashes Redis keeps (the new admin password reaches the host as REDISCLI_AUTH), so
  * the step runs again exactly when a password changes.
  */
-export function authVars(spec: ClusterSpec, password: string, phase: "accept" | "retire"): RemoteVars {
+export function authVars(spec: ClusterSpec, password: string, phase: "accept" | "retire"): AuthInputs {
     const gateHost = deploymentPlan(spec).gateHost;
     const words = (logins: AclCredential[]) => logins.map((l) => `${l.user}:${aclPasswordHash(l.password).slice(1)}`).join(" ");
     return {
@@ -225,7 +243,7 @@ function gateService(spec: ClusterSpec): TlsService {
 }
 
 /** Inputs of the final health gate. `revision` changes whenever any node step changes, so the gate re-runs then and only then. */
-export function healthGateVars(spec: ClusterSpec, revision: string): RemoteVars {
+export function healthGateVars(spec: ClusterSpec, revision: string): HealthGateInputs {
     const gateHost = deploymentPlan(spec).gateHost;
     return {
         ...commonVars(spec, gateHost),
@@ -237,12 +255,12 @@ export function healthGateVars(spec: ClusterSpec, revision: string): RemoteVars 
 }
 
 /** What `wait_healthy` expects of the whole cluster (the gate, and the end of a switchover). */
-function healthExpectations(spec: ClusterSpec): RemoteVars {
+function healthExpectations(spec: ClusterSpec): HealthExpectations {
     return { RH_DATA_ADDRESSES: dataAddresses(spec), RH_EXPECT_REPLICAS: spec.replicas.length, RH_EXPECT_OTHER_SENTINELS: spec.sentinels.length - 1 };
 }
 
 /** Inputs of `redis-ha status` on `host`: which of our services it runs, and how to reach them. */
-export function statusVars(spec: ClusterSpec, host: HostSpec): RemoteVars {
+export function statusVars(spec: ClusterSpec, host: HostSpec): StatusInputs {
     const hasRedis = hasRole(deploymentPlan(spec).dataNodes, host);
     const hasSentinel = hasRole(spec.sentinels, host);
     return {
@@ -259,7 +277,7 @@ export function statusVars(spec: ClusterSpec, host: HostSpec): RemoteVars {
  * Inputs of `redis-ha switchover`, run on the current master `host`: the target's announce address
  * (empty: the replica Sentinel picks), and what the final health check expects.
  */
-export function switchoverVars(spec: ClusterSpec, host: HostSpec, target: HostSpec | undefined): RemoteVars {
+export function switchoverVars(spec: ClusterSpec, host: HostSpec, target: HostSpec | undefined): SwitchoverInputs {
     return {
         ...commonVars(spec, host),
         ...tlsFilePaths(spec, host, "server"),
@@ -270,7 +288,7 @@ export function switchoverVars(spec: ClusterSpec, host: HostSpec, target: HostSp
 }
 
 /** Inputs of the removal of a data node or sentinel from `host`. */
-export function removalVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): RemoteVars {
+export function removalVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): RemovalInputs {
     const { paths } = spec;
     const isServer = kind === "server";
     const owner = ownerFile(spec, kind);
@@ -292,7 +310,7 @@ function ownerFile(spec: ClusterSpec, kind: "server" | "sentinel"): string {
 }
 
 /** Inputs of the drift check of a data node or sentinel on `host` (no secret: the unit is compared by hash). */
-export function checkVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): RemoteVars {
+export function checkVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): CheckInputs {
     return {
         ...serviceVars(spec, host, kind),
         RH_UNIT_SHA256: crypto.createHash("sha256").update(renderUnit(spec, kind)).digest("hex"),
@@ -304,7 +322,7 @@ export function checkVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "s
 }
 
 /** What the standalone programs (removal, drift check) need to know about one service. */
-function serviceVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): RemoteVars {
+function serviceVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): ServiceInputs {
     const { paths } = spec;
     const isServer = kind === "server";
     return {

@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { packageRoot } from "../packageRoot";
+import { OwnerInputs, ProgramInputs, TlsKeyInput } from "./inputs";
 
 const REMOTE_DIR = path.join(packageRoot(), "remote");
 
@@ -20,7 +21,8 @@ export type OperatorProgram = "status" | "switchover";
 /** Programs that run from state alone (no stdin, no secret): removal on delete, drift check on refresh. */
 export type StandaloneStep = "remove" | "check";
 
-export type RemoteVars = Record<string, string | number>;
+/** RH_* variables as the payload writes them; each program's own set is typed in ./inputs. Undefined ones are left out. */
+export type RemoteVars = Record<string, string | number | undefined>;
 
 function readRemote(file: string): string {
     return fs.readFileSync(path.join(REMOTE_DIR, file), "utf8");
@@ -38,6 +40,7 @@ export function encodeFile(content: string): string {
 
 function assignments(vars: RemoteVars): string {
     return Object.entries(vars)
+        .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
         .map(([name, value]) => {
             if (!/^RH_[A-Z0-9_]+$/.test(name)) {
                 throw new Error(`internal: remote variable ${name} must match RH_[A-Z0-9_]+`);
@@ -51,7 +54,7 @@ function assignments(vars: RemoteVars): string {
  * The program for `step`, to be fed to `bash -s` on stdin. `password`, when given, is exported as
  * REDISCLI_AUTH so redis-cli authenticates without it ever reaching a command line.
  */
-export function stepProgram(step: RemoteStep, vars: RemoteVars, password?: string): string {
+export function stepProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S] & TlsKeyInput & OwnerInputs, password?: string): string {
     const auth = password === undefined ? "" : `export REDISCLI_AUTH=${shellQuote(password)}\n`;
     return [
         "__redis_ha_step() {",
@@ -74,6 +77,6 @@ export const STEP_COMMAND = "exec /bin/bash -s";
  * it from state alone, so everything it needs is in the text. It must never carry a secret: it is a
  * command line, visible in `ps` on the host.
  */
-export function standaloneCommand(step: StandaloneStep, vars: RemoteVars): string {
+export function standaloneCommand<S extends StandaloneStep>(step: S, vars: ProgramInputs[S]): string {
     return ["set -u", assignments(vars), readRemote("lib.sh"), readRemote(`${step}.sh`)].join("\n");
 }

@@ -125,7 +125,7 @@ describe("TLS (tls option)", function () {
             const vars = redisStepVars(spec, host, PASSWORD);
             assert.strictEqual(vars.RH_TLS, "yes");
             assert.strictEqual(Buffer.from(String(vars.RH_TLS_CERT), "base64").toString(), tls.certificates.console);
-            assert.strictEqual(vars.RH_TLS_KEY, undefined);
+            assert.strictEqual((vars as Record<string, unknown>).RH_TLS_KEY, undefined);
             assert.strictEqual(sentinelStepVars(spec, host, PASSWORD).RH_TLS_DIR, "/etc/redis-ha/dev/tls-sentinel");
             assert.strictEqual(healthGateVars(spec, "r").RH_TLS, "yes");
             const key = read(pki.hosts.console!.keyFile);
@@ -133,7 +133,7 @@ describe("TLS (tls option)", function () {
             assert.deepStrictEqual(tlsKeyVars(undefined), {});
             // The key is in the program (sent on stdin), never in the removal command (kept in state, run from it).
             assert.ok(stepProgram("apply-redis", { ...vars, ...tlsKeyVars(key) }, PASSWORD).includes(String(tlsKeyVars(key).RH_TLS_KEY)));
-            assert.ok(String(removalVars(spec, host, "server").RH_FILES).includes("/etc/redis-ha/dev/tls-server"));
+            assert.ok(removalVars(spec, host, "server").RH_FILES.includes("/etc/redis-ha/dev/tls-server"));
             assert.deepStrictEqual(redisStepVars(resolveClusterSpec(threeHostTopology()), host, PASSWORD).RH_TLS, "no");
         });
     });

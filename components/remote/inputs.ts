@@ -1,0 +1,200 @@
+/**
+ * The inputs of each remote program (remote/*.sh), as the RH_* variables it reads. One type per
+ * program, built from shared parts, so that a program's inputs are written down once and the
+ * functions in plan/steps.ts that fill them are checked against it. Values are strings or numbers;
+ * lists are space-separated words.
+ */
+
+/** What every program gets: where it runs, the cluster's layout, our paths and how long to wait. */
+export type CommonInputs = {
+    /** The host's name in the stack (log prefix). */
+    RH_HOST: string;
+    /** The Sentinel master name (the cluster name). */
+    RH_MASTER_NAME: string;
+    RH_REDIS_SERVER_BIN: string;
+    RH_SERVICE_USER: string;
+    RH_SERVICE_GROUP: string;
+    /** Roots shared by every cluster on the host (removed when the last cluster leaves). */
+    RH_CONFIG_ROOT: string;
+    RH_DATA_ROOT: string;
+    RH_LOG_ROOT: string;
+    /** This cluster's directories. */
+    RH_CONFIG_DIR: string;
+    RH_DATA_DIR: string;
+    RH_LOG_DIR: string;
+    RH_REDIS_PORT: number;
+    RH_SENTINEL_PORT: number;
+    /** The address this host announces to the others (replication, Sentinel). */
+    RH_ANNOUNCE_ADDRESS: string;
+    /** The configured master's address: used only before any sentinel runs (first deploy). */
+    RH_INITIAL_MASTER_ADDRESS: string;
+    /** Every sentinel as ip:port. */
+    RH_SENTINEL_ADDRESSES: string;
+    RH_QUORUM: number;
+    /** Seconds to wait for a failover, a service start, a replica's sync, Sentinel discovery, the health gate. */
+    RH_WAIT_FAILOVER: number;
+    RH_WAIT_START: number;
+    RH_WAIT_SYNC: number;
+    RH_WAIT_DISCOVERY: number;
+    RH_WAIT_HEALTH: number;
+};
+
+/** Where a service's TLS files are (RH_TLS=yes), or the directory to remove (no). */
+export type TlsPathInputs = {
+    RH_TLS: "yes" | "no";
+    RH_TLS_DIR: string;
+    RH_TLS_CA_FILE?: string;
+    RH_TLS_CERT_FILE?: string;
+    RH_TLS_KEY_FILE?: string;
+};
+
+/** The same, with the public files' contents (base64) for the steps that install them. */
+export type TlsInputs = TlsPathInputs & {
+    RH_TLS_CA?: string;
+    RH_TLS_CERT?: string;
+};
+
+/** The host's TLS private key (base64): a secret, on stdin like the password. */
+export type TlsKeyInput = { RH_TLS_KEY?: string };
+
+/** Added by hostStep to a step that owns a service: its owner token and where the host records it. */
+export type OwnerInputs = { RH_OWNER?: string; RH_OWNER_FILE?: string };
+
+/** What `wait_healthy` expects of the whole cluster. */
+export type HealthExpectations = {
+    /** Every data node as ip:port. */
+    RH_DATA_ADDRESSES: string;
+    RH_EXPECT_REPLICAS: number;
+    RH_EXPECT_OTHER_SENTINELS: number;
+};
+
+/** remote/preflight.sh */
+export type PreflightInputs = CommonInputs & {
+    /** `port:unit` words: each port must be free or held by that unit of ours. */
+    RH_PORTS: string;
+    /** Changes when some step will run: the preflight runs then. */
+    RH_REVISION: string;
+    /** tcp-backlog Redis will run with (data nodes; empty elsewhere), for the host warnings. */
+    RH_TCP_BACKLOG: string;
+};
+
+/** `hostTuning` of a data node's host; the files' contents only when on. */
+export type HostTuningInputs = {
+    RH_HOST_TUNING: "yes" | "no";
+    RH_SYSCTL_PATH: string;
+    RH_THP_UNIT: string;
+    RH_THP_UNIT_PATH: string;
+    RH_SYSCTL_FILE?: string;
+    RH_THP_UNIT_FILE?: string;
+};
+
+/** Directives the data node's step and check treat apart (space-separated names). */
+export type DirectiveListInputs = {
+    /** Changed: restart (after a hand-over on the master). */
+    RH_RESTART_DIRECTIVES: string;
+    /** Never set live by the node's step: the rotation's steps do (remote/auth.sh). */
+    RH_PASSWORD_DIRECTIVES: string;
+};
+
+/** remote/apply-redis.sh */
+export type RedisStepInputs = CommonInputs &
+    TlsInputs &
+    DirectiveListInputs &
+    HostTuningInputs & {
+        RH_REDIS_UNIT: string;
+        RH_REDIS_UNIT_PATH: string;
+        /** The unit and redis.conf, base64. */
+        RH_REDIS_UNIT_FILE: string;
+        RH_REDIS_CONF_PATH: string;
+        RH_REDIS_CONF: string;
+        /** Users whose passwords survive our own restart during a rotation. */
+        RH_AUTH_USERS: string;
+        RH_DATA_ADDRESSES: string;
+    };
+
+/** remote/apply-sentinel.sh */
+export type SentinelStepInputs = CommonInputs &
+    TlsInputs & {
+        RH_SENTINEL_UNIT: string;
+        RH_SENTINEL_UNIT_PATH: string;
+        RH_SENTINEL_UNIT_FILE: string;
+        RH_SENTINEL_CONF_PATH: string;
+        RH_SENTINEL_CONF: string;
+        RH_EXPECT_REPLICAS: number;
+        RH_AUTH_USERS: string;
+    };
+
+/** remote/auth.sh: a phase of the password rotation, on the gate host for the whole cluster. */
+export type AuthInputs = CommonInputs &
+    TlsPathInputs & {
+        RH_AUTH_PHASE: "accept" | "retire";
+        RH_ACL: "yes" | "no";
+        RH_DATA_ADDRESSES: string;
+        /** `user:sha256` words: what each data node / sentinel must accept. */
+        RH_DATA_AUTH: string;
+        RH_SENTINEL_AUTH: string;
+        /** SHA-256 of the replicas' new `masterauth`: checked before the old passwords go. */
+        RH_MASTERAUTH_SHA256: string;
+        /** This host's configs, where the password the cluster runs with is stored. */
+        RH_REDIS_CONF_PATH: string;
+        RH_SENTINEL_CONF_PATH: string;
+    };
+
+/** remote/health-gate.sh */
+export type HealthGateInputs = CommonInputs & TlsInputs & HealthExpectations & { RH_REVISION: string };
+
+/** remote/status.sh (`redis-ha status`) */
+export type StatusInputs = CommonInputs &
+    TlsPathInputs & {
+        RH_HAS_REDIS: "yes" | "no";
+        RH_HAS_SENTINEL: "yes" | "no";
+        RH_REDIS_UNIT: string;
+        RH_SENTINEL_UNIT: string;
+    };
+
+/** remote/switchover.sh (`redis-ha switchover`), on the current master. */
+export type SwitchoverInputs = CommonInputs &
+    TlsPathInputs &
+    HealthExpectations & {
+        /** The target's announce address; empty: the replica Sentinel picks. */
+        RH_TARGET_ADDRESS: string;
+        RH_MAX_LAG: number;
+    };
+
+/** What the standalone programs (removal, drift check) know about one service. */
+export type ServiceInputs = CommonInputs &
+    TlsPathInputs & {
+        RH_KIND: "server" | "sentinel";
+        RH_UNIT: string;
+        RH_UNIT_PATH: string;
+        RH_CONF_PATH: string;
+    };
+
+/** remote/remove.sh */
+export type RemovalInputs = ServiceInputs &
+    OwnerInputs & {
+        RH_FILES: string;
+        RH_DIRS: string;
+        /** A data node's hostTuning unit, disabled before its file goes. */
+        RH_TUNING_UNIT?: string;
+    };
+
+/** remote/check.sh */
+export type CheckInputs = ServiceInputs &
+    DirectiveListInputs & {
+        RH_UNIT_SHA256: string;
+        RH_SENTINEL_CONF_PATH: string;
+    };
+
+/** Each program's inputs, by program. */
+export type ProgramInputs = {
+    preflight: PreflightInputs;
+    auth: AuthInputs;
+    "apply-redis": RedisStepInputs;
+    "apply-sentinel": SentinelStepInputs;
+    "health-gate": HealthGateInputs;
+    status: StatusInputs;
+    switchover: SwitchoverInputs;
+    remove: RemovalInputs;
+    check: CheckInputs;
+};
