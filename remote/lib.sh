@@ -244,13 +244,14 @@ stored_admin_password() {
 
 # Keys of `managed` whose value in `actual` differs, one per line. A missing `actual` differs in every
 # key. With `absent_ok`, keys missing from `actual` are not reported (Sentinel drops its own tunables
-# from its file when they equal its defaults). Keys owned by Sentinel (replicaof) are never compared.
+# from its file when they equal its defaults). Keys owned by Sentinel (RH_SENTINEL_OWNED: replicaof)
+# are never compared.
 conf_differences() {
     local managed=$1 actual=$2 absent_ok=${3:-no}
-    if [ ! -f "$actual" ]; then conf_canon "$managed" | cut -f1 | grep -vE '^(replicaof|slaveof)$' || true; return 0; fi
-    awk -F'\t' -v absent_ok="$absent_ok" '
+    if [ ! -f "$actual" ]; then conf_canon "$managed" | awk -F'\t' -v owned=" ${RH_SENTINEL_OWNED:-} " '!index(owned, " " $1 " ") { print $1 }'; return 0; fi
+    awk -F'\t' -v absent_ok="$absent_ok" -v owned=" ${RH_SENTINEL_OWNED:-} " '
         FNR == NR { A[$1] = $2; next }
-        $1 ~ /^(replicaof|slaveof)$/ { next }
+        index(owned, " " $1 " ") { next }
         !($1 in A) { if (absent_ok != "yes") print $1; next }
         A[$1] != $2 { print $1 }
     ' <(conf_canon "$actual") <(conf_canon "$managed")
@@ -260,7 +261,7 @@ conf_differences() {
 # the stack config, which a running Redis keeps until it is told otherwise.
 removed_directives() {
     [ -f "$1" ] || return 0
-    awk -F'\t' 'FNR == NR { N[$1] = 1; next } !($1 in N) && $1 !~ /^(replicaof|slaveof)$/ { print $1 }' <(conf_canon "$2") <(conf_canon "$1")
+    awk -F'\t' -v owned=" ${RH_SENTINEL_OWNED:-} " 'FNR == NR { N[$1] = 1; next } !($1 in N) && !index(owned, " " $1 " ") { print $1 }' <(conf_canon "$2") <(conf_canon "$1")
 }
 
 # --- A scratch redis-server -----------------------------------------------------------------------
@@ -304,8 +305,8 @@ live_differences() {
     local managed=$1 port=$2 key value want got
     scratch_start || return 0
     while IFS=$'\t' read -r key value; do
-        # tls-port too: a scratch server must never listen on a port.
-        case " $RH_RESTART_DIRECTIVES $RH_PASSWORD_DIRECTIVES tls-port replicaof slaveof " in *" $key "*) continue ;; esac
+        # The restart directives include every port: a scratch server must never listen on one.
+        case " $RH_RESTART_DIRECTIVES $RH_PASSWORD_DIRECTIVES $RH_SENTINEL_OWNED " in *" $key "*) continue ;; esac
         [ "$(printf '%s' "$value" | scratch_cli -x CONFIG SET "$key")" = OK ] || continue
         want=$(scratch_cli CONFIG GET "$key" | sed -n 2p || true)
         got=$(rcli 127.0.0.1 "$port" CONFIG GET "$key" | sed -n 2p | tr -d '\r' || true)

@@ -66,29 +66,11 @@ export const MIN_PASSWORD_LENGTH = 16;
 export const SERVICE_USER = "redis";
 export const SERVICE_GROUP = "redis";
 
-/** redis.conf directives we set unless the stack overrides them. */
-export const REDIS_DEFAULTS = {
-    /** `appendonly`: AOF on, so a restarted master does not come back empty and wipe its replicas. */
-    appendonly: true,
-    /** `appendfsync`: at most ~1 s of writes lost on a host crash. */
-    appendfsync: "everysec" as const,
-    /** `save`: RDB snapshots as Redis ships them, used for full resyncs and backups. */
-    save: "3600 1 300 100 60 10000",
-    /** `maxmemory`: 0 means no limit, as in Redis. */
-    maxmemory: "0",
-    /** `maxmemory-policy`: never evict silently; writes fail when full. */
-    maxmemoryPolicy: "noeviction" as const,
-    /** `maxclients`: as Redis ships it; the unit's LimitNOFILE follows it. */
-    maxclients: 10000,
-    /** `min-replicas-to-write`: 0 keeps the master writable with no replica; raise it to bound loss on partition. */
-    minReplicasToWrite: 0,
-    /** `min-replicas-max-lag`: seconds a replica may lag and still count for min-replicas-to-write. */
-    minReplicasMaxLag: 10,
-    /** `replica-priority`: lower wins at failover, 0 never promoted. */
-    replicaPriority: 100,
-    /** `loglevel`. */
-    loglevel: "notice" as const,
-} as const;
+/**
+ * redis.conf: the typed settings' defaults (each with its reason), which changes restart a node and
+ * which only the password rotation sets, all from the one-row-per-directive table.
+ */
+export { REDIS_DEFAULTS, RESTART_DIRECTIVES, PASSWORD_DIRECTIVES, SENTINEL_OWNED_DIRECTIVES } from "./directiveTable";
 
 /** sentinel.conf directives we set unless the stack overrides them. */
 export const SENTINEL_DEFAULTS = {
@@ -101,35 +83,6 @@ export const SENTINEL_DEFAULTS = {
     /** `loglevel`. */
     loglevel: "notice" as const,
 } as const;
-
-/**
- * redis.conf directives a running Redis cannot take through CONFIG SET (or that we never change
- * live): a change to one of them restarts the node (the master after handing mastership over).
- * Every other changed directive is applied live with CONFIG SET and merged into the file; one that
- * Redis refuses live falls back to a restart as well.
- */
-export const RESTART_DIRECTIVES = [
-    "port",
-    "bind",
-    "unixsocket",
-    "unixsocketperm",
-    "pidfile",
-    "logfile",
-    "dir",
-    "dbfilename",
-    "appendfilename",
-    "daemonize",
-    "supervised",
-    "protected-mode",
-] as const;
-
-/**
- * redis.conf directives that hold the passwords. A node's step never sets them live: a new password
- * is added beside the old one on every node and sentinel first (the `auth-accept` step), the nodes
- * and sentinels then switch to it, and the old one is dropped last (`auth-retire`), so that nothing
- * is ever unable to authenticate. `masterauth` is what a replica logs in with: set live (CONFIG SET).
- */
-export const PASSWORD_DIRECTIVES = ["requirepass", "user"] as const;
 
 /** Sentinel's own `maxclients` (Redis's default); its unit's LimitNOFILE follows it. */
 export const SENTINEL_MAXCLIENTS = 10000;

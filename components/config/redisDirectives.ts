@@ -1,3 +1,5 @@
+import { REDIS_CONF_DIRECTIVES } from "./directiveTable";
+
 /**
  * Every directive Redis 7.0 accepts in redis.conf, so that `redis.extraDirectives` can refuse a typo
  * at preview instead of a Redis that fails to start at apply.
@@ -217,13 +219,6 @@ export interface RefusedDirective {
 }
 
 const ownedBy = (why: string, fix: string): RefusedDirective => ({ why, fix });
-const typed = (key: string): RefusedDirective => ({ why: `redis-ha sets it from \`redis.${key}\``, fix: `remove it and set \`redis.${key}\` instead` });
-const paths = ownedBy(
-    "redis-ha owns this instance's files and sockets (they must not collide with the existing Redis, and the unit only allows writes there)",
-    "remove it: the paths are derived from `clusterName`",
-);
-const network = (fix: string) => ownedBy("redis-ha sets it from the host and port settings so that Sentinel, replicas and clients agree on addresses", fix);
-const auth = ownedBy("redis-ha sets it from the `password` secret, the same on every node and sentinel", "remove it and set the `password` secret");
 const tls = ownedBy("redis-ha configures TLS on every Redis and Sentinel port itself, so that Sentinel, replicas and the health checks agree", "remove it and set the `tls` option (caCertFile, certFile, keyFile, authClients)");
 const cluster = ownedBy("Redis Cluster mode cannot be combined with Sentinel", "remove it: redis-ha runs one master with replicas under Sentinel");
 const cpulist = ownedBy(
@@ -235,37 +230,23 @@ const runtimeCode = ownedBy(
     "remove it",
 );
 
+/** Every directive redis-ha writes (the directive table), with its aliases: a second line would silently win or lose. */
+const WRITTEN: Record<string, RefusedDirective> = Object.fromEntries(
+    REDIS_CONF_DIRECTIVES.flatMap((row) => {
+        const refusal = row.setting ? { why: `redis-ha sets it from \`redis.${row.setting.key}\``, fix: row.fix } : { why: row.why, fix: row.fix };
+        return [row.directive, ...(row.aliases ?? [])].map((name) => [name, refusal] as const);
+    }),
+);
+
 /**
- * Directives `redis.extraDirectives` refuses: the ones redis-ha writes itself (a second line would
- * silently win or lose, depending on order), the ones with a typed setting, and the ones the
- * hardened unit or the Sentinel topology cannot run with.
+ * Directives `redis.extraDirectives` refuses: the ones redis-ha writes itself (from the directive
+ * table, with each row's reason), and the ones the hardened unit or the Sentinel topology cannot run with.
  */
 export const REFUSED_EXTRA_DIRECTIVES: Readonly<Record<string, RefusedDirective>> = {
-    port: network("remove it and set `redisPort`"),
-    bind: network("remove it and set `hosts[].bind`"),
-    "replica-announce-ip": network("remove it and set `hosts[].announceAddress`"),
-    "slave-announce-ip": network("remove it and set `hosts[].announceAddress`"),
-    "replica-announce-port": network("remove it and set `redisPort`"),
-    "slave-announce-port": network("remove it and set `redisPort`"),
-    "protected-mode": network("remove it: protected mode stays on, with a password and explicit bind addresses"),
-    replicaof: ownedBy("Sentinel decides which node is master; redis-ha only picks the first one", "remove it and choose the initial master with `master`"),
-    slaveof: ownedBy("Sentinel decides which node is master; redis-ha only picks the first one", "remove it and choose the initial master with `master`"),
-    "replica-read-only": ownedBy("a writable replica diverges from its master and loses those writes at the next sync", "remove it"),
-    "slave-read-only": ownedBy("a writable replica diverges from its master and loses those writes at the next sync", "remove it"),
-    dir: paths,
-    dbfilename: paths,
-    appendfilename: paths,
-    appenddirname: paths,
-    pidfile: paths,
-    logfile: paths,
-    unixsocket: paths,
-    unixsocketperm: paths,
-    daemonize: ownedBy("the systemd unit is Type=notify and needs Redis in the foreground", "remove it"),
-    supervised: ownedBy("the systemd unit is Type=notify and needs `supervised systemd`", "remove it"),
-    requirepass: auth,
-    masterauth: auth,
-    masteruser: ownedBy("redis-ha sets it (with `acl.enabled`, to its replication user)", "remove it and set `acl: {enabled: true}`"),
-    user: ownedBy("redis-ha writes the ACL users replicas and sentinels need; other users would bypass them", "remove it; `acl: {enabled: true}` gives replication and Sentinel users of their own"),
+    ...Object.fromEntries([...REDIS_CONFIG_GET_DIRECTIVES].filter((d) => d.startsWith("tls-")).map((d) => [d, tls])),
+    ...Object.fromEntries([...REDIS_CONFIG_GET_DIRECTIVES].filter((d) => d.startsWith("cluster-")).map((d) => [d, cluster])),
+    ...WRITTEN,
+    appenddirname: ownedBy(WRITTEN.dir?.why ?? "", WRITTEN.dir?.fix ?? ""),
     aclfile: ownedBy("an ACL file makes Redis ignore `requirepass` and the users redis-ha writes", "remove it and use the `acl` option"),
     include: ownedBy("CONFIG REWRITE copies included settings into the main file, so an included file stops controlling anything after the first failover", "put the directives themselves in `redis.extraDirectives`"),
     "rename-command": ownedBy("Sentinel and redis-ha's own steps need CONFIG, REPLICAOF, INFO and friends under their real names", "remove it; restrict commands with ACLs instead"),
@@ -278,23 +259,4 @@ export const REFUSED_EXTRA_DIRECTIVES: Readonly<Record<string, RefusedDirective>
     bio_cpulist: cpulist,
     aof_rewrite_cpulist: cpulist,
     bgsave_cpulist: cpulist,
-    appendonly: typed("appendonly"),
-    appendfsync: typed("appendfsync"),
-    save: typed("save"),
-    maxmemory: typed("maxmemory"),
-    "maxmemory-policy": typed("maxmemoryPolicy"),
-    maxclients: typed("maxclients"),
-    "min-replicas-to-write": typed("minReplicasToWrite"),
-    "min-slaves-to-write": typed("minReplicasToWrite"),
-    "min-replicas-max-lag": typed("minReplicasMaxLag"),
-    "min-slaves-max-lag": typed("minReplicasMaxLag"),
-    "replica-priority": typed("replicaPriority"),
-    "slave-priority": typed("replicaPriority"),
-    loglevel: typed("loglevel"),
-    ...Object.fromEntries(
-        [...REDIS_CONFIG_GET_DIRECTIVES].filter((d) => d.startsWith("tls-")).map((d) => [d, tls]),
-    ),
-    ...Object.fromEntries(
-        [...REDIS_CONFIG_GET_DIRECTIVES].filter((d) => d.startsWith("cluster-")).map((d) => [d, cluster]),
-    ),
 };

@@ -20,10 +20,10 @@ import {
     ACL_DEFAULTS,
     MIN_PASSWORD_LENGTH,
     MIN_UNPRIVILEGED_PORT,
-    REDIS_DEFAULTS,
     SENTINEL_DEFAULTS,
 } from "./defaults";
-import { AclSettings, AppendFsync, Host, LogLevel, MaxmemoryPolicy, RedisSettings, SentinelSettings, SshSettings, TlsSettings } from "./types";
+import { SettingCheck, TYPED_SETTINGS } from "./directiveTable";
+import { AclSettings, Host, LogLevel, RedisSettings, SentinelSettings, SshSettings, TlsSettings } from "./types";
 import { REDIS_DIRECTIVES, REFUSED_EXTRA_DIRECTIVES } from "./redisDirectives";
 import { resolveTlsSettings } from "./tls";
 import { AclSpec, ClusterSpec, HostSpec, SshSpec, clusterPaths } from "./spec";
@@ -110,11 +110,7 @@ export class RedisHaConfigError extends pulumi.RunError {
 /** Cluster names end up in unit names, paths and the Sentinel master name. */
 const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
-const MEMORY_SIZE = /^[0-9]+(b|k|kb|m|mb|g|gb)?$/i;
-const SAVE_POINTS = /^$|^[0-9]+ [0-9]+( [0-9]+ [0-9]+)*$/;
 const LOGLEVELS = Object.values(LogLevel);
-const APPENDFSYNC = Object.values(AppendFsync);
-const MAXMEMORY_POLICIES = Object.values(MaxmemoryPolicy);
 
 /**
  * Validates `args` and returns the fully resolved spec (defaults applied), or throws RedisHaConfigError.
@@ -503,52 +499,42 @@ function resolveRoleList(
     return result;
 }
 
-function oneOf<T extends string>(report: Report, field: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+/** A setting's value checked as `check` says (the fallback when unset); a bad one is reported with the field and the fix. */
+function checked<T>(report: Report, field: string, value: T | undefined, check: SettingCheck, fallback: T): T {
     if (value === undefined) return fallback;
-    if (!allowed.includes(value)) {
-        report(field, `${JSON.stringify(value)} is not allowed`, `use one of ${allowed.join(", ")}`);
+    const v: unknown = value;
+    const shown = JSON.stringify(v);
+    switch (check.kind) {
+        case "boolean":
+            if (typeof v !== "boolean") report(field, `${shown} is not true or false`, "set it to true or false");
+            break;
+        case "oneOf":
+            if (typeof v !== "string" || !check.values.includes(v)) report(field, `${shown} is not allowed`, `use one of ${check.values.join(", ")}`);
+            break;
+        case "integer":
+            if (typeof v !== "number" || !Number.isInteger(v) || v < check.min || v > check.max) report(field, `${shown} is out of range`, `use an integer from ${check.min} to ${check.max}`);
+            break;
+        case "pattern":
+            if (typeof v !== "string" || !check.pattern.test(v)) report(field, `${shown} ${check.problem}`, check.fix);
+            break;
     }
     return value;
 }
 
-function intInRange(report: Report, field: string, value: number | undefined, min: number, max: number, fallback: number): number {
-    if (value === undefined) return fallback;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-        report(field, `${JSON.stringify(value)} is out of range`, `use an integer from ${min} to ${max}`);
-    }
-    return value;
-}
+const integer = (min: number, max: number): SettingCheck => ({ kind: "integer", min, max });
 
+/** The typed `redis.*` settings, each checked and defaulted as its row in the directive table says. */
 function resolveRedisSettings(s: RedisSettings, report: Report): ClusterSpec["redis"] {
-    const maxmemory = s.maxmemory ?? REDIS_DEFAULTS.maxmemory;
-    if (typeof maxmemory !== "string" || !MEMORY_SIZE.test(maxmemory)) {
-        report("redis.maxmemory", `${JSON.stringify(maxmemory)} is not a memory size`, 'use a Redis size such as "256mb", "2gb" or "0" for no limit');
-    }
-    const save = s.save ?? REDIS_DEFAULTS.save;
-    if (typeof save !== "string" || !SAVE_POINTS.test(save)) {
-        report("redis.save", `${JSON.stringify(save)} is not a list of "<seconds> <changes>" pairs`, 'use e.g. "3600 1 300 100", or "" to disable RDB snapshots');
-    }
-    return {
-        appendonly: s.appendonly ?? REDIS_DEFAULTS.appendonly,
-        appendfsync: oneOf(report, "redis.appendfsync", s.appendfsync, APPENDFSYNC, REDIS_DEFAULTS.appendfsync),
-        save,
-        maxmemory,
-        maxmemoryPolicy: oneOf(report, "redis.maxmemoryPolicy", s.maxmemoryPolicy, MAXMEMORY_POLICIES, REDIS_DEFAULTS.maxmemoryPolicy),
-        maxclients: intInRange(report, "redis.maxclients", s.maxclients, 1, 1_000_000, REDIS_DEFAULTS.maxclients),
-        minReplicasToWrite: intInRange(report, "redis.minReplicasToWrite", s.minReplicasToWrite, 0, 1000, REDIS_DEFAULTS.minReplicasToWrite),
-        minReplicasMaxLag: intInRange(report, "redis.minReplicasMaxLag", s.minReplicasMaxLag, 1, 3600, REDIS_DEFAULTS.minReplicasMaxLag),
-        replicaPriority: intInRange(report, "redis.replicaPriority", s.replicaPriority, 0, 1000, REDIS_DEFAULTS.replicaPriority),
-        loglevel: oneOf(report, "redis.loglevel", s.loglevel, LOGLEVELS, REDIS_DEFAULTS.loglevel),
-        extraDirectives: resolveExtraDirectives(s.extraDirectives, report),
-    };
+    const typed = Object.fromEntries(TYPED_SETTINGS.map((t) => [t.key, checked<unknown>(report, `redis.${t.key}`, s[t.key], t.check, t.default)]));
+    return { ...(typed as Omit<ClusterSpec["redis"], "extraDirectives">), extraDirectives: resolveExtraDirectives(s.extraDirectives, report) };
 }
 
 function resolveSentinelSettings(s: SentinelSettings, report: Report): ClusterSpec["sentinel"] {
     return {
-        downAfterMilliseconds: intInRange(report, "sentinel.downAfterMilliseconds", s.downAfterMilliseconds, 100, 3_600_000, SENTINEL_DEFAULTS.downAfterMilliseconds),
-        failoverTimeout: intInRange(report, "sentinel.failoverTimeout", s.failoverTimeout, 1000, 86_400_000, SENTINEL_DEFAULTS.failoverTimeout),
-        parallelSyncs: intInRange(report, "sentinel.parallelSyncs", s.parallelSyncs, 1, 1000, SENTINEL_DEFAULTS.parallelSyncs),
-        loglevel: oneOf(report, "sentinel.loglevel", s.loglevel, LOGLEVELS, SENTINEL_DEFAULTS.loglevel),
+        downAfterMilliseconds: checked(report, "sentinel.downAfterMilliseconds", s.downAfterMilliseconds, integer(100, 3_600_000), SENTINEL_DEFAULTS.downAfterMilliseconds),
+        failoverTimeout: checked(report, "sentinel.failoverTimeout", s.failoverTimeout, integer(1000, 86_400_000), SENTINEL_DEFAULTS.failoverTimeout),
+        parallelSyncs: checked(report, "sentinel.parallelSyncs", s.parallelSyncs, integer(1, 1000), SENTINEL_DEFAULTS.parallelSyncs),
+        loglevel: checked<string>(report, "sentinel.loglevel", s.loglevel, { kind: "oneOf", values: LOGLEVELS }, SENTINEL_DEFAULTS.loglevel),
     };
 }
 

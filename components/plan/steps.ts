@@ -1,7 +1,7 @@
 /**
  * What runs where, and in which order. Pure: a resolved spec in, ordered step descriptions out.
  */
-import { PASSWORD_DIRECTIVES, PATHS, RESTART_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
+import { PASSWORD_DIRECTIVES, PATHS, RESTART_DIRECTIVES, SENTINEL_OWNED_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
 import * as crypto from "crypto";
 import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
 import { AclCredential, aclPasswordHash, dataNodeLogins, replicationPassword } from "../config/acl";
@@ -134,6 +134,7 @@ export function redisStepVars(spec: ClusterSpec, host: HostSpec, password: strin
         RH_REDIS_CONF: encodeFile(renderRedisConf(spec, host, password)),
         RH_RESTART_DIRECTIVES: RESTART_DIRECTIVES.join(" "),
         RH_PASSWORD_DIRECTIVES: PASSWORD_DIRECTIVES.join(" "),
+        RH_SENTINEL_OWNED: SENTINEL_OWNED_DIRECTIVES.join(" "),
         RH_AUTH_USERS: dataNodeLogins(spec.acl, password, spec.clusterName)
             .map((l) => l.user)
             .join(" "),
@@ -317,6 +318,7 @@ export function checkVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "s
         // The server's live comparison: what it skips, and where this host's sentinel keeps the admin password.
         RH_RESTART_DIRECTIVES: RESTART_DIRECTIVES.join(" "),
         RH_PASSWORD_DIRECTIVES: PASSWORD_DIRECTIVES.join(" "),
+        RH_SENTINEL_OWNED: SENTINEL_OWNED_DIRECTIVES.join(" "),
         RH_SENTINEL_CONF_PATH: spec.paths.sentinelConf,
     };
 }

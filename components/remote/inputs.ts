@@ -94,6 +94,8 @@ export type DirectiveListInputs = {
     RH_RESTART_DIRECTIVES: string;
     /** Never set live by the node's step: the rotation's steps do (remote/auth.sh). */
     RH_PASSWORD_DIRECTIVES: string;
+    /** Sentinel's once the cluster runs (replicaof): never compared, never put back. */
+    RH_SENTINEL_OWNED: string;
 };
 
 /** remote/apply-redis.sh */

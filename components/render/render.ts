@@ -8,6 +8,7 @@ import { ACL_RULES, PATHS, SENTINEL_MAXCLIENTS, SERVICE_GROUP, SERVICE_USER } fr
 import { aclCredentials, aclPasswordHash } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
 import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
+import { DirectiveContext, REDIS_CONF_DIRECTIVES } from "../config/directiveTable";
 
 /** Templates are resolved from the package, never from the caller's working directory. */
 const TEMPLATE_DIR = path.join(packageRoot(), "templates");
@@ -34,33 +35,20 @@ export function redisQuote(value: string): string {
 
 /** redis.conf for the data node on `host`. `replicaof` points at the configured master: the apply step re-points it at Sentinel's current master. */
 export function renderRedisConf(spec: ClusterSpec, host: HostSpec, password: string): string {
-    const isInitialMaster = host.name === spec.master.name;
-    const runtimeDir = `/run/${spec.paths.redisRuntimeDir}`;
     return render("redis.conf.njk", {
         clusterName: spec.clusterName,
         hostName: host.name,
-        port: spec.redisPort,
-        tls: tlsDirectives(spec, host, "server"),
-        bind: host.bind.join(" "),
-        pidfile: `${runtimeDir}/redis.pid`,
-        unixsocket: `${runtimeDir}/redis.sock`,
-        logfile: spec.paths.redisLog,
-        loglevel: spec.redis.loglevel,
-        dataDir: spec.paths.dataDir,
-        save: redisQuote(spec.redis.save),
-        appendonly: spec.redis.appendonly ? "yes" : "no",
-        appendfsync: spec.redis.appendfsync,
-        maxclients: spec.redis.maxclients,
-        maxmemory: spec.redis.maxmemory,
-        maxmemoryPolicy: spec.redis.maxmemoryPolicy,
-        minReplicasToWrite: spec.redis.minReplicasToWrite,
-        minReplicasMaxLag: spec.redis.minReplicasMaxLag,
-        replicaPriority: spec.redis.replicaPriority,
-        announceAddress: host.announceAddress,
-        password: redisQuote(password),
-        acl: redisAcl(spec, password),
-        replicaOf: isInitialMaster ? false : { address: spec.master.announceAddress, port: spec.redisPort },
+        directives: directiveLines({ spec, host, password, tls: tlsDirectives(spec, host, "server"), acl: redisAcl(spec, password) }),
         extraDirectives: spec.redis.extraDirectives,
+    });
+}
+
+/** The lines the directive table gives for one host: each row that applies, a line per value, quoted where the row says. */
+function directiveLines(c: DirectiveContext): Array<{ name: string; value: string | number; comment: string | false }> {
+    return REDIS_CONF_DIRECTIVES.filter((row) => row.when?.(c) ?? true).flatMap((row) => {
+        const raw = row.value(c);
+        const values = Array.isArray(raw) ? raw : [raw];
+        return values.map((v: string | number, i) => ({ name: row.directive, value: row.quoted ? redisQuote(String(v)) : v, comment: i === 0 && row.comment !== undefined ? row.comment : false }));
     });
 }
 
@@ -95,18 +83,15 @@ export function renderSentinelConf(spec: ClusterSpec, host: HostSpec, password: 
  * plaintext, so they are in the 0600 file). The admin user stays `default`, for clients and for
  * redis-ha's own checks.
  */
-function redisAcl(spec: ClusterSpec, password: string) {
+function redisAcl(spec: ClusterSpec, password: string): DirectiveContext["acl"] {
     if (!spec.acl) return false;
     const creds = aclCredentials(spec.acl, password, spec.clusterName);
-    return {
-        users: [
-            { name: "default", hash: aclPasswordHash(password), rules: ACL_RULES.admin },
-            { name: creds.replication.user, hash: aclPasswordHash(creds.replication.password), rules: ACL_RULES.replication },
-            { name: creds.sentinel.user, hash: aclPasswordHash(creds.sentinel.password), rules: ACL_RULES.sentinel },
-        ],
-        masterUser: creds.replication.user,
-        masterAuth: redisQuote(creds.replication.password),
-    };
+    const users = [
+        { name: "default", hash: aclPasswordHash(password), rules: ACL_RULES.admin },
+        { name: creds.replication.user, hash: aclPasswordHash(creds.replication.password), rules: ACL_RULES.replication },
+        { name: creds.sentinel.user, hash: aclPasswordHash(creds.sentinel.password), rules: ACL_RULES.sentinel },
+    ];
+    return { users: users.map((u) => `${u.name} on ${u.hash} ${u.rules}`), masterUser: creds.replication.user, masterAuth: creds.replication.password };
 }
 
 /**

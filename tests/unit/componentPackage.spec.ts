@@ -8,6 +8,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { Analyzer, AnalyzeResult, PropertyDefinition } from "@pulumi/pulumi/provider/experimental/analyzer";
+import { TYPED_SETTINGS } from "../../components/config/directiveTable";
 
 const ROOT = path.join(__dirname, "..", "..");
 const PROVIDER = path.join(ROOT, "provider");
@@ -28,7 +29,7 @@ describe("component package: the schema other languages are generated from", fun
         const cluster = schema.components.RedisHaCluster;
         assert.ok(cluster, "RedisHaCluster is not in the schema");
         const inputs = cluster.inputs;
-        for (const field of ["clusterName", "hosts", "master", "replicas", "sentinels", "redis", "sentinel", "ssh", "acl", "tls", "ipAllowList"]) {
+        for (const field of ["clusterName", "hosts", "master", "replicas", "sentinels", "redis", "sentinel", "ssh", "acl", "tls", "ipAllowList", "hostTuning"]) {
             assert.strictEqual(inputs[field]?.plain, true, `${field} must be plain: it decides which resources exist`);
         }
         for (const secret of ["password", "sshPrivateKey", "tlsPrivateKeys"]) {
@@ -43,6 +44,11 @@ describe("component package: the schema other languages are generated from", fun
             ...Object.values(schema.typeDefinitions).flatMap((t) => undocumented(t.properties ?? {}, t.name)),
         ];
         assert.deepStrictEqual(missing, [], "fields without JSDoc: their SDK docs would be empty");
+    });
+
+    it("has a row in the directive table for every typed redis setting, and no row without one", () => {
+        const keys = Object.keys(schema.typeDefinitions.RedisSettings?.properties ?? {}).filter((k) => k !== "extraDirectives");
+        assert.deepStrictEqual(keys.sort(), TYPED_SETTINGS.map((t) => t.key).sort());
     });
 
     it("turns each set of allowed values into an enum with the values validation accepts", () => {
