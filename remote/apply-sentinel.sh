@@ -59,19 +59,9 @@ wait_for "$RH_WAIT_START" "Sentinel on port $RH_SENTINEL_PORT to answer PING" re
 # Other sentinels may still log in with the old password during a rotation (auth.sh).
 [ -z "${saved:-}" ] || restore_passwords "$RH_SENTINEL_PORT" "$saved"
 # Every other sentinel that runs now must be seen before the next host's sentinel is touched (at
-# first deploy that is those started before this one).
+# first deploy that is those started before this one). When enough sentinels run to reach the
+# quorum, this one must confirm it too, so that a failover stays possible throughout an update.
 expect_others=$(reachable_other_sentinels | wc -l)
-sentinel_sees_cluster() {
-    local replicas others flags
-    flags=$(sentinel_master_field 127.0.0.1 "$RH_SENTINEL_PORT" flags)
-    replicas=$(sentinel_master_field 127.0.0.1 "$RH_SENTINEL_PORT" num-slaves)
-    others=$(sentinel_master_field 127.0.0.1 "$RH_SENTINEL_PORT" num-other-sentinels)
-    [ "$flags" = master ] && [ "${replicas:-0}" -ge "$RH_EXPECT_REPLICAS" ] && [ "${others:-0}" -ge "$expect_others" ]
-}
-wait_for "$RH_WAIT_DISCOVERY" "Sentinel to see the master, $RH_EXPECT_REPLICAS replica(s) and the $expect_others other running sentinel(s)" sentinel_sees_cluster
-# When enough sentinels run to reach the quorum, this one must confirm it before the next host's
-# sentinel is touched, so that a failover stays possible throughout an update.
-if [ $((expect_others + 1)) -ge "$RH_QUORUM" ]; then
-    wait_for "$RH_WAIT_DISCOVERY" "SENTINEL CKQUORUM $RH_MASTER_NAME to answer OK" sentinel_has_quorum 127.0.0.1:"$RH_SENTINEL_PORT"
-fi
+wait_for "$RH_WAIT_DISCOVERY" "Sentinel to see the master, $RH_EXPECT_REPLICAS replica(s) and the $expect_others other running sentinel(s), and CKQUORUM $RH_MASTER_NAME OK once $RH_QUORUM run" \
+    sentinel_sees_cluster "127.0.0.1:$RH_SENTINEL_PORT" "$RH_EXPECT_REPLICAS" "$expect_others" "$((expect_others + 1))"
 log "sentinel ready on $RH_ANNOUNCE_ADDRESS:$RH_SENTINEL_PORT"

@@ -327,6 +327,20 @@ host_warnings() {
     [ "$v" != always ] || echo "transparent huge pages are 'always': latency and memory use suffer after each fork (echo madvise > /sys/kernel/mm/transparent_hugepage/enabled, or redis-ha:hostTuning true)"
 }
 
+# The sentinel at ip:port sees the cluster: the master (flags exactly `master`: not down, no failover
+# under way), at least $2 replicas and $3 other sentinels, and, once $4 sentinels run and that is at
+# least the quorum, CKQUORUM OK. What a sentinel's step and a removal's SENTINEL RESET wait for.
+sentinel_sees_cluster() {
+    local addr=$1 replicas=$2 others=$3 running=$4 flags seen
+    flags=$(sentinel_master_field "${addr%:*}" "${addr##*:}" flags)
+    [ "$flags" = master ] || return 1
+    seen=$(sentinel_master_field "${addr%:*}" "${addr##*:}" num-slaves)
+    [ "${seen:-0}" -ge "$replicas" ] || return 1
+    seen=$(sentinel_master_field "${addr%:*}" "${addr##*:}" num-other-sentinels)
+    [ "${seen:-0}" -ge "$others" ] || return 1
+    [ "$running" -lt "$RH_QUORUM" ] || sentinel_has_quorum "$addr"
+}
+
 # The sentinel at ip:port reaches its quorum and a majority of the sentinels it knows.
 sentinel_has_quorum() {
     case "$(rcli "${1%:*}" "${1##*:}" SENTINEL CKQUORUM "$RH_MASTER_NAME")" in OK*) return 0 ;; *) return 1 ;; esac

@@ -40,15 +40,13 @@ if systemctl list-unit-files "$RH_UNIT" >/dev/null 2>&1; then
     systemctl disable --now "$RH_UNIT" >/dev/null 2>&1 || true
 fi
 
+# After SENTINEL RESET: the sentinel sees again what runs now (every replica the master has, every other reachable sentinel).
 sentinel_rediscovered() {
-    local addr=$1 flags others replicas connected master
-    flags=$(sentinel_master_field "${addr%:*}" "${addr##*:}" flags)
-    others=$(sentinel_master_field "${addr%:*}" "${addr##*:}" num-other-sentinels)
-    replicas=$(sentinel_master_field "${addr%:*}" "${addr##*:}" num-slaves)
+    local addr=$1 running master connected
+    running=$(reachable_sentinels | wc -l)
     master=$(sentinel_master_of "$addr")
     connected=$(info_field "${master%:*}" "${master##*:}" replication connected_slaves)
-    [ "$flags" = master ] && [ "${others:-0}" -ge "$(($(reachable_sentinels | wc -l) - 1))" ] && [ "${replicas:-0}" -ge "${connected:-0}" ] &&
-        { [ "$(reachable_sentinels | wc -l)" -lt "$RH_QUORUM" ] || sentinel_has_quorum "$addr"; }
+    sentinel_sees_cluster "$addr" "${connected:-0}" "$((running - 1))" "$running"
 }
 if [ -n "${REDISCLI_AUTH:-}" ]; then
     for addr in $(reachable_sentinels); do
