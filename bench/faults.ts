@@ -8,6 +8,7 @@
  *   bash bench/run.sh                    # toolchain, lab image, this benchmark, the README table
  *   BENCH_TRIALS=3 bash bench/run.sh     # fewer trials per scenario (default 10)
  *   BENCH_WAIT_REPLICAS=1 bash bench/run.sh   # one client policy only (default "1,0": WAIT 1, then plain replies)
+ *   BENCH_SCENARIOS=switchover,sentinel-failover bash bench/run.sh   # only these; the others' results in faults.json are kept
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -93,6 +94,31 @@ export function summarize(scenario: { name: string; description: string; operati
 
 export const RESULTS_FILE = path.join(__dirname, "results", "faults.json");
 
+/** The scenarios BENCH_SCENARIOS names (comma-separated), or all of them. */
+function selectedScenarios() {
+    const all = [...FAULT_SCENARIOS, ...OPERATION_SCENARIOS];
+    const names = process.env.BENCH_SCENARIOS?.split(",").filter(Boolean);
+    if (!names) return all;
+    const unknown = names.filter((n) => !all.some((s) => s.name === n));
+    if (unknown.length) throw new Error(`BENCH_SCENARIOS: no scenario ${unknown.join(", ")}; there are ${all.map((s) => s.name).join(", ")}`);
+    return all.filter((s) => names.includes(s.name));
+}
+
+/**
+ * `fresh` over what faults.json holds: a scenario and policy measured now replaces its earlier
+ * result; the others stay, with the date they were measured on in their runs.
+ */
+export function mergeResults(earlier: FaultBenchmark | undefined, fresh: FaultBenchmark): FaultBenchmark {
+    if (!earlier) return fresh;
+    const key = (s: { scenario: string; waitReplicas: number }) => `${s.scenario}/${s.waitReplicas}`;
+    const now = new Set(fresh.scenarios.map(key));
+    const order = [...FAULT_SCENARIOS, ...OPERATION_SCENARIOS].map((s) => s.name);
+    const scenarios = [...earlier.scenarios.filter((s) => !now.has(key(s))), ...fresh.scenarios].sort(
+        (a, b) => a.waitReplicas === b.waitReplicas ? order.indexOf(a.scenario) - order.indexOf(b.scenario) : b.waitReplicas - a.waitReplicas,
+    );
+    return { ...fresh, trialsPerScenario: Math.max(earlier.trialsPerScenario, fresh.trialsPerScenario), scenarios, runs: [...earlier.runs.filter((r) => !now.has(key(r))), ...fresh.runs] };
+}
+
 /** Every trial of every scenario under one client policy, on a lab of its own (not `rht*`: scripts/test.sh removes those). */
 async function runPolicy(waitReplicas: number, trials: number): Promise<FaultBenchmark> {
     const lab = await createTestLab(`rhbench${waitReplicas}`, `10.177.${90 + waitReplicas}`);
@@ -100,7 +126,7 @@ async function runPolicy(waitReplicas: number, trials: number): Promise<FaultBen
         await (await lab.cluster({ config: DURABILITY_CONFIG })).up();
         const runs: FaultBenchmark["runs"] = [];
         const scenarios: ScenarioSummary[] = [];
-        for (const scenario of [...FAULT_SCENARIOS, ...OPERATION_SCENARIOS]) {
+        for (const scenario of selectedScenarios()) {
             const mine: FaultResult[] = [];
             const failed: string[] = [];
             for (let trial = 1; trial <= trials; trial++) {
@@ -166,7 +192,9 @@ async function main(): Promise<void> {
         runs: parts.flatMap((p) => p.runs),
     };
     fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
-    fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    const earlier = process.env.BENCH_SCENARIOS && fs.existsSync(RESULTS_FILE) ? (JSON.parse(fs.readFileSync(RESULTS_FILE, "utf8")) as FaultBenchmark) : undefined;
+    const merged = mergeResults(earlier, report);
+    fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(merged, null, 2)}\n`);
     console.log(JSON.stringify(report));
 }
 

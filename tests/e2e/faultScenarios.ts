@@ -2,7 +2,9 @@
  * Faults injected into a lab while the visit counter writes through Sentinel, measured the same way
  * by the e2e spec (which asserts) and the benchmark (which reports): one implementation of each fault.
  */
-import { execFileSync } from "child_process";
+import * as path from "path";
+import { execFileSync, spawn } from "child_process";
+import { engineEnv } from "../../lab/automation";
 import { CounterReport, VisitAttempt, startCounterWriter } from "../../examples/visit-counter/counter";
 import { TestLab, eventually, field, onHost, redisCli } from "./labHarness";
 
@@ -152,7 +154,61 @@ export const OPERATION_SCENARIOS: FaultScenario[] = [
         },
         heal: async () => undefined,
     },
+    {
+        name: "switchover",
+        description: "`redis-ha switchover` (the hand-over: writes paused, WAIT, SENTINEL FAILOVER, REPLICAOF, writes resumed)",
+        expectFailover: true,
+        operation: true,
+        inject: async (lab) => {
+            const stack = await lab.cluster({ config: DURABILITY_CONFIG });
+            await operatorCommand(lab, stack.workspace.workDir, "switchover");
+        },
+        heal: async () => undefined,
+    },
+    {
+        name: "sentinel-failover",
+        description: "a bare `SENTINEL FAILOVER`, as the seeds and most runbooks do it (not coordinated: redis/redis#13118)",
+        expectFailover: true,
+        operation: true,
+        inject: async (lab, master) => {
+            const sentinel = lab.hosts.find((h) => h !== master)!;
+            const reply = redisCli(sentinel.container, lab.password, SENTINEL_PORT, "SENTINEL", "FAILOVER", "lab");
+            if (reply !== "OK") throw new Error(`SENTINEL FAILOVER answered ${reply}`);
+            await eventually("the sentinels name a new master", 60, () => {
+                const seen = masterSeenFrom(lab, lab.hosts.slice(0, 3));
+                if (seen.some((m) => m === "" || m === master.address || m !== seen[0])) throw new Error(`sentinels see ${seen.join(", ")}`);
+            });
+        },
+        heal: async () => undefined,
+    },
+    {
+        name: "password-rotation",
+        description: "a new `password` rolled out by pulumi up (accepted everywhere, switched, old one dropped)",
+        expectFailover: false,
+        operation: true,
+        inject: async (lab) => {
+            const next = `${lab.password.split(".rotated.")[0] ?? lab.password}.rotated.${Date.now().toString(36)}`;
+            const stack = await lab.cluster({ config: DURABILITY_CONFIG });
+            await stack.setConfig("redis-ha:password", { value: next, secret: true });
+            await stack.up();
+            lab.password = next;
+        },
+        heal: async () => undefined,
+    },
 ];
+
+/** Runs `redis-ha <args>` (ops/cli.ts) against the lab's stack, as an operator would, without blocking the writer in this process. */
+function operatorCommand(lab: TestLab, workDir: string, ...args: string[]): Promise<void> {
+    const cli = path.join(__dirname, "..", "..", "ops", "cli.ts");
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [require.resolve("tsx/cli"), cli, ...args, "-s", "lab", "--cwd", workDir], { env: { ...process.env, ...engineEnv(lab.sandbox) } });
+        let output = "";
+        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`redis-ha ${args.join(" ")} exited with ${String(code)}: ${output.slice(-500)}`))));
+    });
+}
 
 /** Where the sentinels on `hosts` say the master is ("" if none answers). */
 function masterSeenFrom(lab: TestLab, hosts: LabHost[]): string[] {
@@ -235,7 +291,8 @@ export async function runFault(lab: TestLab, scenario: FaultScenario, opts: { wa
             if (writer.confirmed() < after + 20) throw new Error(`${writer.confirmed() - after} confirmed since`);
         });
     } finally {
-        report = await writer.stop();
+        // Read back with the password the cluster has now (a rotation changes it).
+        report = await writer.stop(lab.password);
     }
     if (report.stoppedByBound) throw new Error(`the fault outlasted the writer's bound: ${JSON.stringify(report)}`);
     const newMaster = await waitHealthy(lab);
