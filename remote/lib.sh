@@ -148,13 +148,15 @@ wait_for() {
     true_within "$seconds" "$@" || fail "timed out after ${seconds}s waiting for $what"
 }
 
-# Whether a condition came true within `seconds` (checked every second), for waits that may give up.
+# Whether a condition came true within `seconds` (checked every POLL_SECONDS, default 1), for waits
+# that may give up. The hand-over polls faster: writes are paused while it waits.
+POLL_SECONDS=1
 true_within() {
     local deadline=$((SECONDS + $1))
     shift
     until "$@"; do
         [ "$SECONDS" -lt "$deadline" ] || return 1
-        sleep 1
+        sleep "$POLL_SECONDS"
     done
 }
 
@@ -420,6 +422,8 @@ hand_over_mastership() {
     log "handing mastership over: pausing writes, SENTINEL FAILOVER via $sentinel"
     rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT PAUSE $(((RH_WAIT_FAILOVER + 10) * 1000)) WRITE >/dev/null
     WRITES_PAUSED=yes
+    # Every poll while writes are paused lengthens the pause by up to its period.
+    local POLL_SECONDS=0.1
     # A master PINGs its replicas every repl-ping-replica-period even with writes paused. A PING that
     # reaches a replica after Sentinel has promoted another puts it 14 bytes ahead of the new master,
     # which then refuses its partial resync: a full resync, and with min-replicas-to-write no good
