@@ -147,6 +147,27 @@ describe("TLS on every Redis and Sentinel port (tls, real lab)", function () {
         }
     });
 
+    it("rotates the password over TLS: no data node restarts, the old password refused on every port after, no login refused (ACL LOG empty)", async () => {
+        const unit = `redis-ha-${CLUSTER}-server.service`;
+        const pids = () => lab.hosts.map((h) => onHost(h.container, `systemctl show -p MainPID --value ${unit}`).trim());
+        const before = pids();
+        const old = lab.password;
+        for (const h of lab.hosts) for (const port of [REDIS_PORT, SENTINEL_PORT]) assert.strictEqual(tlsCli(h.container, port, "ACL", "LOG", "RESET"), "OK");
+        await stack.setConfig("redis-ha:password", { value: `${old}.rotated.${Date.now().toString(36)}`, secret: true });
+        await stack.up();
+        lab.password = (await stack.getConfig("redis-ha:password")).value;
+        assert.deepStrictEqual(pids(), before, "a data node restarted for a new password");
+        for (const h of lab.hosts) {
+            for (const port of [REDIS_PORT, SENTINEL_PORT]) {
+                assert.strictEqual(tlsCli(h.container, port, "ACL", "LOG"), "", `${h.name}:${port}: a login was refused`);
+                assert.strictEqual(tlsCli(h.container, port, "PING"), "PONG", `${h.name}:${port}: the new password`);
+                const withOld = onHost(h.container, `redis-cli --no-auth-warning --raw ${TLS_FLAGS} -p ${port} PING 2>&1 || true`, old).trim();
+                assert.match(withOld, /WRONGPASS|NOAUTH/, `${h.name}:${port}: the old password`);
+            }
+        }
+        assertHealthy(agreedMaster());
+    });
+
     it("plans no change on a second preview", async () => {
         const preview = await stack.preview();
         assert.deepStrictEqual(Object.keys(preview.changeSummary).filter((k) => k !== "same"), []);
