@@ -72,10 +72,10 @@ retire_on() {
     done
     [ "$dropped" -gt 0 ] || return 0
     # What a restart reads: the file, which a CONFIG REWRITE during the rotation (a failover) may have
-    # written with the old password too. Under ACL our `user` lines stay as written (see the README).
+    # written with the old password too.
     if [ "$kind" = sentinel ]; then
         [ "$(rcli "${addr%:*}" "${addr##*:}" SENTINEL FLUSHCONFIG)" = OK ] || fail "$addr: SENTINEL FLUSHCONFIG failed"
-    elif [ "$RH_ACL" = no ]; then
+    else
         [ "$(rcli "${addr%:*}" "${addr##*:}" CONFIG REWRITE)" = OK ] || fail "$addr: CONFIG REWRITE failed"
     fi
     log "$addr: old passwords dropped, the new ones only"

@@ -205,6 +205,16 @@ function tokenize(line,    n, i, L, c, nx, tok) {
     return n
 }
 function flat(s) { gsub(/[\t\n\r]/, " ", s); return s }
+# An ACL `user` line as CONFIG REWRITE writes it back (ACL DESCRIBE): its rules reordered, the
+# implied `resetkeys` dropped, `sanitize-payload` added. Compared as the name and its sorted rules.
+function acl_user(n,    i, j, m, t) {
+    m = 0
+    for (i = 3; i <= n; i++) if (T[i] != "sanitize-payload" && T[i] != "resetkeys") R[++m] = T[i]
+    for (i = 2; i <= m; i++) { t = R[i]; for (j = i - 1; j > 0 && R[j] > t; j--) R[j + 1] = R[j]; R[j + 1] = t }
+    t = T[2]
+    for (i = 1; i <= m; i++) t = t " " R[i]
+    return t
+}
 /^[ \t]*(#|$)/ { next }
 {
     n = tokenize($0)
@@ -218,6 +228,7 @@ function flat(s) { gsub(/[\t\n\r]/, " ", s); return s }
     value = ""
     for (j = first; j <= n; j++) value = value (j > first ? " " : "") T[j]
     if (key ~ /^sentinel monitor /) value = T[n]
+    if (key == "user") value = acl_user(n)
     if (key in V) V[key] = V[key] " " value; else { V[key] = value; K[++count] = key }
 }
 END {

@@ -60,6 +60,24 @@ describe("remote/lib.sh config comparison", () => {
         assert.strictEqual(lib("conf_differences ours.conf theirs.conf yes", { "ours.conf": ours, "theirs.conf": quorum }).trim(), "sentinel monitor lab");
     });
 
+    it("sees ACL users as CONFIG REWRITE writes them back (rules reordered, resetkeys dropped, sanitize-payload added) as unchanged, and a new password hash as a change", () => {
+        const h = "#30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4";
+        const ours = [
+            `user default on ${h} ~* &* +@all`,
+            `user redis-ha-replication on ${h} resetkeys resetchannels -@all +psync +replconf +ping`,
+            `user redis-ha-sentinel on ${h} resetkeys resetchannels &__sentinel__:hello -@all +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill`,
+        ].join("\n");
+        // Redis 7.0.15's CONFIG REWRITE of exactly those lines.
+        const rewritten = [
+            `user default on sanitize-payload ${h} ~* &* +@all`,
+            `user redis-ha-replication on ${h} resetchannels -@all +replconf +psync +ping`,
+            `user redis-ha-sentinel on ${h} resetchannels &__sentinel__:hello -@all +slaveof +config|rewrite +exec +role +script|kill +multi +client|kill +client|setname +ping +publish +info +subscribe`,
+        ].join("\n");
+        assert.strictEqual(lib("conf_differences ours.conf rewritten.conf", { "ours.conf": `${ours}\n`, "rewritten.conf": `${rewritten}\n` }), "");
+        const rotated = rewritten.replace(`default on sanitize-payload ${h}`, `default on sanitize-payload #${"0".repeat(64)}`);
+        assert.strictEqual(lib("conf_differences ours.conf rotated.conf", { "ours.conf": `${ours}\n`, "rotated.conf": `${rotated}\n` }).trim(), "user");
+    });
+
     it("reads a quoted value back exactly (the removal step reads the password this way)", () => {
         assert.strictEqual(lib("conf_value rendered.conf requirepass", { "rendered.conf": RENDERED }), 'pa ss"word');
     });
