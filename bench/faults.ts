@@ -50,6 +50,8 @@ export interface ScenarioSummary {
     writeGapSeconds: Spread;
     /** Trials that did not finish, with why. */
     failedTrials?: string[];
+    /** When this scenario was measured (ISO date): a run of some scenarios keeps the others' results and dates. */
+    measuredOn?: string;
 }
 
 export interface FaultBenchmark {
@@ -113,7 +115,8 @@ export function mergeResults(earlier: FaultBenchmark | undefined, fresh: FaultBe
     const key = (s: { scenario: string; waitReplicas: number }) => `${s.scenario}/${s.waitReplicas}`;
     const now = new Set(fresh.scenarios.map(key));
     const order = [...FAULT_SCENARIOS, ...OPERATION_SCENARIOS].map((s) => s.name);
-    const scenarios = [...earlier.scenarios.filter((s) => !now.has(key(s))), ...fresh.scenarios].sort(
+    const kept = earlier.scenarios.filter((s) => !now.has(key(s))).map((s) => ({ ...s, measuredOn: s.measuredOn ?? earlier.date.slice(0, 10) }));
+    const scenarios = [...kept, ...fresh.scenarios].sort(
         (a, b) => a.waitReplicas === b.waitReplicas ? order.indexOf(a.scenario) - order.indexOf(b.scenario) : b.waitReplicas - a.waitReplicas,
     );
     return { ...fresh, trialsPerScenario: Math.max(earlier.trialsPerScenario, fresh.trialsPerScenario), scenarios, runs: [...earlier.runs.filter((r) => !now.has(key(r))), ...fresh.runs] };
@@ -141,7 +144,7 @@ async function runPolicy(waitReplicas: number, trials: number): Promise<FaultBen
                     process.stderr.write(`[bench] ${scenario.name} WAIT ${waitReplicas} trial ${trial}/${trials} FAILED: ${failed[failed.length - 1]}\n`);
                 }
             }
-            scenarios.push({ ...summarize(scenario, waitReplicas, mine), failedTrials: failed });
+            scenarios.push({ ...summarize(scenario, waitReplicas, mine), failedTrials: failed, measuredOn: new Date().toISOString().slice(0, 10) });
         }
         return {
             date: new Date().toISOString(),
