@@ -5,6 +5,7 @@
  * password rotates every user's with no data node restart and no login refused.
  */
 import * as assert from "assert";
+import * as crypto from "crypto";
 import Redis from "ioredis";
 import { Stack } from "@pulumi/pulumi/automation";
 import { aclCredentials, aclPasswordHash } from "../../components/config/acl";
@@ -161,7 +162,7 @@ describe("ACL users for replication and Sentinel (acl.enabled, real lab)", funct
         const pids = () => lab.hosts.map((h) => onHost(h.container, `systemctl show -p MainPID --value ${unit("server")}`).trim());
         const pidsBefore = pids();
         const old = { admin: lab.password, ...creds };
-        const next = `${lab.password}.rotated.${Date.now().toString(36)}`;
+        const next = `rotated-${crypto.randomBytes(18).toString("base64url")}`;
         // The tests above made refused logins on purpose.
         for (const h of lab.hosts) for (const port of [REDIS_PORT, SENTINEL_PORT]) assert.strictEqual(redisCli(h.container, lab.password, port, "ACL", "LOG", "RESET"), "OK");
         await stack.setConfig("redis-ha:password", { value: next, secret: true });

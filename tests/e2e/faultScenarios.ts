@@ -2,6 +2,7 @@
  * Faults injected into a lab while the visit counter writes through Sentinel, measured the same way
  * by the e2e spec (which asserts) and the benchmark (which reports): one implementation of each fault.
  */
+import * as crypto from "crypto";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
 import { engineEnv } from "../../lab/automation";
@@ -187,7 +188,7 @@ export const OPERATION_SCENARIOS: FaultScenario[] = [
         expectFailover: false,
         operation: true,
         inject: async (lab) => {
-            const next = `${lab.password.split(".rotated.")[0] ?? lab.password}.rotated.${Date.now().toString(36)}`;
+            const next = `rotated-${crypto.randomBytes(18).toString("base64url")}`;
             const stack = await lab.cluster({ config: DURABILITY_CONFIG });
             await stack.setConfig("redis-ha:password", { value: next, secret: true });
             await stack.up();

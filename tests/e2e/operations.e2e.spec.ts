@@ -6,6 +6,7 @@
  * `password` rolls across the cluster under the same writer.
  */
 import * as assert from "assert";
+import * as crypto from "crypto";
 import * as path from "path";
 import { spawn, spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -187,7 +188,8 @@ describe("operator commands: live status, and a switchover that loses no confirm
 
     it("a new password rolls across the cluster under a writer: no data node restarts, no replica or sentinel refused, 0 confirmed writes lost; the old password is refused after", async () => {
         const old = lab.password;
-        const next = `${old}.rotated.${Date.now().toString(36)}`;
+        // A new random password (not the old one with a suffix: the file check below looks for the old one).
+        const next = `rotated-${crypto.randomBytes(18).toString("base64url")}`;
         // Data nodes take a new password live; a sentinel is stopped before its file changes, as for any change of it.
         const pids = () => lab.hosts.map((h) => onHost(h.container, `systemctl show -p MainPID --value ${SERVER_UNIT}`).trim());
         const pidsBefore = pids();

@@ -4,6 +4,7 @@
  * a certificate, replicate and gossip over TLS, fail over, and serve ioredis over TLS through Sentinel.
  */
 import * as assert from "assert";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync } from "child_process";
@@ -153,7 +154,7 @@ describe("TLS on every Redis and Sentinel port (tls, real lab)", function () {
         const before = pids();
         const old = lab.password;
         for (const h of lab.hosts) for (const port of [REDIS_PORT, SENTINEL_PORT]) assert.strictEqual(tlsCli(h.container, port, "ACL", "LOG", "RESET"), "OK");
-        await stack.setConfig("redis-ha:password", { value: `${old}.rotated.${Date.now().toString(36)}`, secret: true });
+        await stack.setConfig("redis-ha:password", { value: `rotated-${crypto.randomBytes(18).toString("base64url")}`, secret: true });
         await stack.up();
         lab.password = (await stack.getConfig("redis-ha:password")).value;
         assert.deepStrictEqual(pids(), before, "a data node restarted for a new password");
