@@ -32,7 +32,7 @@ accept_on() {
     local addr=$1 pair user hash
     if ! log_in "$addr"; then
         answers "$addr" || { log "$addr does not answer: its own step gives it the new password"; return 0; }
-        fail "$addr takes neither the new admin password nor the one stored on $RH_HOST; nothing was changed. Put back the password it was deployed with, or set the new one there by hand (ACL SETUSER default >...)"
+        fail "$addr takes neither the new admin password nor the one stored on $RH_HOST, so it cannot be given the new one and no node has switched to it yet. Put back the password it was deployed with, or add the new one there by hand (ACL SETUSER default >...), and run \`pulumi up\` again"
     fi
     for pair in $2; do
         user=${pair%%:*}
