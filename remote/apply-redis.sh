@@ -19,8 +19,13 @@ decode "$RH_REDIS_CONF" | grep -v '^replicaof ' >"$managed"
 
 # What differs from what this node was given: our last applied copy, and the file itself (hand edits).
 # And what runs differently from the file (a hand CONFIG SET): put back live below.
+# And, during a password rotation, the old passwords it still accepts: the file keeps granting them.
 live=""
-if systemctl is-active --quiet "$RH_REDIS_UNIT" && redis_answers "$RH_REDIS_PORT"; then live=$(live_differences "$managed" "$RH_REDIS_PORT"); fi
+extra=""
+if systemctl is-active --quiet "$RH_REDIS_UNIT" && redis_answers "$RH_REDIS_PORT"; then
+    live=$(live_differences "$managed" "$RH_REDIS_PORT")
+    extra=$(extra_passwords "$RH_REDIS_PORT" "$(cat "$managed")")
+fi
 changed=$({ conf_differences "$managed" "$conf.managed"; conf_differences "$managed" "$conf"; [ -z "$live" ] || printf '%s\n' "$live"; } | sort -u)
 # Directives the stack no longer sets go back to Redis's defaults (live, or by the restart below).
 removed=$(removed_directives "$conf.managed" "$managed")
@@ -55,7 +60,7 @@ write_config() {
     {
         cat "$managed"
         if [ "$ip" != "$RH_ANNOUNCE_ADDRESS" ] || [ "$port" != "$RH_REDIS_PORT" ]; then printf 'replicaof %s %s\n' "$ip" "$port"; fi
-    } | write_if_changed "$conf" 0600 "$RH_SERVICE_USER:$RH_SERVICE_GROUP" || true
+    } | grant_passwords "$extra" | write_if_changed "$conf" 0600 "$RH_SERVICE_USER:$RH_SERVICE_GROUP" || true
     write_if_changed "$conf.managed" 0600 root:root <"$managed" || true
 }
 
@@ -114,7 +119,6 @@ else
     if [ -n "$reason" ]; then
         if is_current_master; then hand_over_mastership; fi
         write_config
-        saved=$(saved_passwords "$RH_REDIS_PORT")
         log "restarting $RH_REDIS_UNIT: $reason"
         systemctl restart "$RH_REDIS_UNIT" || fail "$RH_REDIS_UNIT failed to restart: $(journalctl -u "$RH_REDIS_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
     else
@@ -124,7 +128,6 @@ else
 fi
 
 wait_for "$RH_WAIT_START" "Redis on port $RH_REDIS_PORT to answer PING" redis_answers "$RH_REDIS_PORT"
-[ -z "${saved:-}" ] || restore_passwords "$RH_REDIS_PORT" "$saved"
 read -r master_ip master_port < <(current_master)
 if is_current_master; then
     # At first deploy the replicas start before their master: every one that runs is waited on here.

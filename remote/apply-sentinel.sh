@@ -20,8 +20,10 @@ elif [ -n "$(conf_differences "$conf.managed" "$conf" yes)" ]; then
 fi
 
 if [ "$managed_changed" = yes ]; then
+    extra=""
     if systemctl is-active --quiet "$RH_SENTINEL_UNIT"; then
-        saved=$(saved_passwords "$RH_SENTINEL_PORT")
+        # During a password rotation, the old passwords it accepts: its new file keeps granting them.
+        extra=$(extra_passwords "$RH_SENTINEL_PORT" "$managed")
         log "stopping $RH_SENTINEL_UNIT before updating its config"
         systemctl stop "$RH_SENTINEL_UNIT"
     fi
@@ -38,7 +40,7 @@ if [ "$managed_changed" = yes ]; then
     merged=$(printf '%s\n' "$managed" | awk -v n="$RH_MASTER_NAME" -v ip="$master_ip" -v port="$master_port" \
         '$1 == "sentinel" && $2 == "monitor" && $3 == n { $4 = ip; $5 = port } { print }')
     if [ -n "$owned" ]; then merged=$(printf '%s\n%s\n' "$merged" "$owned"); fi
-    printf '%s\n' "$merged" | write_if_changed "$conf" 0600 "$RH_SERVICE_USER:$RH_SERVICE_GROUP" || true
+    printf '%s\n' "$merged" | grant_passwords "$extra" | write_if_changed "$conf" 0600 "$RH_SERVICE_USER:$RH_SERVICE_GROUP" || true
     printf '%s\n' "$managed" | write_if_changed "$conf.managed" 0600 root:root || true
 fi
 install_unit "$RH_SENTINEL_UNIT_PATH" "$RH_SENTINEL_UNIT_FILE" && unit_changed=yes
@@ -48,7 +50,6 @@ if ! systemctl is-active --quiet "$RH_SENTINEL_UNIT"; then
     log "starting $RH_SENTINEL_UNIT"
     systemctl start "$RH_SENTINEL_UNIT" || fail "$RH_SENTINEL_UNIT failed to start: $(journalctl -u "$RH_SENTINEL_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
 elif [ "$unit_changed" = yes ] || binary_replaced "$RH_SENTINEL_UNIT"; then
-    saved=$(saved_passwords "$RH_SENTINEL_PORT")
     log "restarting $RH_SENTINEL_UNIT (its unit or its redis-server binary changed)"
     systemctl restart "$RH_SENTINEL_UNIT"
 else
@@ -56,8 +57,6 @@ else
 fi
 
 wait_for "$RH_WAIT_START" "Sentinel on port $RH_SENTINEL_PORT to answer PING" redis_answers "$RH_SENTINEL_PORT"
-# Other sentinels may still log in with the old password during a rotation (auth.sh).
-[ -z "${saved:-}" ] || restore_passwords "$RH_SENTINEL_PORT" "$saved"
 # Every other sentinel that runs now must be seen before the next host's sentinel is touched (at
 # first deploy that is those started before this one). When enough sentinels run to reach the
 # quorum, this one must confirm it too, so that a failover stays possible throughout an update.

@@ -510,6 +510,7 @@ install_tls_files() {
 # --- Passwords -----------------------------------------------------------------------------------
 # Redis and Sentinel users may hold several passwords. A rotation adds the new ones everywhere
 # (auth.sh accept), every node and sentinel switches to them, then the old ones go (auth.sh retire).
+# A node or sentinel whose file our step writes meanwhile keeps accepting the old ones (grant_passwords).
 
 # The password hashes (SHA-256, hex) user $3 accepts at host $1 port $2, one per line.
 accepted_hashes() {
@@ -518,20 +519,33 @@ accepted_hashes() {
     awk 'p && length($0) == 64 && /^[0-9a-f]+$/ { print; next } { p = ($0 == "passwords") }' <<<"$reply"
 }
 
-# What the local service at port $1 accepts for each user in RH_AUTH_USERS, as "user #hash" lines:
-# read before our own restart, and accepted again after it by restore_passwords, so that a rotation
-# in progress (old and new accepted until auth.sh retire) survives it.
-saved_passwords() {
-    local user
-    for user in $RH_AUTH_USERS; do accepted_hashes 127.0.0.1 "$1" "$user" | sed "s/^/$user #/"; done
+# The SHA-256 of the admin password this step runs with (REDISCLI_AUTH), as Redis keeps it.
+admin_hash() { printf '%s' "$REDISCLI_AUTH" | sha256sum | cut -d' ' -f1; }
+
+# Passwords the local service at port $1 accepts beyond what config text $2 grants (and the admin
+# password this step runs with), as "user #hash" lines: the old ones while a rotation is under way.
+extra_passwords() {
+    local port=$1 conf=$2 user hash admin
+    admin=$(admin_hash)
+    for user in $RH_AUTH_USERS; do
+        for hash in $(accepted_hashes 127.0.0.1 "$port" "$user"); do
+            [ "$user" = default ] && [ "$hash" = "$admin" ] && continue
+            case "$conf" in *"#$hash"*) ;; *) printf '%s #%s\n' "$user" "$hash" ;; esac
+        done
+    done
 }
 
-restore_passwords() {
-    local port=$1 user hash
-    while read -r user hash; do
-        [ -n "$hash" ] || continue
-        [ "$(rcli 127.0.0.1 "$port" ACL SETUSER "$user" "$hash")" = OK ] || fail "could not accept again a password of $user that was accepted before the restart"
-    done <<<"$2"
+# The config on stdin, granting the extra passwords $1 too: on each user's `user` line, or, beside
+# `requirepass`, a `user default` line with the admin password's hash as well (that line wins over
+# `requirepass` when Redis reads the file). A service that starts from it in the middle of a
+# rotation accepts the old passwords from its first moment, until auth.sh retire drops them.
+grant_passwords() {
+    [ -n "$1" ] || { cat; return 0; }
+    awk -v extra="$1" -v admin="#$(admin_hash)" '
+        BEGIN { n = split(extra, L, "\n"); for (i = 1; i <= n; i++) if (split(L[i], f, " ") == 2) H[f[1]] = H[f[1]] " " f[2] }
+        $1 == "user" && ($2 in H) { sub(/ on /, " on" H[$2] " "); done[$2] = 1 }
+        { print }
+        END { if (("default" in H) && !("default" in done)) print "user default on " admin H["default"] " ~* &* +@all" }'
 }
 
 # --- Health --------------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ export type RedisStepInputs = CommonInputs &
         RH_REDIS_UNIT_FILE: string;
         RH_REDIS_CONF_PATH: string;
         RH_REDIS_CONF: string;
-        /** Users whose passwords survive our own restart during a rotation. */
+        /** Users whose old passwords the written file keeps granting while a rotation is under way. */
         RH_AUTH_USERS: string;
         RH_DATA_ADDRESSES: string;
     };

@@ -6,6 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as crypto from "crypto";
 import { execFileSync } from "child_process";
 import { ROOT } from "../../lab/automation";
 
@@ -76,6 +77,20 @@ describe("remote/lib.sh config comparison", () => {
         assert.strictEqual(lib("conf_differences ours.conf rewritten.conf", { "ours.conf": `${ours}\n`, "rewritten.conf": `${rewritten}\n` }), "");
         const rotated = rewritten.replace(`default on sanitize-payload ${h}`, `default on sanitize-payload #${"0".repeat(64)}`);
         assert.strictEqual(lib("conf_differences ours.conf rotated.conf", { "ours.conf": `${ours}\n`, "rotated.conf": `${rotated}\n` }).trim(), "user");
+    });
+
+    it("keeps granting a rotation's old passwords in a file it writes: on each user's line, or a `user default` line with the new admin password too", () => {
+        const sha = (p: string) => crypto.createHash("sha256").update(p).digest("hex");
+        const grant = (conf: string, extra: string) => lib(`export REDISCLI_AUTH=new-admin; grant_passwords "$(cat extra)" <conf`, { conf, extra });
+        assert.strictEqual(grant("requirepass new-admin\nmasterauth new-admin\n", ""), "requirepass new-admin\nmasterauth new-admin\n");
+        assert.strictEqual(
+            grant("requirepass new-admin\nmasterauth new-admin\n", "default #aaa\n"),
+            `requirepass new-admin\nmasterauth new-admin\nuser default on #${sha("new-admin")} #aaa ~* &* +@all\n`,
+        );
+        assert.strictEqual(
+            grant("user default on #n1 ~* &* +@all\nuser repl on #n2 -@all +psync\nmasteruser repl\n", "default #o1\nrepl #o2\n"),
+            "user default on #o1 #n1 ~* &* +@all\nuser repl on #o2 #n2 -@all +psync\nmasteruser repl\n",
+        );
     });
 
     it("reads a quoted value back exactly (the removal step reads the password this way)", () => {
