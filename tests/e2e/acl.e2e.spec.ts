@@ -166,8 +166,7 @@ describe("ACL users for replication and Sentinel (acl.enabled, real lab)", funct
         // The tests above made refused logins on purpose.
         for (const h of lab.hosts) for (const port of [REDIS_PORT, SENTINEL_PORT]) assert.strictEqual(redisCli(h.container, lab.password, port, "ACL", "LOG", "RESET"), "OK");
         await stack.setConfig("redis-ha:password", { value: next, secret: true });
-        const up = await stack.up();
-        assert.match(up.stdout, /old passwords dropped, the new ones only/);
+        await stack.up();
         lab.password = next;
         creds = aclCredentials({ replicationUser: REPLICATION_USER, sentinelUser: SENTINEL_USER }, next, CLUSTER);
         assert.deepStrictEqual(pids(), pidsBefore, "a data node restarted for a new password");

@@ -198,7 +198,7 @@ describe("operator commands: live status, and a switchover that loses no confirm
         for (const h of lab.hosts) for (const port of [REDIS_PORT, SENTINEL_PORT]) assert.strictEqual(redisCli(h.container, old, port, "ACL", "LOG", "RESET"), "OK");
         await startWriter("ops:rotation");
         await stack.setConfig("redis-ha:password", { value: next, secret: true });
-        const up = await stack.up();
+        await stack.up();
         // The writer's connections were opened with the old password: they stay logged in.
         const atUp = writer!.confirmed();
         await eventually("the writer confirms writes after the rotation", 10, () => assert.ok(writer!.confirmed() > atUp + 20));
@@ -207,8 +207,6 @@ describe("operator commands: live status, and a switchover that loses no confirm
         assertNothingLost(report, "password rotation");
         assert.strictEqual(report.errors, 0, `the writer got errors during the rotation: ${JSON.stringify(report)}`);
         lab.password = next;
-        assert.match(up.stdout, /accepts the new password too/);
-        assert.match(up.stdout, /old passwords dropped, the new ones only/);
 
         assert.deepStrictEqual(pids(), pidsBefore, "a data node restarted for a new password");
         lab.hosts.forEach((h, n) => {
