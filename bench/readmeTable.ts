@@ -21,7 +21,7 @@ export function reliabilityTable(bench: FaultBenchmark): string {
     const range = (s: Spread | null) => (s === null ? "—" : `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s`);
     const rows = bench.scenarios.map(
         (r) =>
-            `| ${r.description} | ${r.waitReplicas === 0 ? "reply" : `WAIT ${r.waitReplicas}`} | ${r.trials} | ${r.failovers} | ${r.stepSeconds ? `— (the whole \`up\`: ${range(r.stepSeconds)})` : range(r.failoverSeconds)} | ${range(r.writeGapSeconds)} | ${r.confirmed} | ${r.unconfirmed + r.errors} | ${r.stuckOnOldMasterSeconds ? `${r.oldMasterAcceptedUnconfirmed}; ${range(r.stuckOnOldMasterSeconds)}` : "—"} | ${r.lost} (worst trial ${r.worstTrialLost})${r.failedTrials?.length ? `; ${r.failedTrials.length} trial(s) did not finish` : ""} |`,
+            `| ${r.description} | ${r.waitReplicas === 0 ? "reply" : `WAIT ${r.waitReplicas}`} | ${r.trials} | ${r.failovers} | ${r.stepSeconds ? `— (the operation took ${range(r.stepSeconds)})` : range(r.failoverSeconds)} | ${range(r.writeGapSeconds)} | ${r.confirmed} | ${r.unconfirmed + r.errors} | ${r.stuckOnOldMasterSeconds ? `${r.oldMasterAcceptedUnconfirmed}; ${range(r.stuckOnOldMasterSeconds)}` : "—"} | ${r.lost} (worst trial ${r.worstTrialLost})${r.failedTrials?.length ? `; ${r.failedTrials.length} trial(s) did not finish` : ""} |`,
     );
     return [
         BEGIN,
