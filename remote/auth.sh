@@ -46,7 +46,7 @@ accept_on() {
 # The replica at ip:port logs in to its master with the new replication password (`masterauth`).
 replica_uses_new_password() {
     [ "$(info_field "${1%:*}" "${1##*:}" replication role)" != slave ] && return 0
-    [ "$(rcli "${1%:*}" "${1##*:}" CONFIG GET masterauth | sed -n 2p | tr -d '\r' | tr -d '\n' | sha256sum | cut -d' ' -f1)" = "$RH_MASTERAUTH_SHA256" ]
+    [ "$(rcli "${1%:*}" "${1##*:}" CONFIG GET masterauth | sed -n 2p | tr -d '\r\n' | sha256_hex)" = "$RH_MASTERAUTH_SHA256" ]
 }
 
 # Drops every password of ip:port $1 other than the `user:hash` words of $2; $3: server or sentinel.

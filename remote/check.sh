@@ -1,6 +1,6 @@
 # Drift check, run by `pulumi refresh` / `pulumi preview --refresh`: prints how this host differs
 # from what redis-ha last applied, nothing when it matches. Reads only; needs no secret.
-[ -f "$RH_UNIT_PATH" ] && [ "$(sha256sum <"$RH_UNIT_PATH" | cut -d' ' -f1)" = "$RH_UNIT_SHA256" ] ||
+[ -f "$RH_UNIT_PATH" ] && [ "$(sha256_hex <"$RH_UNIT_PATH")" = "$RH_UNIT_SHA256" ] ||
     echo "$RH_UNIT_PATH differs from redis-ha's unit"
 systemctl is-enabled --quiet "$RH_UNIT" 2>/dev/null || echo "$RH_UNIT is not enabled"
 systemctl is-active --quiet "$RH_UNIT" || echo "$RH_UNIT is not running"

@@ -519,8 +519,11 @@ accepted_hashes() {
     awk 'p && length($0) == 64 && /^[0-9a-f]+$/ { print; next } { p = ($0 == "passwords") }' <<<"$reply"
 }
 
+# SHA-256 in hex of stdin (a password as Redis keeps it, a unit file).
+sha256_hex() { sha256sum | cut -d' ' -f1; }
+
 # The SHA-256 of the admin password this step runs with (REDISCLI_AUTH), as Redis keeps it.
-admin_hash() { printf '%s' "$REDISCLI_AUTH" | sha256sum | cut -d' ' -f1; }
+admin_hash() { printf '%s' "$REDISCLI_AUTH" | sha256_hex; }
 
 # Passwords the local service at port $1 accepts beyond what config text $2 grants (and the admin
 # password this step runs with), as "user #hash" lines: the old ones while a rotation is under way.

@@ -33,9 +33,14 @@ export function aclCredentials(acl: AclSpec, password: string, clusterName: stri
     };
 }
 
+/** A password's SHA-256 in hex: what Redis keeps of it (ACL GETUSER lists these). */
+export function passwordSha256(password: string): string {
+    return crypto.createHash("sha256").update(password, "utf8").digest("hex");
+}
+
 /** How redis.conf names a password without holding it: `#` and its SHA-256 in hex (what Redis stores and ACL LIST shows). */
 export function aclPasswordHash(password: string): string {
-    return `#${crypto.createHash("sha256").update(password, "utf8").digest("hex")}`;
+    return `#${passwordSha256(password)}`;
 }
 
 /** Every user of a data node and its password: `default` (the admin: the cluster password) and, with ACL users, the replication and Sentinel users. */

@@ -4,7 +4,7 @@
 import { PASSWORD_DIRECTIVES, PATHS, RESTART_DIRECTIVES, SENTINEL_OWNED_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
 import * as crypto from "crypto";
 import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
-import { AclCredential, aclPasswordHash, dataNodeLogins, replicationPassword } from "../config/acl";
+import { AclCredential, dataNodeLogins, passwordSha256, replicationPassword } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
 import { encodeFile } from "../remote/payload";
@@ -222,7 +222,7 @@ export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, password: st
  */
 export function authVars(spec: ClusterSpec, password: string, phase: "accept" | "retire"): AuthInputs {
     const gateHost = deploymentPlan(spec).gateHost;
-    const words = (logins: AclCredential[]) => logins.map((l) => `${l.user}:${aclPasswordHash(l.password).slice(1)}`).join(" ");
+    const words = (logins: AclCredential[]) => logins.map((l) => `${l.user}:${passwordSha256(l.password)}`).join(" ");
     return {
         ...commonVars(spec, gateHost),
         ...tlsFilePaths(spec, gateHost, gateService(spec)),
@@ -231,7 +231,7 @@ export function authVars(spec: ClusterSpec, password: string, phase: "accept" | 
         RH_DATA_ADDRESSES: dataAddresses(spec),
         RH_DATA_AUTH: words(dataNodeLogins(spec.acl, password, spec.clusterName)),
         RH_SENTINEL_AUTH: words([{ user: "default", password }]),
-        RH_MASTERAUTH_SHA256: crypto.createHash("sha256").update(replicationPassword(spec.acl, password, spec.clusterName)).digest("hex"),
+        RH_MASTERAUTH_SHA256: passwordSha256(replicationPassword(spec.acl, password, spec.clusterName)),
         RH_REDIS_CONF_PATH: spec.paths.redisConf,
         RH_SENTINEL_CONF_PATH: spec.paths.sentinelConf,
     };
