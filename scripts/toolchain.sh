@@ -36,6 +36,15 @@ ensure_node_modules() {
     cp "$ROOT/package-lock.json" "$stamp"
 }
 
+# --- the compiled program -------------------------------------------------------------------------
+# Pulumi.yaml's `main` is bin/index.js (no type-check at each run): built when missing or when a
+# source of stack/compiled.ts's PROGRAM_SOURCES is newer (index.ts refuses a stale build too).
+ensure_build() {
+    if [ -f "$ROOT/bin/index.js" ] && [ -z "$(cd "$ROOT" && find index.ts components stack -name '*.ts' ! -name '*.d.ts' -newer bin/index.js | head -n 1)" ]; then return 0; fi
+    say "building the compiled program (npm run build)"
+    (cd "$ROOT" && npm run -s build)
+}
+
 npm_field() { node -p "require('$ROOT/node_modules/$1/package.json')$2"; }
 
 # --- Go builds -------------------------------------------------------------------------------------
@@ -156,6 +165,7 @@ ensure_actionlint() {
 ensure_host_tools
 ensure_actionlint
 ensure_node_modules
+ensure_build
 ensure_pulumi_cli
 export PATH="$ROOT/.redis-ha/bin:$PULUMI_BIN_DIR:$PATH"
 ensure_plugins

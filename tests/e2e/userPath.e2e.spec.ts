@@ -182,8 +182,9 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
             if (!nodejsLanguageHostInstalled()) notRun(this, "`pulumi preview/up/destroy -s <env>` through the CLI", "the nodejs language host (pulumi-language-nodejs)");
             // A user's checkout: the project's files and its installed node_modules.
             project = fs.mkdtempSync(path.join(os.tmpdir(), "rh-cli-project-"));
-            for (const entry of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components", "stack", "templates", "remote"]) {
-                fs.cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
+            // bin/: the compiled program Pulumi.yaml runs (scripts/toolchain.sh built it); timestamps kept, so it is not taken as stale.
+            for (const entry of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.build.json", "components", "stack", "templates", "remote", "bin"]) {
+                fs.cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true, preserveTimestamps: true });
             }
             fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(project, "node_modules"));
             const keys = labHostKeys(lab.args);
@@ -232,6 +233,24 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
             assert.match(out, /redis-ha: invalid configuration \(1 problem\):\n\s+- quorum: /);
             assert.doesNotMatch(out, /^\s+at /m, "a stack trace");
             assert.doesNotMatch(out, /RedisHaConfigError|problems: \[|\{ field:/, "an object dump");
+        });
+
+        it("refuses a compiled program older than its sources, naming the file and the fix, before any host is contacted", () => {
+            // stack/program.ts edited after the last build.
+            const source = path.join(project, "stack", "program.ts");
+            const past = new Date(Date.now() - 60_000);
+            fs.utimesSync(path.join(project, "bin", "index.js"), past, past);
+            fs.utimesSync(source, new Date(), new Date());
+            const preview = pulumi(["preview", "-s", "lab"]);
+            const out = preview.stdout + preview.stderr;
+            assert.notStrictEqual(preview.status, 0, out);
+            assert.match(out, /redis-ha: the compiled program \(bin\/\) is older than stack\/program\.ts\. Fix: run `npm run build` in /);
+            assert.doesNotMatch(out, /^\s+at /m, "a stack trace");
+            const rebuilt = spawnSync("npx", ["--no-install", "tsc", "-p", "tsconfig.build.json"], { cwd: project, encoding: "utf8" });
+            assert.strictEqual(rebuilt.status, 0, rebuilt.stdout + rebuilt.stderr);
+            assert.strictEqual(pulumi(["config", "set", "-s", "lab", "redis-ha:quorum", "2"]).status, 0);
+            const again = pulumi(["preview", "-s", "lab"]);
+            assert.strictEqual(again.status, 0, again.stdout + again.stderr);
         });
     });
 });
