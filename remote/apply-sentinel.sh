@@ -40,6 +40,16 @@ if [ "$managed_changed" = yes ]; then
     merged=$(printf '%s\n' "$managed" | awk -v n="$RH_MASTER_NAME" -v ip="$master_ip" -v port="$master_port" \
         '$1 == "sentinel" && $2 == "monitor" && $3 == n { $4 = ip; $5 = port } { print }')
     if [ -n "$owned" ]; then merged=$(printf '%s\n%s\n' "$merged" "$owned"); fi
+    # The other sentinels that run now and that this one does not know yet (a new sentinel, at first
+    # deploy or on a host added later), by the ID each reports: it knows them from its first moment,
+    # instead of after their next hello (every 2 s). They learn of it from its own hellos.
+    while read -r addr; do
+        [ -n "$addr" ] || continue
+        case "$owned" in *"known-sentinel $RH_MASTER_NAME ${addr%:*} ${addr##*:} "*) continue ;; esac
+        id=$(rcli "${addr%:*}" "${addr##*:}" SENTINEL MYID | tr -d '\r')
+        [[ "$id" =~ ^[0-9a-f]{40}$ ]] || continue
+        merged=$(printf '%s\nsentinel known-sentinel %s %s %s %s\n' "$merged" "$RH_MASTER_NAME" "${addr%:*}" "${addr##*:}" "$id")
+    done < <(reachable_other_sentinels)
     printf '%s\n' "$merged" | grant_passwords "$extra" | write_if_changed "$conf" 0600 "$RH_SERVICE_USER:$RH_SERVICE_GROUP" || true
     printf '%s\n' "$managed" | write_if_changed "$conf.managed" 0600 root:root || true
 fi

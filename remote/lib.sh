@@ -148,9 +148,10 @@ wait_for() {
     true_within "$seconds" "$@" || fail "timed out after ${seconds}s waiting for $what"
 }
 
-# Whether a condition came true within `seconds` (checked every POLL_SECONDS, default 1), for waits
-# that may give up. The hand-over polls faster: writes are paused while it waits.
-POLL_SECONDS=1
+# Whether a condition came true within `seconds` (checked every POLL_SECONDS), for waits that may
+# give up. A wait lasts as long as its condition takes, give or take 0.2 s (a check is a local
+# redis-cli call or two); the hand-over polls faster still: writes are paused while it waits.
+POLL_SECONDS=0.2
 true_within() {
     local deadline=$((SECONDS + $1))
     shift
@@ -599,7 +600,7 @@ wait_healthy() {
         if [ "$SECONDS" -ge "$deadline" ]; then
             fail "cluster $RH_MASTER_NAME is not healthy after ${RH_WAIT_HEALTH}s:$problems"
         fi
-        sleep 2
+        sleep "$POLL_SECONDS"
     done
     log "cluster $RH_MASTER_NAME healthy: master $master, sentinels ${1:-$RH_SENTINEL_ADDRESSES} agree, quorum reachable"
 }

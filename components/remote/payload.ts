@@ -24,8 +24,22 @@ export type StandaloneStep = "remove" | "check";
 /** RH_* variables as the payload writes them; each program's own set is typed in ./inputs. Undefined ones are left out. */
 export type RemoteVars = Record<string, string | number | undefined>;
 
+/**
+ * A remote program's text as it travels: without its comment lines and blank lines (a third of
+ * lib.sh). Every step carries it in its stdin, and removals and drift checks in their command
+ * lines, into state, the engine's RPCs and the hosts' `ps`, so its size is paid per resource. The
+ * remote programs have no heredocs and no multi-line string whose lines start with `#` (awk's
+ * comments in CONF_AWK are comments there too); tests/unit/payload.spec.ts checks both.
+ */
+export function compactProgram(text: string): string {
+    return text
+        .split("\n")
+        .filter((line) => !/^\s*(#|$)/.test(line))
+        .join("\n");
+}
+
 function readRemote(file: string): string {
-    return fs.readFileSync(path.join(REMOTE_DIR, file), "utf8");
+    return compactProgram(fs.readFileSync(path.join(REMOTE_DIR, file), "utf8"));
 }
 
 /** Quotes a value for bash so that it is taken literally, whatever it contains. */
