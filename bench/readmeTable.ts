@@ -1,10 +1,12 @@
 /**
- * Writes the README's Reliability table from bench/results/faults.json (never typed by hand).
+ * Writes the README's Reliability table from bench/results/faults.json and its Performance table from
+ * bench/results/deploy.json (never typed by hand).
  *   npx tsx bench/readmeTable.ts
  */
 import * as fs from "fs";
 import * as path from "path";
 import { FaultBenchmark, RESULTS_FILE, Spread } from "./faults";
+import { DEPLOY_RESULTS_FILE, DeployBenchmark } from "./deploy";
 
 const README = path.join(__dirname, "..", "README.md");
 const BEGIN = "<!-- reliability:begin -->";
@@ -34,14 +36,53 @@ export function reliabilityTable(bench: FaultBenchmark): string {
     ].join("\n");
 }
 
+const PERF_BEGIN = "<!-- performance:begin -->";
+const PERF_END = "<!-- performance:end -->";
+
+export function performanceTable(bench: DeployBenchmark): string {
+    const s = (x: Spread | undefined) => (x === undefined ? "—" : `${x.min.toFixed(1)} / ${x.median.toFixed(1)} / ${x.max.toFixed(1)} s`);
+    const n = (x: Spread) => (x.min === x.max ? `${x.min}` : `${x.min}–${x.max}`);
+    const ratio = (a: Spread, b: Spread) => `${(a.median / b.median).toFixed(2)}×`;
+    const healthy = (h: boolean[]) => `${h.filter(Boolean).length}/${h.length}`;
+    const rows = bench.sizes.map(
+        (r) =>
+            `| ${r.hosts} (${r.clusters} cluster${r.clusters > 1 ? "s" : ""}) | ${r.repeats} | ${s(r.redisHa.fresh)} | ${s(r.ansible.fresh)} | ${ratio(r.redisHa.fresh, r.ansible.fresh)} | ${s(r.redisHa.noop)} (${[...new Set(r.redisHa.noopChanges)].join(", ")} changes) | ${s(r.ansible.noop)} (${[...new Set(r.ansible.noopChanges)].join(", ")} tasks changed) | ${ratio(r.redisHa.noop, r.ansible.noop)} | ${s(r.redisHa.noopWithPreview)} | ${s(r.redisHa.preview)} | ${n(r.redisHa.freshSshLoginsPerHost)} / ${n(r.redisHa.noopSshLoginsPerHost)}; ${n(r.ansible.freshSshLoginsPerHost)} / ${n(r.ansible.noopSshLoginsPerHost)} | ${healthy(r.redisHa.healthy)}; ${healthy(r.ansible.healthy)} |`,
+    );
+    return [
+        PERF_BEGIN,
+        `Measured by \`npm run bench\` (bench/deploy.ts) on ${bench.date.slice(0, 10)} (${bench.machine}; ${bench.pulumi}, \`${bench.executor}\` executor; ${bench.ansible}), min / median / max over the repeats. redis-ha is timed around \`${bench.pulumiCommand}\` through the CLI (the compiled program), seed 004's role (bench/seed004/) around \`ansible-playbook\`, one after the other on the same lab hosts, cleaned of both before each fresh run. A cluster is three hosts (master, two replicas, a sentinel on each).`,
+        "",
+        "| hosts | repeats | redis-ha fresh | role fresh | ratio | redis-ha second run | role second run | ratio | redis-ha second run with its preview (`pulumi up --yes`) | `pulumi preview` | SSH logins per host, fresh / second run (redis-ha; role) | clusters healthy after fresh (redis-ha; role) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ...rows,
+        "",
+        `Preview of a stack never deployed (no host contacted): ${bench.previewScale.map((p) => `${p.hosts} hosts (${p.clusters} clusters) ${s(p.seconds)}`).join("; ")}.`,
+        "",
+        "| goal (issue 12) | target | measured | met |",
+        "|---|---|---|---|",
+        ...bench.goals.map((g) => `| ${g.goal} | ${g.target} | ${g.measured} | ${g.met ? "yes" : "**no**"} |`),
+        PERF_END,
+    ].join("\n");
+}
+
+/** Replaces the README's section between `begin` and `end` with `table`. */
+function replaceSection(readme: string, begin: string, end: string, table: string): string {
+    const start = readme.indexOf(begin);
+    const stop = readme.indexOf(end);
+    if (start < 0 || stop < start) throw new Error(`README.md has no ${begin} ... ${end} section`);
+    return readme.slice(0, start) + table + readme.slice(stop + end.length);
+}
+
 function main(): void {
     const bench = JSON.parse(fs.readFileSync(RESULTS_FILE, "utf8")) as FaultBenchmark;
-    const readme = fs.readFileSync(README, "utf8");
-    const start = readme.indexOf(BEGIN);
-    const end = readme.indexOf(END);
-    if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} ... ${END} section`);
-    fs.writeFileSync(README, readme.slice(0, start) + reliabilityTable(bench) + readme.slice(end + END.length));
+    let readme = replaceSection(fs.readFileSync(README, "utf8"), BEGIN, END, reliabilityTable(bench));
     console.log(reliabilityTable(bench));
+    if (fs.existsSync(DEPLOY_RESULTS_FILE)) {
+        const deploy = JSON.parse(fs.readFileSync(DEPLOY_RESULTS_FILE, "utf8")) as DeployBenchmark;
+        readme = replaceSection(readme, PERF_BEGIN, PERF_END, performanceTable(deploy));
+        console.log(performanceTable(deploy));
+    }
+    fs.writeFileSync(README, readme);
 }
 
 if (require.main === module) main();

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs the failover benchmark on a lab of its own (prints JSON, writes bench/results/faults.json)
-# and rewrites the README's Reliability table from it.
+# Runs a benchmark on labs of its own and rewrites the README's tables from its JSON:
+#   bash bench/run.sh [faults]   failover and operations (bench/faults.ts → bench/results/faults.json, Reliability)
+#   bash bench/run.sh deploy     deploy times beside seed 004's role (bench/deploy.ts → bench/results/deploy.json,
+#                                Performance); `npm run bench`
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+bench=${1:-faults}
+case "$bench" in faults | deploy) ;; *) echo "unknown benchmark '$bench': faults or deploy" >&2; exit 2 ;; esac
 # shellcheck source=scripts/prepare.sh
 source "$ROOT/scripts/prepare.sh"
-npx --no-install tsx bench/faults.ts
+npx --no-install tsx "bench/$bench.ts"
 npx --no-install tsx bench/readmeTable.ts >/dev/null

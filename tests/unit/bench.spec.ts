@@ -1,9 +1,12 @@
 /**
  * bench/faults.ts's merge: a run of some scenarios (BENCH_SCENARIOS) replaces their results in
- * faults.json and keeps the others', with the date each was measured on.
+ * faults.json and keeps the others', with the date each was measured on; bench/deploy.ts's figures,
+ * parsing and verdicts, and the README table made from them.
  */
 import * as assert from "assert";
 import { FaultBenchmark, ScenarioSummary, mergeResults } from "../../bench/faults";
+import * as deploy from "../../bench/deploy";
+import { performanceTable } from "../../bench/readmeTable";
 
 const summary = (scenario: string, waitReplicas: number, trials: number, measuredOn?: string): ScenarioSummary => ({
     scenario,
@@ -42,5 +45,71 @@ describe("bench results merge (BENCH_SCENARIOS)", () => {
             ],
         );
         assert.strictEqual(mergeResults(undefined, fresh), fresh);
+    });
+});
+
+describe("bench/deploy.ts: its arithmetic, parsing and verdicts", () => {
+    const sp = (median: number) => ({ min: median, median, max: median });
+    const figures = (fresh: number, noop: number, logins: number) => ({
+        fresh: sp(fresh),
+        noop: sp(noop),
+        noopChanges: [0],
+        freshSshLoginsPerHost: sp(3),
+        noopSshLoginsPerHost: sp(logins),
+        healthy: [true],
+        problems: [],
+    });
+
+    it("takes min / median / max, the median of an even count halfway", () => {
+        assert.deepStrictEqual(deploy.spread([3, 1, 2]), { min: 1, median: 2, max: 3 });
+        assert.deepStrictEqual(deploy.spread([4, 1, 2, 3]), { min: 1, median: 2.5, max: 4 });
+    });
+
+    it("takes BENCH_REPEATS as one count or one per size, and refuses anything else", () => {
+        assert.deepStrictEqual(deploy.repeatsPerSize([3, 12, 30], "3,2,2"), [3, 2, 2]);
+        assert.deepStrictEqual(deploy.repeatsPerSize([3, 12, 30], "2"), [2, 2, 2]);
+        assert.throws(() => deploy.repeatsPerSize([3], "0"), /BENCH_REPEATS=0: give counts of 1 or more/);
+    });
+
+    it("groups hosts in clusters of three, a remainder joining the last", () => {
+        assert.deepStrictEqual(deploy.clustersOf([1, 2, 3, 4, 5, 6]), [[1, 2, 3], [4, 5, 6]]);
+        assert.deepStrictEqual(deploy.clustersOf([1, 2, 3, 4]), [[1, 2, 3, 4]]);
+        assert.strictEqual(deploy.clustersOf(Array.from({ length: 100 }, (_, i) => i)).length, 33);
+    });
+
+    it("counts what a pulumi summary says changed and what an ansible recap says changed", () => {
+        assert.strictEqual(deploy.pulumiChanges("Resources:\n    26 unchanged\n\nDuration: 5s\n"), 0);
+        assert.strictEqual(deploy.pulumiChanges("Resources:\n    + 2 created\n    ~ 16 updated\n    8 unchanged\n"), 18);
+        const recap = "PLAY RECAP ****\ng1-backend-console : ok=12 changed=5 unreachable=0 failed=0\ng1-backend-app1 : ok=12   changed=4 unreachable=0\n";
+        assert.strictEqual(deploy.ansibleChanged(recap), 9);
+    });
+
+    it("writes the role's inventory with the article's host names and per-cluster master and name", () => {
+        const inv = deploy.ansibleInventory([[{ address: "10.0.0.1" }, { address: "10.0.0.2" }, { address: "10.0.0.3" }]], "/k", "/kh");
+        assert.match(inv, /^g1-backend-console ansible_host=10\.0\.0\.1$/m);
+        assert.match(inv, /^g1-backend-app2 ansible_host=10\.0\.0\.3$/m);
+        assert.match(inv, /^redis_cluster_master_host=10\.0\.0\.1$/m);
+        assert.match(inv, /^redis_cluster_name=redis-g1-cluster$/m);
+        assert.match(inv, /StrictHostKeyChecking=yes/);
+    });
+
+    it("judges each goal of issue 12 from the medians, and the table shows a goal not met as such", () => {
+        const sizes = [
+            { hosts: 3, clusters: 1, repeats: 1, redisHa: { ...figures(6, 3, 0), preview: sp(4) }, ansible: { ...figures(10, 12, 1), healthy: [false] } },
+            { hosts: 30, clusters: 10, repeats: 1, redisHa: { ...figures(30, 6, 0), preview: sp(9) }, ansible: figures(60, 60, 1) },
+        ];
+        const goals = deploy.judgeGoals(sizes, [{ hosts: 3, clusters: 1, seconds: sp(4) }, { hosts: 100, clusters: 33, seconds: sp(8) }], undefined);
+        assert.deepStrictEqual(
+            goals.map((g) => [g.goal.split(" ").slice(0, 3).join(" "), g.met]),
+            [
+                ["fresh converge of", true],
+                ["no-op `pulumi up`", true],
+                ["fresh converge of", false],
+                ["preview of 100", false],
+            ],
+        );
+        const table = performanceTable({ date: "2026-12-01T00:00:00Z", machine: "m", pulumi: "v3", executor: "command", ansible: "ansible", pulumiCommand: "pulumi up", sizes, previewScale: [], goals });
+        assert.match(table, /\| preview of 100 hosts against 3 \| ≤ 1\.5× \| 2× \(8 s vs 4 s\) \| \*\*no\*\* \|/);
+        assert.match(table, /^\| 3 \(1 cluster\) \| 1 \| 6\.0 \/ 6\.0 \/ 6\.0 s \| 10\.0 \/ 10\.0 \/ 10\.0 s \| 0\.60× \|/m);
     });
 });
