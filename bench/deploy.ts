@@ -229,6 +229,13 @@ rm -rf /etc/redis-ha /var/lib/redis-ha /var/log/redis-ha /etc/redis-cluster /var
 systemctl daemon-reload; systemctl reset-failed >/dev/null 2>&1 || true
 ! ss -Hltn | grep -qE ':(6389|26389) '`;
 
+/** The next whole second, once it has begun: journald's `--since` counts in seconds, so a second run's logins start there, clear of the first run's. */
+async function nextSecond(): Promise<number> {
+    const next = Math.floor(Date.now() / 1000) + 1;
+    await new Promise((res) => setTimeout(res, 1000));
+    return next;
+}
+
 const SETTLE_SECONDS = 2;
 const settle = () => new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
 
@@ -404,8 +411,7 @@ async function benchSize(hostCount: number, index: number, repeats: number, ansi
             const roleFreshLogins = await sshLogins(containers, since);
             const roleProblems = await eventuallyEmpty(() => roleClusterProblems(groups), 15);
             await settle();
-            since = Math.floor(Date.now() / 1000) + 1;
-            await new Promise((res) => setTimeout(res, 1000));
+            since = await nextSecond();
             const roleNoop = must("ansible-playbook (second run)", timed(ansible, playbook, { env: ansibleEnv, cwd: ROLE_DIR }));
             role.push({
                 fresh: roleFresh.seconds,
@@ -434,8 +440,7 @@ async function benchSize(hostCount: number, index: number, repeats: number, ansi
                 )
             ).flat();
             await settle();
-            since = Math.floor(Date.now() / 1000) + 1;
-            await new Promise((res) => setTimeout(res, 1000));
+            since = await nextSecond();
             const noop = must("pulumi up (second run)", pulumi(["up", "--yes", "--skip-preview", "-s", stack]));
             const noopLogins = await sshLogins(containers, since);
             const withPreview = must("pulumi up --yes (second run, with its preview)", pulumi(["up", "--yes", "-s", stack]));
