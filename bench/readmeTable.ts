@@ -1,12 +1,13 @@
 /**
- * Writes the README's Reliability table from bench/results/faults.json and its Performance table from
- * bench/results/deploy.json (never typed by hand).
+ * Writes the README's Reliability table from bench/results/faults.json, its frontend table from
+ * bench/results/frontend.json and its Performance table from bench/results/deploy.json (never typed by hand).
  *   npx tsx bench/readmeTable.ts
  */
 import * as fs from "fs";
 import * as path from "path";
 import { FaultBenchmark, RESULTS_FILE, Spread } from "./faults";
 import { DEPLOY_RESULTS_FILE, DeployBenchmark } from "./deploy";
+import { FRONTEND_RESULTS_FILE, FrontendBenchmark } from "./frontend";
 
 const README = path.join(__dirname, "..", "README.md");
 const BEGIN = "<!-- reliability:begin -->";
@@ -65,6 +66,26 @@ export function performanceTable(bench: DeployBenchmark): string {
     ].join("\n");
 }
 
+const FRONT_BEGIN = "<!-- frontend:begin -->";
+const FRONT_END = "<!-- frontend:end -->";
+
+export function frontendTable(bench: FrontendBenchmark): string {
+    const range = (s: Spread | null) => (s === null ? "—" : `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s`);
+    const rows = bench.scenarios.map(
+        (r) =>
+            `| ${r.description} | ${r.trials}${r.failedTrials.length ? ` (${r.failedTrials.length} did not finish)` : ""} | ${r.failovers} | ${range(r.failoverSeconds)} | ${range(r.takeoverSeconds)} | ${range(r.ioredis.writeGapSeconds)} | ${range(r.redisCli.writeGapSeconds)} | ${r.ioredis.confirmed} / ${r.redisCli.confirmed} | ${r.ioredis.lost} / ${r.redisCli.lost} | ${r.ioredis.readonly + r.redisCli.readonly}; ${r.readonlyOnNodes} |`,
+    );
+    return [
+        FRONT_BEGIN,
+        `Measured by \`bash bench/run.sh frontend\` on ${bench.date.slice(0, 10)} (${bench.machine}): ${bench.trialsPerScenario} trials per fault, each visit confirmed by \`WAIT 1\` and checked by its id at the end, the same durability config as the table above; two clients that know only the VIP, side by side: ioredis without Sentinel and plain redis-cli (one connection per visit).`,
+        "",
+        "| fault | trials | failovers | failover time | VIP on the other frontend after | longest write gap, ioredis | longest write gap, redis-cli | confirmed (ioredis / redis-cli) | confirmed and lost (ioredis / redis-cli) | writes that reached a replica (READONLY at the clients; on the nodes) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        ...rows,
+        FRONT_END,
+    ].join("\n");
+}
+
 /** Replaces the README's section between `begin` and `end` with `table`. */
 function replaceSection(readme: string, begin: string, end: string, table: string): string {
     const start = readme.indexOf(begin);
@@ -81,6 +102,11 @@ function main(): void {
         const deploy = JSON.parse(fs.readFileSync(DEPLOY_RESULTS_FILE, "utf8")) as DeployBenchmark;
         readme = replaceSection(readme, PERF_BEGIN, PERF_END, performanceTable(deploy));
         console.log(performanceTable(deploy));
+    }
+    if (fs.existsSync(FRONTEND_RESULTS_FILE)) {
+        const front = JSON.parse(fs.readFileSync(FRONTEND_RESULTS_FILE, "utf8")) as FrontendBenchmark;
+        readme = replaceSection(readme, FRONT_BEGIN, FRONT_END, frontendTable(front));
+        console.log(frontendTable(front));
     }
     fs.writeFileSync(README, readme);
 }

@@ -3,11 +3,13 @@
 #   bash bench/run.sh [faults]   failover and operations (bench/faults.ts → bench/results/faults.json, Reliability)
 #   bash bench/run.sh deploy     deploy times beside seed 004's role (bench/deploy.ts → bench/results/deploy.json,
 #                                Performance); `npm run bench`
+#   bash bench/run.sh frontend   clients through the VIP across faults (bench/frontend.ts → bench/results/frontend.json,
+#                                Reliability)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 bench=${1:-faults}
-case "$bench" in faults | deploy) ;; *) echo "unknown benchmark '$bench': faults or deploy" >&2; exit 2 ;; esac
+case "$bench" in faults | deploy | frontend) ;; *) echo "unknown benchmark '$bench': faults, deploy or frontend" >&2; exit 2 ;; esac
 # shellcheck source=scripts/prepare.sh
 source "$ROOT/scripts/prepare.sh"
 npx --no-install tsx "bench/$bench.ts"

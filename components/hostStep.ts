@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ClusterSpec, HostSpec } from "./config/spec";
 import { RemoteStep, STEP_COMMAND, standaloneCommand, stepProgram } from "./remote/payload";
-import { CheckInputs, OwnerInputs, ProgramInputs, RemovalInputs, TlsKeyInput } from "./remote/inputs";
+import { CheckInputs, OwnerInputs, ProgramInputs, RemovalInputs, TlsKeyInput, UnitRemovalInputs } from "./remote/inputs";
 import { commandConnection, shellConnection } from "./ssh";
 import { HostKey } from "./config/hostKeys";
 import { ShellCommand } from "./exec/shellCommand";
@@ -64,7 +64,7 @@ export interface HostStepArgs<S extends RemoteStep = RemoteStep> {
      * removal owns a service: its program records it as the owner on the host (RH_OWNER_FILE), and
      * its removal leaves the service alone when another step owns it by then (see `ownerToken`).
      */
-    removal?: RemovalInputs;
+    removal?: RemovalInputs | UnitRemovalInputs;
     /**
      * Inputs of the drift check run on refresh (`pulumi preview --refresh`), by a companion resource
      * that both executors share: when it reports a difference, the step runs again on the next `up --refresh`.
@@ -121,7 +121,7 @@ export function hostStep<S extends RemoteStep>(
         create: STEP_COMMAND,
         update: repairs.apply((id) => updateCommand(id, args.review)),
         stdin: program,
-        delete: args.removal && owner ? standaloneCommand("remove", { ...args.removal, RH_OWNER: owner }) : undefined,
+        delete: args.removal && owner ? removalCommand(args.removal, owner) : undefined,
     };
     const cmd =
         executor === "command"
@@ -134,6 +134,11 @@ export function hostStep<S extends RemoteStep>(
     const revision = stepRevision(programArgs);
     const ran = pulumi.all([revision, repairs]).apply(([r, id]) => `${r}:${id}`);
     return { resource: cmd, revision, ran, stdout: cmd.stdout };
+}
+
+/** A removal's command: a data node's or sentinel's (remove.sh), or a frontend's or exporter's (remove-units.sh: units and files only). */
+function removalCommand(removal: RemovalInputs | UnitRemovalInputs, owner: string): string {
+    return "RH_UNITS" in removal ? standaloneCommand("remove-units", { ...removal, RH_OWNER: owner }) : standaloneCommand("remove", { ...removal, RH_OWNER: owner });
 }
 
 /** The step's `update`: the program on stdin, marked with the drift repair that made it run, then the review text as comments. */

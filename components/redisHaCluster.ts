@@ -1,12 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterTopologyArgs, RedisHaConfigError, resolveClusterSpec } from "./config/validate";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { authVars, deploymentPlan, healthGateVars, hostWarnings, preflightVars, redisStepVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
+import { authVars, deploymentPlan, exporterStepVars, frontendStepVars, healthGateVars, hostWarnings, preflightVars, redisStepVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
 import { Executor, hostStep, stepRevision } from "./hostStep";
 import { HostKey } from "./config/hostKeys";
 import { trustedHostKeys } from "./ssh";
 import { RedisDataNode } from "./redisDataNode";
 import { SentinelNode } from "./sentinelNode";
+import { RedisFrontend } from "./redisFrontend";
+import { RedisExporter } from "./redisExporter";
+import { exporterEndpoint } from "./render/frontend";
 
 /**
  * Arguments of a RedisHaCluster. The topology is plain data (it decides which resources exist and is
@@ -39,7 +42,7 @@ export interface SentinelEndpoint {
 }
 
 /** A role the stack gives a host. */
-export const NodeRole = { master: "master", replica: "replica", sentinel: "sentinel" } as const;
+export const NodeRole = { master: "master", replica: "replica", sentinel: "sentinel", frontend: "frontend" } as const;
 export type NodeRole = (typeof NodeRole)[keyof typeof NodeRole];
 
 /** The roles a host was given by the stack (after a failover, Sentinel decides who is master). */
@@ -74,6 +77,22 @@ export interface ClientConnectionInfo {
     tls: boolean;
     /** A shell line that prints the current master; it reads the password from REDISCLI_AUTH. */
     redisCli: string;
+    /** With `frontend`: the VIP and port where any Redis client (no Sentinel support needed) reaches the master. */
+    frontend?: SentinelEndpoint;
+}
+
+/** What an exporter reports on: a data node (`server`) or a sentinel. */
+export const ExporterKind = { server: "server", sentinel: "sentinel" } as const;
+export type ExporterKind = (typeof ExporterKind)[keyof typeof ExporterKind];
+
+/** One exporter's address, for a Prometheus `static_configs` target. */
+export interface ScrapeTarget {
+    /** address:port the exporter listens on. */
+    target: string;
+    /** Host name, as in `hosts`. */
+    host: string;
+    /** What it reports on: the data node (`server`) or the sentinel. */
+    kind: ExporterKind;
 }
 
 /**
@@ -89,6 +108,8 @@ export class RedisHaCluster extends pulumi.ComponentResource {
     public readonly nodes: pulumi.Output<NodeRoles[]>;
     /** Ready-to-use client connection info (no secret in it). */
     public readonly connection: pulumi.Output<ClientConnectionInfo>;
+    /** With `metrics`: every exporter's address (empty without). */
+    public readonly scrapeTargets: pulumi.Output<ScrapeTarget[]>;
 
     constructor(name: string, args: RedisHaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering anything: bad input must fail preview with no resource created.
@@ -121,6 +142,8 @@ export class RedisHaCluster extends pulumi.ComponentResource {
                 ...plan.sentinels.map((host) =>
                     stepRevision({ ...secrets, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, password), secretVars: tlsKeyVarsOf(host) }),
                 ),
+                ...plan.exporters.map(({ host, kind }) => stepRevision({ ...secrets, step: "apply-exporter", vars: (password) => exporterStepVars(spec, host, kind, password) })),
+                ...plan.frontends.map((host) => stepRevision({ ...secrets, step: "apply-frontend", vars: (password) => frontendStepVars(spec, host, password) })),
             ])
             // An executor switch creates every step anew: the preflight runs first then too.
             .apply((r) => [executor, ...r].join(","));
@@ -187,6 +210,23 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             revisions.push(node.revision);
         }
 
+        // Exporters side by side (they only read), after the last sentinel; then the frontends one at a
+        // time, so that one of them always serves the VIP. Both before `retire`: their files carry the
+        // password, so during a rotation they switch to the new one while the old is still accepted.
+        const lastNodeStep = steps.slice(-1);
+        for (const { host, kind } of plan.exporters) {
+            const exporter = new RedisExporter(`${name}-${host.name}-${kind}-exporter`, { spec, host, kind, ...secrets, hostKeys: keysOf(host) }, { parent: this, dependsOn: lastNodeStep });
+            steps.push(exporter);
+            revisions.push(exporter.revision);
+        }
+        let previousFrontend: pulumi.Resource[] = lastNodeStep;
+        for (const host of plan.frontends) {
+            const frontend = new RedisFrontend(`${name}-${host.name}-frontend`, { spec, host, ...secrets, hostKeys: keysOf(host) }, { parent: this, dependsOn: previousFrontend });
+            previousFrontend = [frontend];
+            steps.push(frontend);
+            revisions.push(frontend.revision);
+        }
+
         const retire = authPhase("retire", steps);
 
         // The gate re-runs exactly when some step above changed, and fails the update if the cluster is not healthy.
@@ -208,11 +248,13 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         this.sentinelEndpoints = pulumi.output(sentinelEndpoints(spec));
         this.nodes = pulumi.output(nodeRoles(spec));
         this.connection = pulumi.output(clientConnectionInfo(spec));
+        this.scrapeTargets = pulumi.output(scrapeTargets(spec));
         this.registerOutputs({
             masterName: this.masterName,
             sentinelEndpoints: this.sentinelEndpoints,
             nodes: this.nodes,
             connection: this.connection,
+            scrapeTargets: this.scrapeTargets,
         });
     }
 }
@@ -271,8 +313,15 @@ export function nodeRoles(spec: ClusterSpec): NodeRoles[] {
         if (h.name === spec.master.name) roles.push("master");
         if (spec.replicas.some((r) => r.name === h.name)) roles.push("replica");
         if (spec.sentinels.some((s) => s.name === h.name)) roles.push("sentinel");
+        if (spec.frontend?.hosts.some((f) => f.name === h.name)) roles.push("frontend");
         return { host: h.name, address: h.announceAddress, roles };
     });
+}
+
+export function scrapeTargets(spec: ClusterSpec): ScrapeTarget[] {
+    const metrics = spec.metrics;
+    if (!metrics) return [];
+    return deploymentPlan(spec).exporters.map(({ host, kind }) => ({ target: exporterEndpoint(spec, metrics, host, kind).listen, host: host.name, kind }));
 }
 
 export function clientConnectionInfo(spec: ClusterSpec): ClientConnectionInfo {
@@ -284,6 +333,7 @@ export function clientConnectionInfo(spec: ClusterSpec): ClientConnectionInfo {
         ioredis: spec.tls ? { name: spec.masterName, sentinels, enableTLSForSentinelMode: true } : { name: spec.masterName, sentinels },
         tls: spec.tls !== undefined,
         redisCli: first ? `redis-cli --no-auth-warning ${tlsCliFlags(spec)}-h ${first.host} -p ${first.port} SENTINEL GET-MASTER-ADDR-BY-NAME ${spec.masterName}` : "",
+        ...(spec.frontend ? { frontend: { host: spec.frontend.vip, port: spec.frontend.port } } : {}),
     };
 }
 

@@ -121,7 +121,26 @@ export async function labStack(sandbox: Sandbox, args: LabArgs): Promise<Stack> 
     // A lab keeps the driver it was made with: another driver would delete the running hosts (and
     // the cluster in them) and make new ones. REDIS_HA_LAB_DRIVER switches on purpose.
     resolved.driver = args.driver ?? (process.env.REDIS_HA_LAB_DRIVER ? detectLabDriver() : (labDriverOfResources(await stateResources(stack)) ?? detectLabDriver()));
+    // Likewise a host keeps the image it was made from (a lab image rebuilt since would recreate it).
+    resolved.keptImages = args.keptImages ?? existingHostImages(args);
+    for (const [host, image] of Object.entries(resolved.keptImages)) {
+        if (image !== args.image) console.log(`[lab] ${host} keeps its image ${image} (the lab image is now ${args.image}: \`bash scripts/lab.sh down\`, then up, moves the lab to it)`);
+    }
     return stack;
+}
+
+/** The image each of the lab's existing hosts was made from, by host name (hosts that do not exist are left out). */
+export function existingHostImages(args: Pick<LabArgs, "name" | "hostCount" | "subnetPrefix">): Record<string, string> {
+    const images: Record<string, string> = {};
+    for (const h of labHosts(args)) {
+        try {
+            const image = execFileSync("docker", ["inspect", "-f", "{{.Config.Image}}", `${args.name}-${h.name}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+            if (image) images[h.name] = image;
+        } catch {
+            // No such container: it is made from the current image.
+        }
+    }
+    return images;
 }
 
 /** Starts the lab's hosts that a machine restart stopped (see startIfStoppedScript); hosts that run or do not exist are left alone. */

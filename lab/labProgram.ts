@@ -28,6 +28,12 @@ export interface LabArgs {
     privateKeyPath: string;
     /** Which driver makes the containers (default: `docker` when its plugin is installed, else `cli`). */
     driver?: LabDriver;
+    /**
+     * Hosts that exist already, with the image each was made from: a host keeps it. A newer `image`
+     * would change the host's `create` (or the Container's image) and so recreate it, and the
+     * cluster's data in it, on a re-run of `up`.
+     */
+    keptImages?: Record<string, string>;
 }
 
 export type LabDriver = "docker" | "cli";
@@ -117,7 +123,7 @@ function dockerDriver(net: LabNetworkSpec, containers: LabContainerSpec[]): void
 export function labProgram(args: LabArgs) {
     const net = labNetworkSpec(args.name, args.subnetPrefix);
     const hosts = labHosts(args);
-    const containers = hosts.map((h) => labContainerSpec(args.name, h, args.image, `${args.privateKeyPath}.pub`));
+    const containers = hosts.map((h) => labContainerSpec(args.name, h, args.keptImages?.[h.name] ?? args.image, `${args.privateKeyPath}.pub`));
     if ((args.driver ?? "cli") === "docker") dockerDriver(net, containers);
     else cliDriver(args.name, net, containers);
     return {

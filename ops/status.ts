@@ -46,12 +46,24 @@ export interface SentinelStatus {
     failoverState: string;
 }
 
+/** A frontend host (`frontend`): its two daemons, whether it holds the VIP, and where its HAProxy routes. */
+export interface FrontendStatus {
+    haproxy: string;
+    keepalived: string;
+    holdsVip: boolean;
+    /** The role of the node this host's HAProxy reaches (`master`), or empty when it reaches none. */
+    routesTo: string;
+}
+
 export interface HostStatus {
     host: string;
     address: string;
     error?: string;
     redis?: DataNodeStatus;
     sentinel?: SentinelStatus;
+    frontend?: FrontendStatus;
+    /** This host's exporters (`metrics`): unit name and state. */
+    exporters?: Record<string, string>;
     /** Drift of our files and units against what redis-ha applied; empty when in sync. */
     drift: string[];
 }
@@ -129,6 +141,17 @@ export function summarizeStatus(spec: ClusterSpec, stack: string, reports: HostR
                 failoverState: v["sentinel.failover-state"] ?? "",
             };
         }
+        if (v["frontend.haproxy"] !== undefined) {
+            status.frontend = { haproxy: v["frontend.haproxy"], keepalived: v["frontend.keepalived"] ?? "", holdsVip: v["frontend.vip"] === "held", routesTo: v["frontend.routes"] ?? "" };
+            if (status.frontend.haproxy !== "active") problems.push(`${host.name}: ${spec.paths.haproxyUnitName} is ${status.frontend.haproxy || "unknown"}`);
+            if (status.frontend.keepalived !== "active") problems.push(`${host.name}: ${spec.paths.keepalivedUnitName} is ${status.frontend.keepalived || "unknown"}`);
+            if (status.frontend.haproxy === "active" && status.frontend.routesTo !== "master") problems.push(`${host.name}: its HAProxy reaches no master (${status.frontend.routesTo || "no answer"})`);
+        }
+        const exporters = Object.entries(v).filter(([k]) => k.startsWith("exporter."));
+        if (exporters.length) {
+            status.exporters = Object.fromEntries(exporters.map(([k, state]) => [k.slice("exporter.".length), state]));
+            for (const [unit, state] of Object.entries(status.exporters)) if (state !== "active") problems.push(`${host.name}: ${unit} is ${state || "unknown"}`);
+        }
         if (status.error) problems.push(`${host.name}: cannot be asked: ${status.error}`);
         if (status.redis && status.redis.unit !== "active") problems.push(`${host.name}: ${spec.paths.redisUnitName} is ${status.redis.unit || "unknown"}`);
         if (status.sentinel && status.sentinel.unit !== "active") problems.push(`${host.name}: ${spec.paths.sentinelUnitName} is ${status.sentinel.unit || "unknown"}`);
@@ -147,6 +170,10 @@ export function summarizeStatus(spec: ClusterSpec, stack: string, reports: HostR
         const [only = ""] = named;
         master = byAddress.get(only);
         if (!master) problems.push(`sentinels name ${only}, which is none of the cluster's data nodes`);
+    }
+    if (spec.frontend) {
+        const holders = hosts.filter((h) => h.frontend?.holdsVip).map((h) => h.host);
+        if (holders.length !== 1) problems.push(`the VIP ${spec.frontend.vip} is held by ${holders.length ? holders.join(" and ") : "no frontend host"}`);
     }
     if (masters.length > 1) problems.push(`more than one node reports the master role: ${masters.map((h) => h.host).join(", ")}`);
     if (master && !masters.some((h) => h.host === master)) problems.push(`sentinels name ${master}, which does not report the master role`);
@@ -185,7 +212,10 @@ export function formatStatus(status: ClusterStatus): string {
     const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
     const table = rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
     const head = `cluster ${status.cluster} (stack ${status.stack}): master ${status.master ?? "unknown"}, ${status.healthy ? "healthy" : "NOT healthy"}`;
-    return [head, "", ...table, ...(status.problems.length ? ["", "problems:", ...status.problems.map((p) => `  - ${p}`)] : [])].join("\n");
+    const frontends = status.hosts.flatMap((h) =>
+        h.frontend ? [`frontend ${h.host}: haproxy ${h.frontend.haproxy}, keepalived ${h.frontend.keepalived}, ${h.frontend.holdsVip ? "holds the VIP" : "stands by"}, routes to ${h.frontend.routesTo || "nothing"}`] : [],
+    );
+    return [head, "", ...table, ...(frontends.length ? ["", ...frontends] : []), ...(status.problems.length ? ["", "problems:", ...status.problems.map((p) => `  - ${p}`)] : [])].join("\n");
 }
 
 /** Gathers and summarizes. */

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RedisHaClusterArgs } from "../components/redisHaCluster";
 import { ClusterTopologyArgs, ConfigProblem, RedisHaConfigError, expandHome, passwordProblems, resolveClusterSpec } from "../components/config/validate";
 import { TlsConfig, tlsFromConfig } from "./tlsConfig";
-import { AclSettings, Host, RedisSettings, SentinelSettings } from "../components/config/types";
+import { AclSettings, FrontendSettings, Host, MetricsSettings, RedisSettings, SentinelSettings } from "../components/config/types";
 
 /** The parts of pulumi.Config this module uses, so that tests can hand in a plain object. */
 export interface ConfigSource {
@@ -118,6 +118,8 @@ export function clusterArgsFromConfig(config: ConfigSource, preview = pulumi.run
         redis: config.getObject<RedisSettings>("redis"),
         sentinel: config.getObject<SentinelSettings>("sentinel"),
         acl: config.getObject<AclSettings>("acl"),
+        frontend: config.getObject<FrontendSettings>("frontend"),
+        metrics: config.getObject<MetricsSettings>("metrics"),
         ...tls,
         ssh: { user: ssh.user, port: ssh.port, knownHostsFile: ssh.knownHostsFile, insecureIgnoreHostKeys: ssh.insecureIgnoreHostKeys, connectTimeout: ssh.connectTimeout },
         ipAllowList: config.getObject<string[]>("ipAllowList"),

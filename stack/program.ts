@@ -15,5 +15,6 @@ export function redisHaStack(resourceName?: string) {
         sentinelEndpoints: cluster.sentinelEndpoints,
         nodes: cluster.nodes,
         connection: cluster.connection,
+        scrapeTargets: cluster.scrapeTargets,
     };
 }

@@ -128,3 +128,32 @@ export const REDIS_TCP_BACKLOG = 511;
 
 /** `redis-ha switchover` refuses a target that last acknowledged its master longer ago than this (INFO's `lag`; a healthy link reports 0 or 1). */
 export const SWITCHOVER_MAX_LAG_SECONDS = 2;
+
+/**
+ * The frontend (`frontend`): HAProxy and keepalived. The port is neither Redis's nor Sentinel's, so a
+ * frontend may share a host with a data node; 6379 stays the distribution's own Redis.
+ */
+export const FRONTEND_DEFAULTS = {
+    /** Port HAProxy listens on (VIP and 127.0.0.1). */
+    port: 6390,
+    /** `virtual_ipaddress` prefix length: /32 adds the address alone, no route. */
+    vipPrefixLength: 32,
+    /** HAProxy's health checks: every second, one failure takes a server out and one success puts it back. */
+    checkIntervalMs: 1000,
+    /** keepalived `advert_int`: a frontend host that stops advertising loses the VIP after about 3 of them. */
+    advertIntervalSeconds: 1,
+    /** keepalived `priority` of the first and the second frontend host (the higher takes the VIP first). */
+    priorities: [150, 100],
+} as const;
+
+/** Debian's packages the frontend and metrics run (their binaries, checked by the preflight). */
+export const FRONTEND_BINARIES = { haproxy: "/usr/sbin/haproxy", keepalived: "/usr/sbin/keepalived" } as const;
+export const EXPORTER_BINARY = "/usr/bin/prometheus-redis-exporter";
+
+/** The exporters (`metrics`): ports clear of Debian's own prometheus-redis-exporter (9121). */
+export const METRICS_DEFAULTS = {
+    enabled: false,
+    redisExporterPort: 9389,
+    sentinelExporterPort: 9390,
+} as const;
+export const EXISTING_EXPORTER_PORT = 9121;

@@ -52,6 +52,39 @@ export interface ClusterPaths {
     /** `hostTuning`'s oneshot unit that sets transparent huge pages to `madvise` at boot. */
     thpUnitName: string;
     thpUnitFile: string;
+    /** The frontend's files (root:haproxy 0750; a `.` no cluster name has, so no cluster's directory is another's). */
+    frontendDir: string;
+    haproxyConf: string;
+    keepalivedConf: string;
+    haproxyUnitName: string;
+    keepalivedUnitName: string;
+    haproxyUnitFile: string;
+    keepalivedUnitFile: string;
+    haproxyRuntimeDir: string;
+    keepalivedRuntimeDir: string;
+    /** The exporters' files (root-only: the environment files with the password, which systemd reads for each exporter). */
+    exporterDir: string;
+    exporterUnitName: Record<"server" | "sentinel", string>;
+    exporterUnitFile: Record<"server" | "sentinel", string>;
+    exporterPasswordFile: Record<"server" | "sentinel", string>;
+}
+
+/** Resolved `frontend`: HAProxy + keepalived on two hosts, holding `vip`. */
+export interface FrontendSpec {
+    hosts: HostSpec[];
+    vip: string;
+    vipPrefixLength: number;
+    port: number;
+    /** Undefined: found on each host (the interface holding its announce address). */
+    interface?: string;
+    virtualRouterId: number;
+}
+
+/** Resolved `metrics` (present only when enabled). */
+export interface MetricsSpec {
+    redisExporterPort: number;
+    sentinelExporterPort: number;
+    allowList: string[];
 }
 
 export interface ClusterSpec {
@@ -98,6 +131,10 @@ export interface ClusterSpec {
     unsafeTopology: boolean;
     /** Whether the data nodes' hosts get the kernel settings Redis asks for (`hostTuning`). */
     hostTuning: boolean;
+    /** The VIP frontend; undefined when off. */
+    frontend?: FrontendSpec;
+    /** The exporters; undefined when off. */
+    metrics?: MetricsSpec;
 }
 
 /** Resolved TLS settings: PEM texts (public), checked against each host. Private keys are secrets and come separately. */
@@ -124,6 +161,10 @@ export function clusterPaths(clusterName: string): ClusterPaths {
     const redisUnitName = `redis-ha-${clusterName}-server.service`;
     const sentinelUnitName = `redis-ha-${clusterName}-sentinel.service`;
     const thpUnitName = `redis-ha-${clusterName}-thp.service`;
+    const frontendDir = `${PATHS.configRoot}/${clusterName}.frontend`;
+    const exporterDir = `${PATHS.configRoot}/${clusterName}.exporter`;
+    const unit = (role: string) => `redis-ha-${clusterName}-${role}.service`;
+    const exporterUnitName = { server: unit("server-exporter"), sentinel: unit("sentinel-exporter") };
     return {
         configDir,
         dataDir: `${PATHS.dataRoot}/${clusterName}`,
@@ -143,6 +184,19 @@ export function clusterPaths(clusterName: string): ClusterPaths {
         sysctlFile: `/etc/sysctl.d/60-redis-ha-${clusterName}.conf`,
         thpUnitName,
         thpUnitFile: `${PATHS.unitDir}/${thpUnitName}`,
+        frontendDir,
+        haproxyConf: `${frontendDir}/haproxy.cfg`,
+        keepalivedConf: `${frontendDir}/keepalived.conf`,
+        haproxyUnitName: unit("haproxy"),
+        keepalivedUnitName: unit("keepalived"),
+        haproxyUnitFile: `${PATHS.unitDir}/${unit("haproxy")}`,
+        keepalivedUnitFile: `${PATHS.unitDir}/${unit("keepalived")}`,
+        haproxyRuntimeDir: `redis-ha-${clusterName}-haproxy`,
+        keepalivedRuntimeDir: `redis-ha-${clusterName}-keepalived`,
+        exporterDir,
+        exporterUnitName,
+        exporterUnitFile: { server: `${PATHS.unitDir}/${exporterUnitName.server}`, sentinel: `${PATHS.unitDir}/${exporterUnitName.sentinel}` },
+        exporterPasswordFile: { server: `${exporterDir}/server.env`, sentinel: `${exporterDir}/sentinel.env` },
     };
 }
 

@@ -160,3 +160,39 @@ export interface TlsSettings {
     /** `tls-auth-clients`: "yes" (default, as in Redis: every client presents a certificate signed by `caCert`), "optional" or "no". */
     authClients?: TlsAuthClients;
 }
+
+/**
+ * A virtual IP in front of the cluster for clients that do not speak Sentinel (seed 001): HAProxy on
+ * each frontend host routes to the one data node that says `role:master` and that a majority of the
+ * sentinels name as master, and keepalived holds the VIP on one frontend host at a time, on a host
+ * whose HAProxy runs.
+ */
+export interface FrontendSettings {
+    /** The two hosts (names from `hosts`) that run HAProxy and keepalived. */
+    hosts: string[];
+    /** The virtual IPv4 address clients connect to: on the frontend hosts' network, and no host's address. */
+    vip: string;
+    /** Prefix length of the VIP on its interface (default 32: the VIP alone, no route added). */
+    vipPrefixLength?: number;
+    /** Port HAProxy listens on, at the VIP and on 127.0.0.1 (default 6390). */
+    port?: number;
+    /** Network interface that carries the VIP (default: on each frontend host, the one holding its announce address). */
+    interface?: string;
+    /** keepalived's `virtual_router_id` (1-255), unique among the VRRP routers of the network (default: derived from the cluster name). */
+    virtualRouterId?: number;
+}
+
+/** Debian's `prometheus-redis-exporter` beside every data node and sentinel, each in its own hardened unit. */
+export interface MetricsSettings {
+    /** Run the exporters (default false). */
+    enabled?: boolean;
+    /** Port of each data node's exporter (default 9389; Debian's own exporter takes 9121). */
+    redisExporterPort?: number;
+    /** Port of each sentinel's exporter (default 9390). */
+    sentinelExporterPort?: number;
+    /**
+     * Remote addresses (IP prefixes) allowed to scrape, enforced by the kernel as for `ipAllowList`
+     * (default: `ipAllowList`). Localhost and the cluster's hosts are always allowed.
+     */
+    allowList?: string[];
+}

@@ -23,7 +23,8 @@ import {
     SENTINEL_DEFAULTS,
 } from "./defaults";
 import { SettingCheck, TYPED_SETTINGS } from "./directiveTable";
-import { AclSettings, Host, LogLevel, RedisSettings, SentinelSettings, SshSettings, TlsSettings } from "./types";
+import { AclSettings, FrontendSettings, Host, LogLevel, MetricsSettings, RedisSettings, SentinelSettings, SshSettings, TlsSettings } from "./types";
+import { checkPortsDistinct, resolveFrontendSettings, resolveMetricsSettings } from "./frontend";
 import { REDIS_DIRECTIVES, REFUSED_EXTRA_DIRECTIVES } from "./redisDirectives";
 import { resolveTlsSettings } from "./tls";
 import { AclSpec, ClusterSpec, HostSpec, SshSpec, clusterPaths } from "./spec";
@@ -84,6 +85,10 @@ export interface ClusterTopologyArgs {
     acl?: AclSettings;
     /** TLS on every Redis and Sentinel port (default: off). */
     tls?: TlsSettings;
+    /** A VIP served by HAProxy and keepalived on two hosts, for clients that do not speak Sentinel (default: none). */
+    frontend?: FrontendSettings;
+    /** Debian's prometheus-redis-exporter beside every data node and sentinel (default: off). */
+    metrics?: MetricsSettings;
 }
 
 /** One thing wrong with the input: which field, what is wrong, how to fix it. */
@@ -218,6 +223,10 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
     const sentinel = resolveSentinelSettings(args.sentinel ?? {}, report);
     const acl = resolveAclSettings(args.acl, report);
     const tls = resolveTlsSettings(args.tls, hosts, report);
+    const ports = { hosts, redisPort, sentinelPort, tls: tls !== undefined, lookup };
+    const frontend = resolveFrontendSettings(clusterName, args.frontend, ports, report);
+    const metrics = resolveMetricsSettings(args.metrics, ports, ipAllowList, (field, list) => resolveIpAllowList(list, report, field), report);
+    checkPortsDistinct(ports, frontend, metrics, report);
 
     if (problems.length > 0 || !master) {
         throw new RedisHaConfigError(problems);
@@ -241,6 +250,8 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
         ipAllowList,
         unsafeTopology: sentinels.length < 3,
         hostTuning,
+        frontend,
+        metrics,
     };
 }
 
@@ -273,17 +284,17 @@ export function passwordProblems(field: string, password: string): ConfigProblem
     return problems;
 }
 
-function resolveIpAllowList(list: unknown, report: Report): string[] {
+function resolveIpAllowList(list: unknown, report: Report, field = "ipAllowList"): string[] {
     if (list === undefined) return [...DEFAULT_IP_ADDRESS_ALLOW];
     if (!Array.isArray(list)) {
-        report("ipAllowList", `${JSON.stringify(list)} is not a list`, 'list IP prefixes, e.g. ["10.1.0.0/16", "192.168.1.20/32"]');
+        report(field, `${JSON.stringify(list)} is not a list`, 'list IP prefixes, e.g. ["10.1.0.0/16", "192.168.1.20/32"]');
         return [];
     }
     const result: string[] = [];
     list.forEach((entry: unknown, i) => {
         const check = checkCidr(entry);
         if (check.ok) result.push(check.text);
-        else report(`ipAllowList[${i}]`, check.problem, check.fix);
+        else report(`${field}[${i}]`, check.problem, check.fix);
     });
     return [...new Set(result)];
 }

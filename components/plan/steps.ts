@@ -8,10 +8,14 @@ import { AclCredential, dataNodeLogins, passwordSha256, replicationPassword } fr
 import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
 import { encodeFile } from "../remote/payload";
+import { EXPORTER_BINARY, FRONTEND_BINARIES } from "../config/defaults";
+import { INTERFACE_PLACEHOLDER, exporterEndpoint, renderExporterEnvironment, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
 import {
     AuthInputs,
     CheckInputs,
     CommonInputs,
+    ExporterStepInputs,
+    FrontendStepInputs,
     HealthExpectations,
     HealthGateInputs,
     HostTuningInputs,
@@ -25,6 +29,7 @@ import {
     TlsInputs,
     TlsKeyInput,
     TlsPathInputs,
+    UnitRemovalInputs,
 } from "../remote/inputs";
 
 /**
@@ -42,6 +47,10 @@ export interface DeploymentPlan {
     hosts: HostSpec[];
     dataNodes: HostSpec[];
     sentinels: HostSpec[];
+    /** The frontend hosts, one at a time after the sentinels (empty without `frontend`). */
+    frontends: HostSpec[];
+    /** Each exporter (`metrics`): the data node's and the sentinel's of every host that runs them. */
+    exporters: Array<{ host: HostSpec; kind: "server" | "sentinel" }>;
     /** Host the final health gate runs on. */
     gateHost: HostSpec;
 }
@@ -49,8 +58,12 @@ export interface DeploymentPlan {
 export function deploymentPlan(spec: ClusterSpec): DeploymentPlan {
     const gateHost = spec.sentinels[0] ?? spec.master;
     const dataNodes = [...spec.replicas, spec.master];
-    const hosts = spec.hosts.filter((h) => hasRole(dataNodes, h) || hasRole(spec.sentinels, h));
-    return { hosts, dataNodes, sentinels: [...spec.sentinels], gateHost };
+    const frontends = spec.frontend ? [...spec.frontend.hosts] : [];
+    const hosts = spec.hosts.filter((h) => hasRole(dataNodes, h) || hasRole(spec.sentinels, h) || hasRole(frontends, h));
+    const exporters = spec.metrics
+        ? [...dataNodes.map((host) => ({ host, kind: "server" as const })), ...spec.sentinels.map((host) => ({ host, kind: "sentinel" as const }))]
+        : [];
+    return { hosts, dataNodes, sentinels: [...spec.sentinels], frontends, exporters, gateHost };
 }
 
 const hasRole = (holders: HostSpec[], host: HostSpec) => holders.some((h) => h.name === host.name);
@@ -188,9 +201,104 @@ export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: strin
     const ports: string[] = [];
     if (hasRole(deploymentPlan(spec).dataNodes, host)) ports.push(`${spec.redisPort}:${paths.redisUnitName}`);
     if (hasRole(spec.sentinels, host)) ports.push(`${spec.sentinelPort}:${paths.sentinelUnitName}`);
+    const plan = deploymentPlan(spec);
+    const binaries: string[] = [];
+    if (spec.frontend && hasRole(plan.frontends, host)) {
+        ports.push(`${spec.frontend.port}:${paths.haproxyUnitName}`);
+        binaries.push(`haproxy:${FRONTEND_BINARIES.haproxy}`, `keepalived:${FRONTEND_BINARIES.keepalived}`);
+    }
+    for (const e of plan.exporters.filter((x) => x.host.name === host.name)) {
+        ports.push(`${exporterPort(spec, e.kind)}:${paths.exporterUnitName[e.kind]}`);
+        binaries.push(`prometheus-redis-exporter:${EXPORTER_BINARY}`);
+    }
     // Redis's host warnings concern data nodes: tcp-backlog as Redis will run with it (511 unless set).
-    const backlog = hasRole(deploymentPlan(spec).dataNodes, host) ? String(tcpBacklog(spec)) : "";
-    return { ...commonVars(spec, host), RH_PORTS: ports.join(" "), RH_REVISION: revision, RH_TCP_BACKLOG: backlog };
+    const isRedisHost = hasRole(plan.dataNodes, host) || hasRole(spec.sentinels, host);
+    const backlog = hasRole(plan.dataNodes, host) ? String(tcpBacklog(spec)) : "";
+    return {
+        ...commonVars(spec, host),
+        RH_PORTS: ports.join(" "),
+        RH_REVISION: revision,
+        RH_TCP_BACKLOG: backlog,
+        // Only where there is something to say, so that a cluster without frontend or metrics keeps its preflight's inputs.
+        ...(isRedisHost ? {} : { RH_REDIS_HOST: "no" as const }),
+        ...(binaries.length ? { RH_BINARIES: [...new Set(binaries)].join(" ") } : {}),
+    };
+}
+
+/** The port of an exporter (the cluster has `metrics`). */
+function exporterPort(spec: ClusterSpec, kind: "server" | "sentinel"): number {
+    if (!spec.metrics) throw new Error("internal: the cluster has no metrics");
+    return kind === "server" ? spec.metrics.redisExporterPort : spec.metrics.sentinelExporterPort;
+}
+
+/** Inputs of the frontend step on `host`: HAProxy's file (it holds the password) and keepalived's, and both units. */
+export function frontendStepVars(spec: ClusterSpec, host: HostSpec, password: string): FrontendStepInputs {
+    const { paths } = spec;
+    if (!spec.frontend) throw new Error("internal: the cluster has no frontend");
+    return {
+        ...commonVars(spec, host),
+        RH_FRONTEND_DIR: paths.frontendDir,
+        RH_HAPROXY_BIN: FRONTEND_BINARIES.haproxy,
+        RH_KEEPALIVED_BIN: FRONTEND_BINARIES.keepalived,
+        RH_HAPROXY_CONF_PATH: paths.haproxyConf,
+        RH_HAPROXY_CONF: encodeFile(renderHaproxyConf(spec, host, password)),
+        RH_KEEPALIVED_CONF_PATH: paths.keepalivedConf,
+        RH_KEEPALIVED_CONF: encodeFile(renderKeepalivedConf(spec, host)),
+        RH_HAPROXY_UNIT: paths.haproxyUnitName,
+        RH_HAPROXY_UNIT_PATH: paths.haproxyUnitFile,
+        RH_HAPROXY_UNIT_FILE: encodeFile(renderHaproxyUnit(spec)),
+        RH_KEEPALIVED_UNIT: paths.keepalivedUnitName,
+        RH_KEEPALIVED_UNIT_PATH: paths.keepalivedUnitFile,
+        RH_KEEPALIVED_UNIT_FILE: encodeFile(renderKeepalivedUnit(spec)),
+        RH_INTERFACE_PLACEHOLDER: INTERFACE_PLACEHOLDER,
+        RH_VIP: spec.frontend.vip,
+        RH_FRONTEND_PORT: spec.frontend.port,
+    };
+}
+
+/** Inputs of the exporter step of the data node (`server`) or the sentinel on `host`. */
+export function exporterStepVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel", password: string): ExporterStepInputs {
+    const { paths } = spec;
+    if (!spec.metrics) throw new Error("internal: the cluster has no metrics");
+    return {
+        ...commonVars(spec, host),
+        RH_EXPORTER_DIR: paths.exporterDir,
+        RH_EXPORTER_BIN: EXPORTER_BINARY,
+        RH_EXPORTER_UNIT: paths.exporterUnitName[kind],
+        RH_EXPORTER_UNIT_PATH: paths.exporterUnitFile[kind],
+        RH_EXPORTER_UNIT_FILE: encodeFile(renderExporterUnit(spec, spec.metrics, host, kind)),
+        RH_EXPORTER_PASSWORD_PATH: paths.exporterPasswordFile[kind],
+        RH_EXPORTER_PASSWORD: encodeFile(renderExporterEnvironment(password)),
+        RH_EXPORTER_LISTEN: exporterEndpoint(spec, spec.metrics, host, kind).listen,
+    };
+}
+
+/** Inputs of the removal of a frontend (both daemons) from `host`. */
+export function frontendRemovalVars(spec: ClusterSpec, host: HostSpec): UnitRemovalInputs {
+    const { paths } = spec;
+    return {
+        ...commonVars(spec, host),
+        // keepalived first: the VIP moves to the other frontend before this HAProxy stops.
+        RH_UNITS: [paths.keepalivedUnitName, paths.haproxyUnitName].join(" "),
+        RH_UNIT_PATHS: [paths.keepalivedUnitFile, paths.haproxyUnitFile].join(" "),
+        RH_OWNER_FILE: `${paths.frontendDir}/owner`,
+        RH_FILES: [paths.haproxyConf, paths.keepalivedConf, `${paths.frontendDir}/owner`].join(" "),
+        RH_DIRS: [paths.frontendDir, PATHS.configRoot].join(" "),
+    };
+}
+
+/** Inputs of the removal of one exporter from `host`. */
+export function exporterRemovalVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): UnitRemovalInputs {
+    const { paths } = spec;
+    const owner = `${paths.exporterDir}/owner.${kind}`;
+    return {
+        ...commonVars(spec, host),
+        RH_UNITS: paths.exporterUnitName[kind],
+        RH_UNIT_PATHS: paths.exporterUnitFile[kind],
+        RH_OWNER_FILE: owner,
+        RH_FILES: [paths.exporterPasswordFile[kind], owner].join(" "),
+        RH_DIRS: [paths.exporterDir, PATHS.configRoot].join(" "),
+    };
 }
 
 /** The host warnings a preflight printed (`[redis-ha <host>] host warning: ...`), without the prefix. */
@@ -262,7 +370,9 @@ function healthExpectations(spec: ClusterSpec): HealthExpectations {
 
 /** Inputs of `redis-ha status` on `host`: which of our services it runs, and how to reach them. */
 export function statusVars(spec: ClusterSpec, host: HostSpec): StatusInputs {
-    const hasRedis = hasRole(deploymentPlan(spec).dataNodes, host);
+    const plan = deploymentPlan(spec);
+    const hasRedis = hasRole(plan.dataNodes, host);
+    const exporters = plan.exporters.filter((e) => e.host.name === host.name).map((e) => spec.paths.exporterUnitName[e.kind]);
     const hasSentinel = hasRole(spec.sentinels, host);
     return {
         ...commonVars(spec, host),
@@ -271,6 +381,10 @@ export function statusVars(spec: ClusterSpec, host: HostSpec): StatusInputs {
         RH_HAS_SENTINEL: hasSentinel ? "yes" : "no",
         RH_REDIS_UNIT: spec.paths.redisUnitName,
         RH_SENTINEL_UNIT: spec.paths.sentinelUnitName,
+        ...(spec.frontend && hasRole(plan.frontends, host)
+            ? { RH_HAPROXY_UNIT: spec.paths.haproxyUnitName, RH_KEEPALIVED_UNIT: spec.paths.keepalivedUnitName, RH_VIP: spec.frontend.vip, RH_FRONTEND_PORT: spec.frontend.port }
+            : {}),
+        ...(exporters.length ? { RH_EXPORTER_UNITS: exporters.join(" ") } : {}),
     };
 }
 

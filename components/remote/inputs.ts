@@ -76,6 +76,10 @@ export type PreflightInputs = CommonInputs & {
     RH_REVISION: string;
     /** tcp-backlog Redis will run with (data nodes; empty elsewhere), for the host warnings. */
     RH_TCP_BACKLOG: string;
+    /** "no" on a host that runs only a frontend: it needs redis-cli, not redis-server (absent: "yes"). */
+    RH_REDIS_HOST?: "yes" | "no";
+    /** `package:binary` words the host's frontend or exporters need (absent: none). */
+    RH_BINARIES?: string;
 };
 
 /** `hostTuning` of a data node's host; the files' contents only when on. */
@@ -152,6 +156,13 @@ export type StatusInputs = CommonInputs &
         RH_HAS_SENTINEL: "yes" | "no";
         RH_REDIS_UNIT: string;
         RH_SENTINEL_UNIT: string;
+        /** A frontend host: its two units, the VIP and the port (absent elsewhere). */
+        RH_HAPROXY_UNIT?: string;
+        RH_KEEPALIVED_UNIT?: string;
+        RH_VIP?: string;
+        RH_FRONTEND_PORT?: number;
+        /** This host's exporter units (absent without `metrics`). */
+        RH_EXPORTER_UNITS?: string;
     };
 
 /** remote/switchover.sh (`redis-ha switchover`), on the current master. */
@@ -188,6 +199,51 @@ export type CheckInputs = ServiceInputs &
         RH_SENTINEL_CONF_PATH: string;
     };
 
+/** remote/apply-frontend.sh: HAProxy and keepalived on a frontend host. */
+export type FrontendStepInputs = CommonInputs & {
+    RH_FRONTEND_DIR: string;
+    RH_HAPROXY_BIN: string;
+    RH_KEEPALIVED_BIN: string;
+    RH_HAPROXY_CONF_PATH: string;
+    /** Holds the password (the checks' AUTH): base64, on stdin only. */
+    RH_HAPROXY_CONF: string;
+    RH_KEEPALIVED_CONF_PATH: string;
+    RH_KEEPALIVED_CONF: string;
+    RH_HAPROXY_UNIT: string;
+    RH_HAPROXY_UNIT_PATH: string;
+    RH_HAPROXY_UNIT_FILE: string;
+    RH_KEEPALIVED_UNIT: string;
+    RH_KEEPALIVED_UNIT_PATH: string;
+    RH_KEEPALIVED_UNIT_FILE: string;
+    /** The word keepalived's file has where the stack named no interface: replaced by the one holding RH_ANNOUNCE_ADDRESS. */
+    RH_INTERFACE_PLACEHOLDER: string;
+    RH_VIP: string;
+    RH_FRONTEND_PORT: number;
+};
+
+/** remote/apply-exporter.sh: one exporter (of the data node or the sentinel) on a host. */
+export type ExporterStepInputs = CommonInputs & {
+    RH_EXPORTER_DIR: string;
+    RH_EXPORTER_BIN: string;
+    RH_EXPORTER_UNIT: string;
+    RH_EXPORTER_UNIT_PATH: string;
+    RH_EXPORTER_UNIT_FILE: string;
+    RH_EXPORTER_PASSWORD_PATH: string;
+    /** The environment file with the password (base64): on stdin only. */
+    RH_EXPORTER_PASSWORD: string;
+    /** address:port it listens on. */
+    RH_EXPORTER_LISTEN: string;
+};
+
+/** remote/remove-units.sh: the removal of a frontend or an exporter (units, then files). */
+export type UnitRemovalInputs = CommonInputs &
+    OwnerInputs & {
+        RH_UNITS: string;
+        RH_UNIT_PATHS: string;
+        RH_FILES: string;
+        RH_DIRS: string;
+    };
+
 /** Each program's inputs, by program. */
 export type ProgramInputs = {
     preflight: PreflightInputs;
@@ -197,6 +253,9 @@ export type ProgramInputs = {
     "health-gate": HealthGateInputs;
     status: StatusInputs;
     switchover: SwitchoverInputs;
+    "apply-frontend": FrontendStepInputs;
+    "apply-exporter": ExporterStepInputs;
     remove: RemovalInputs;
+    "remove-units": UnitRemovalInputs;
     check: CheckInputs;
 };

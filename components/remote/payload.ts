@@ -13,13 +13,13 @@ import { OwnerInputs, ProgramInputs, TlsKeyInput } from "./inputs";
 
 const REMOTE_DIR = path.join(packageRoot(), "remote");
 
-export type RemoteStep = "preflight" | "auth" | "apply-redis" | "apply-sentinel" | "health-gate" | OperatorProgram;
+export type RemoteStep = "preflight" | "auth" | "apply-redis" | "apply-sentinel" | "apply-frontend" | "apply-exporter" | "health-gate" | OperatorProgram;
 
 /** Programs the operator commands (`redis-ha status`, `switchover`) run, with the password like a step. */
 export type OperatorProgram = "status" | "switchover";
 
 /** Programs that run from state alone (no stdin, no secret): removal on delete, drift check on refresh. */
-export type StandaloneStep = "remove" | "check";
+export type StandaloneStep = "remove" | "remove-units" | "check";
 
 /** RH_* variables as the payload writes them; each program's own set is typed in ./inputs. Undefined ones are left out. */
 export type RemoteVars = Record<string, string | number | undefined>;
@@ -76,12 +76,19 @@ export function stepProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S
         "umask 077",
         assignments(vars),
         auth + readRemote("lib.sh"),
+        ...(STEP_LIBRARIES[step] ?? []).map(readRemote),
         readRemote(`${step}.sh`),
         "}",
         "__redis_ha_step </dev/null",
         "",
     ].join("\n");
 }
+
+/**
+ * Helpers some steps share beyond lib.sh, inlined into those steps only: the frontend's and the
+ * exporters' (daemon-lib.sh), so that changing them reruns no data node or sentinel step.
+ */
+const STEP_LIBRARIES: Partial<Record<RemoteStep, string[]>> = { "apply-frontend": ["daemon-lib.sh"], "apply-exporter": ["daemon-lib.sh"] };
 
 /** The command that runs a step program received on stdin. */
 export const STEP_COMMAND = "exec /bin/bash -s";

@@ -24,6 +24,21 @@ function render(template: string, context: object): string {
     return env.render(template, context);
 }
 
+/** Renders one of templates/ (for the other renderers: the frontend's and the exporters'). */
+export const renderTemplate = render;
+
+/**
+ * What every unit's hardening (templates/partials/hardening.njk) is given for a daemon that needs no
+ * privilege at all: no capabilities, its own user namespace, no privileged system calls.
+ */
+export const UNPRIVILEGED_HARDENING = {
+    capabilities: "",
+    ambientCapabilities: "",
+    privateUsers: true,
+    addressFamilies: "AF_INET AF_INET6 AF_UNIX",
+    deniedCalls: "@privileged @resources",
+} as const;
+
 /**
  * Quotes a value for redis.conf / sentinel.conf the way Redis's own parser reads double-quoted
  * strings (sdssplitargs), so any password survives intact.
@@ -142,6 +157,8 @@ export function renderUnit(spec: ClusterSpec, kind: ServiceKind): string {
         readWritePaths: [paths.configDir, paths.dataDir, paths.logDir],
         execPaths: `${PATHS.redisServerBinary} /usr/lib /lib`,
         ipAddressAllow: ipAddressAllow(spec).join(" "),
+        allowListReason: "localhost, the cluster's hosts, the stack's ipAllowList",
+        ...UNPRIVILEGED_HARDENING,
     });
 }
 

@@ -24,6 +24,8 @@ export interface CounterReport {
     waitShort: number;
     /** Visits refused with an error reply (e.g. NOREPLICAS, READONLY, a connection error before sending). */
     errors: number;
+    /** Of those, visits a replica refused (READONLY): the client's write reached a node that was not master. */
+    readonly: number;
     /** Confirmed visits whose id is not in the set read back at the end: confirmed writes lost. */
     lost: number;
     /** Up to 10 of the lost visits: id, when it was confirmed (ms since the epoch) and by which node (address:port). */
@@ -38,8 +40,8 @@ export interface CounterReport {
     stoppedByBound: boolean;
 }
 
-/** What became of one visit: confirmed; refused by an error reply; accepted but too few replicas acknowledged it; no reply. */
-export type VisitOutcome = "confirmed" | "refused" | "waitShort" | "noReply";
+/** What became of one visit: confirmed; refused by an error reply (`readonly`: by a replica); accepted but too few replicas acknowledged it; no reply. */
+export type VisitOutcome = "confirmed" | "refused" | "readonly" | "waitShort" | "noReply";
 
 /** One visit attempt: when its outcome was known, the node the client was connected to then (address:port), the outcome. */
 export interface VisitAttempt {
@@ -81,6 +83,11 @@ export interface CounterWriterOptions extends SentinelTarget {
     /** Upper bounds of the loop, whatever happens. */
     maxOps?: number;
     maxSeconds?: number;
+    /**
+     * Write through this address instead of asking Sentinel (a frontend's VIP: a client that does not
+     * speak Sentinel). The confirmed visits are still read back through Sentinel, from the master.
+     */
+    address?: { host: string; port: number };
 }
 
 /** A client as an application should configure it for Sentinel (see README, "Reliability"). */
@@ -103,8 +110,25 @@ export function sentinelClient(target: SentinelTarget): Redis {
     return client;
 }
 
+/** A plain client of one address (a frontend's VIP), as an application that cannot use Sentinel configures it. */
+export function directClient(address: { host: string; port: number }, password: string): Redis {
+    const client = new Redis({
+        host: address.host,
+        port: address.port,
+        password,
+        // A node demoted under an open connection answers READONLY: reconnect (the frontend routes the new connection to the master) and resend.
+        reconnectOnError: (err) => (err.message.startsWith("READONLY") ? 2 : false),
+        maxRetriesPerRequest: 2,
+        connectTimeout: 2000,
+        commandTimeout: 3000,
+    });
+    client.on("error", () => undefined);
+    return client;
+}
+
 export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
-    let client = sentinelClient(opts);
+    const connect = () => (opts.address ? directClient(opts.address, opts.password) : sentinelClient(opts));
+    let client = connect();
     const maxOps = opts.maxOps ?? 200_000;
     const deadline = Date.now() + (opts.maxSeconds ?? 600) * 1000;
     const waitReplicas = opts.waitReplicas ?? 0;
@@ -118,6 +142,7 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
     let unconfirmed = 0;
     let waitShort = 0;
     let errors = 0;
+    let readonly = 0;
     let stopping = false;
     // Read through a function: the loop awaits between checks, and `stop()` sets it meanwhile.
     const isStopping = () => stopping;
@@ -141,7 +166,7 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
             // ioredis ends a Sentinel client for good (status "end": every later command fails with
             // "Connection is closed.") when one connect attempt fails inside its Sentinel connector, e.g.
             // while a failover is under way. An application must then make a new client; so does this one.
-            if (client.status === "end") client = sentinelClient(opts);
+            if (client.status === "end") client = connect();
             const outcome = await visit(client, opts.key, idsKey, id, waitReplicas, opts.waitTimeoutMs ?? 1000);
             const now = Date.now();
             const node = `${client.stream.remoteAddress ?? "?"}:${client.stream.remotePort ?? "?"}`;
@@ -154,7 +179,8 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
                 confirmedBy.push(node);
                 markReady();
             } else {
-                if (outcome === "refused") errors++;
+                if (outcome === "refused" || outcome === "readonly") errors++;
+                if (outcome === "readonly") readonly++;
                 else unconfirmed++;
                 if (outcome === "waitShort") waitShort++;
                 await new Promise((r) => setTimeout(r, 100));
@@ -196,6 +222,7 @@ export function startCounterWriter(opts: CounterWriterOptions): CounterWriter {
                 unconfirmed,
                 waitShort,
                 errors,
+                readonly,
                 lost: result.lost,
                 lostIds: result.lostIndexes.map((i) => ({ id: confirmedIds[i] ?? "", confirmedAt: confirmedAt[i] ?? 0, node: confirmedBy[i] ?? "" })),
                 keptUnconfirmed: result.kept - (confirmedIds.length - result.lost),
@@ -230,7 +257,7 @@ async function visit(client: Redis, key: string, idsKey: string, id: string, wai
     // An error reply to the transaction (NOREPLICAS, READONLY, EXECABORT) means Redis refused it; no
     // reply (a timeout, a dropped connection) means it may have run: unconfirmed, checked at the end.
     const failed = results.slice(0, 4).find(([err]) => err)?.[0];
-    if (failed) return failed instanceof ReplyError ? "refused" : "noReply";
+    if (failed) return failed instanceof ReplyError ? (failed.message.startsWith("READONLY") ? "readonly" : "refused") : "noReply";
     if (!Array.isArray(results[3]?.[1])) return "noReply";
     if (waitReplicas === 0) return "confirmed";
     const [waitError, acknowledged] = results[4] ?? [new Error("no WAIT reply"), 0];
@@ -239,7 +266,7 @@ async function visit(client: Redis, key: string, idsKey: string, id: string, wai
 }
 
 /** Checks every confirmed id against the set on the current master, in chunks. */
-async function readBack(client: Redis, key: string, idsKey: string, ids: string[]): Promise<{ lostIndexes: number[]; lost: number; kept: number; final: number }> {
+export async function readBack(client: Redis, key: string, idsKey: string, ids: string[]): Promise<{ lostIndexes: number[]; lost: number; kept: number; final: number }> {
     const lostIndexes: number[] = [];
     let lost = 0;
     for (let i = 0; i < ids.length; i += 1000) {

@@ -43,6 +43,8 @@ export interface FaultResult {
     unconfirmed: number;
     /** Visits Redis refused with an error reply. */
     errors: number;
+    /** Of those, visits a replica refused (READONLY): a write that reached a node that was not master. */
+    readonly: number;
     /** Confirmed visits missing at the end. */
     lost: number;
     /** Unconfirmed visits Redis kept anyway. */
@@ -250,7 +252,7 @@ export async function waitHealthy(lab: TestLab, seconds = 180): Promise<LabHost>
 }
 
 /** Runs one fault with the visit counter writing (each increment confirmed by `waitReplicas` replicas). */
-export async function runFault(lab: TestLab, scenario: FaultScenario, opts: { waitReplicas: number; key: string }): Promise<FaultResult> {
+export async function runFault(lab: TestLab, scenario: FaultScenario, opts: { waitReplicas: number; key: string; through?: { host: string; port: number } }): Promise<FaultResult> {
     const members = lab.hosts.slice(0, 3);
     const master = await waitHealthy(lab);
     const writer = startCounterWriter({
@@ -260,6 +262,7 @@ export async function runFault(lab: TestLab, scenario: FaultScenario, opts: { wa
         key: opts.key,
         waitReplicas: opts.waitReplicas,
         maxSeconds: 400,
+        address: opts.through,
     });
     let report: CounterReport | undefined;
     let failoverSeconds: number | null = null;
@@ -309,6 +312,7 @@ export async function runFault(lab: TestLab, scenario: FaultScenario, opts: { wa
         confirmed: report.confirmed,
         unconfirmed: report.unconfirmed,
         errors: report.errors,
+        readonly: report.readonly,
         lost: report.lost,
         keptUnconfirmed: report.keptUnconfirmed,
         // An operation hands mastership over on purpose; without a failover there is no "old" master.

@@ -41,8 +41,9 @@ describe("pulumi preview of the environments' stack config (no host reachable)",
                 },
             });
             // 3 preflights, the rotation's accept and retire, 3 data nodes + 3 sentinels (component, command
-            // and drift check each), the gate, the cluster, the stack.
-            assert.strictEqual(result.changeSummary.create, 26, printed);
+            // and drift check each), the gate, the cluster, the stack; stage adds 6 exporters (component and command each).
+            assert.strictEqual(result.changeSummary.create, env === "stage" ? 38 : 26, printed);
+            if (env === "stage") assert.match(printed, /stage-1-server-exporter-apply/);
             assert.match(printed, new RegExp(`${env === "dev" ? "dev-console" : `${env}-1`}-redis-apply`));
             assert.ok(!printed.includes(PASSWORD), "the password appears in preview output");
             assert.ok(warnings.some((w) => /sshPrivateKey: no SSH private key is given; previewing without it \(no host is contacted\), `pulumi up` needs it/.test(w)), warnings.join("\n"));

@@ -6,7 +6,8 @@
 import * as assert from "assert";
 import { FaultBenchmark, ScenarioSummary, mergeResults } from "../../bench/faults";
 import * as deploy from "../../bench/deploy";
-import { performanceTable } from "../../bench/readmeTable";
+import { frontendTable, performanceTable } from "../../bench/readmeTable";
+import { summarizeClient } from "../../bench/frontend";
 
 const summary = (scenario: string, waitReplicas: number, trials: number, measuredOn?: string): ScenarioSummary => ({
     scenario,
@@ -111,5 +112,24 @@ describe("bench/deploy.ts: its arithmetic, parsing and verdicts", () => {
         const table = performanceTable({ date: "2026-12-01T00:00:00Z", machine: "m", pulumi: "v3", executor: "command", ansible: "ansible", pulumiCommand: "pulumi up", sizes, previewScale: [], goals });
         assert.match(table, /\| preview of 100 hosts against 3 \| ≤ 1\.5× \| 2× \(8 s vs 4 s\) \| \*\*no\*\* \|/);
         assert.match(table, /^\| 3 \(1 cluster\) \| 1 \| 6\.0 \/ 6\.0 \/ 6\.0 s \| 10\.0 \/ 10\.0 \/ 10\.0 s \| 0\.60× \|/m);
+    });
+});
+
+describe("bench/frontend.ts", () => {
+    it("sums each client's trials and spreads its gaps; the table shows both clients and both READONLY counts", () => {
+        const c = summarizeClient([
+            { confirmed: 10, unconfirmed: 1, lost: 0, readonly: 0, gapSeconds: 4 },
+            { confirmed: 20, unconfirmed: 2, lost: 1, readonly: 0, gapSeconds: 6 },
+        ]);
+        assert.deepStrictEqual(c, { confirmed: 30, unconfirmed: 3, lost: 1, worstTrialLost: 1, readonly: 0, writeGapSeconds: { min: 4, median: 5, max: 6 } });
+        const table = frontendTable({
+            date: "2026-12-02T00:00:00Z",
+            machine: "m",
+            trialsPerScenario: 2,
+            runs: [],
+            scenarios: [{ scenario: "frontend-killed", description: "the frontend killed", trials: 2, failovers: 0, ioredis: c, redisCli: { ...c, lost: 0 }, readonlyOnNodes: 0, failoverSeconds: null, takeoverSeconds: { min: 3, median: 3.5, max: 4 }, failedTrials: [] }],
+        });
+        assert.match(table, /\| the frontend killed \| 2 \| 0 \| — \| 3\.0 \/ 3\.5 \/ 4\.0 s \| 4\.0 \/ 5\.0 \/ 6\.0 s \| 4\.0 \/ 5\.0 \/ 6\.0 s \| 30 \/ 30 \| 1 \/ 0 \| 0; 0 \|/);
+        assert.ok(table.startsWith("<!-- frontend:begin -->") && table.endsWith("<!-- frontend:end -->"));
     });
 });

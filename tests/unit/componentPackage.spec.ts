@@ -29,14 +29,14 @@ describe("component package: the schema other languages are generated from", fun
         const cluster = schema.components.RedisHaCluster;
         assert.ok(cluster, "RedisHaCluster is not in the schema");
         const inputs = cluster.inputs;
-        for (const field of ["clusterName", "hosts", "master", "replicas", "sentinels", "redis", "sentinel", "ssh", "acl", "tls", "ipAllowList", "hostTuning"]) {
+        for (const field of ["clusterName", "hosts", "master", "replicas", "sentinels", "redis", "sentinel", "ssh", "acl", "tls", "ipAllowList", "hostTuning", "frontend", "metrics"]) {
             assert.strictEqual(inputs[field]?.plain, true, `${field} must be plain: it decides which resources exist`);
         }
         for (const secret of ["password", "sshPrivateKey", "tlsPrivateKeys"]) {
             assert.ok(inputs[secret] && !inputs[secret].plain, `${secret} must be an Input (a secret from the caller)`);
         }
         assert.strictEqual(inputs.password?.optional, undefined, "password is required");
-        assert.deepStrictEqual(Object.keys(cluster.outputs).sort(), ["connection", "masterName", "nodes", "sentinelEndpoints"]);
+        assert.deepStrictEqual(Object.keys(cluster.outputs).sort(), ["connection", "masterName", "nodes", "scrapeTargets", "sentinelEndpoints"]);
         const undocumented = (props: Record<string, PropertyDefinition>, where: string) =>
             Object.entries(props).filter(([, p]) => !p.description).map(([k]) => `${where}.${k}`);
         const missing = [
@@ -58,6 +58,7 @@ describe("component package: the schema other languages are generated from", fun
         assert.deepStrictEqual(values("TlsAuthClients"), ["no", "optional", "yes"]);
         assert.ok(values("MaxmemoryPolicy")?.includes("allkeys-lru"));
         assert.ok(values("LogLevel")?.includes("notice"));
-        assert.deepStrictEqual(values("NodeRole"), ["master", "replica", "sentinel"]);
+        assert.deepStrictEqual(values("NodeRole"), ["frontend", "master", "replica", "sentinel"]);
+        assert.deepStrictEqual(values("ExporterKind"), ["sentinel", "server"]);
     });
 });
