@@ -12,8 +12,9 @@ export interface RedisExporterArgs extends Omit<HostNodeArgs, "tlsPrivateKey"> {
 /**
  * Debian's prometheus-redis-exporter for one data node or sentinel, in a hardened unit of its own
  * (dynamic user, no capabilities, scrapers limited to `metrics.allowList` by the kernel). The
- * password reaches its environment from a root-only file that systemd reads: never in argv or a
- * world-readable file. The step ends once the exporter reports `redis_up 1`.
+ * password comes from a root-only file, copied at each start where only the exporter's user can read
+ * it, keyed by the one address it scrapes: never in argv, the environment or a world-readable file.
+ * The step ends once the exporter reports `redis_up 1`.
  */
 export class RedisExporter extends pulumi.ComponentResource {
     /** Changes whenever this exporter's step runs (secret). */

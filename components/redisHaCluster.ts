@@ -116,6 +116,11 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         const spec = resolveClusterSpec(args, { password: args.password });
         const tlsKey = tlsPrivateKeyOf(spec, args.tlsPrivateKeys);
         super("redis-ha:index:RedisHaCluster", name, {}, opts);
+        if (spec.frontend && spec.redis.minReplicasToWrite === 0) {
+            // HAProxy stops sending new connections to a cut-off old master at once, but connections it
+            // already had stay open while that node still says master; only min-replicas-to-write makes it refuse their writes.
+            void pulumi.log.warn("frontend without redis.minReplicasToWrite: a master cut off from the rest keeps taking writes on connections it already had through the VIP until the partition heals; set redis.minReplicasToWrite to 1 (README \"Durability\")", this);
+        }
         if (spec.unsafeTopology) {
             void pulumi.log.warn(`${spec.sentinels.length} sentinel(s) (allowUnsafeTopology): losing one host leaves no majority of sentinels, so no automatic failover`, this);
         }

@@ -1,5 +1,5 @@
-# Converges one exporter (of this host's data node or sentinel). Its environment file (the password)
-# is root-only: systemd reads it before it starts the exporter as its dynamic user.
+# Converges one exporter (of this host's data node or sentinel). Its password file is root-only: the
+# unit copies it at each start into a runtime directory only the exporter's dynamic user can enter.
 require_root_and_binary "$RH_EXPORTER_BIN" prometheus-redis-exporter
 require_port_free_or_ours "${RH_EXPORTER_LISTEN##*:}" "$RH_EXPORTER_UNIT"
 install -d -m 0755 -o root -g root "$RH_CONFIG_ROOT"

@@ -24,9 +24,9 @@ daemon_accepts() {
 haproxy_conf=$(decode "$RH_HAPROXY_CONF")
 keepalived_conf=$(decode "$RH_KEEPALIVED_CONF")
 if [[ "$keepalived_conf" == *"$RH_INTERFACE_PLACEHOLDER"* ]]; then
-    iface=$(ip -o -4 addr show | awk -v a="$RH_ANNOUNCE_ADDRESS" '{ split($4, p, "/") } p[1] == a { print $2; exit }')
+    iface=$(ip -o -4 addr show to "$RH_ANNOUNCE_ADDRESS" | awk 'NR == 1 { print $2 }')
     [ -n "$iface" ] || fail "no interface of this host holds $RH_ANNOUNCE_ADDRESS: set frontend.interface to the one that should carry $RH_VIP"
-    keepalived_conf=${keepalived_conf//"$RH_INTERFACE_PLACEHOLDER"/$iface}
+    keepalived_conf=${keepalived_conf//"$RH_INTERFACE_PLACEHOLDER"/"$iface"}
 fi
 daemon_accepts "$haproxy_conf" "$RH_HAPROXY_BIN" -c -q -f
 daemon_accepts "$keepalived_conf" "$RH_KEEPALIVED_BIN" --config-test -f
@@ -35,7 +35,7 @@ haproxy_changed=no
 keepalived_changed=no
 printf '%s\n' "$haproxy_conf" | write_if_changed "$RH_HAPROXY_CONF_PATH" 0640 root:haproxy && haproxy_changed=yes
 install_unit "$RH_HAPROXY_UNIT_PATH" "$RH_HAPROXY_UNIT_FILE" && haproxy_changed=yes
-printf '%s\n' "$keepalived_conf" | write_if_changed "$RH_KEEPALIVED_CONF_PATH" 0600 root:root && keepalived_changed=reload
+printf '%s\n' "$keepalived_conf" | write_if_changed "$RH_KEEPALIVED_CONF_PATH" 0600 root:root && keepalived_changed=yes
 install_unit "$RH_KEEPALIVED_UNIT_PATH" "$RH_KEEPALIVED_UNIT_FILE" && keepalived_changed=yes
 systemctl enable --quiet "$RH_HAPROXY_UNIT" "$RH_KEEPALIVED_UNIT"
 
@@ -48,5 +48,5 @@ role_through() { rcli "$1" "$2" ROLE | head -n 1; }
 routes_to_master() { [ "$(role_through "$1" "$2")" = master ]; }
 wait_for "$RH_WAIT_START" "this host's HAProxy (127.0.0.1:$RH_FRONTEND_PORT) to route to the master" routes_to_master 127.0.0.1 "$RH_FRONTEND_PORT"
 wait_for "$RH_WAIT_FAILOVER" "the VIP $RH_VIP:$RH_FRONTEND_PORT to answer as the master" routes_to_master "$RH_VIP" "$RH_FRONTEND_PORT"
-if ip -o addr show | grep -qF " $RH_VIP/"; then holder="holds the VIP"; else holder="stands by"; fi
+if [ -n "$(ip -o addr show to "$RH_VIP")" ]; then holder="holds the VIP"; else holder="stands by"; fi
 log "frontend ready: $RH_VIP:$RH_FRONTEND_PORT reaches the master; this host $holder"

@@ -1,19 +1,15 @@
 # Helpers of the steps that run Debian's other daemons for a cluster (apply-frontend, apply-exporter),
 # inlined after lib.sh into those steps only: a change here reruns no data node or sentinel step.
 
-# Starts a unit that is not running, restarts one whose unit or file changed (`reload`: reloads it,
-# for keepalived's file: it keeps its state, and the VIP stays where it is), leaves the others alone.
+# Starts a unit that is not running, restarts one whose unit or file changed, leaves the others alone.
 converge_unit() {
     local unit=$1 changed=$2
     if ! systemctl is-active --quiet "$unit"; then
         log "starting $unit"
         systemctl start "$unit" || fail "$unit failed to start: $(journalctl -u "$unit" -n 5 --no-pager 2>/dev/null | tail -n 5)"
-    elif [ "$changed" = reload ]; then
-        log "reloading $unit (its file changed)"
-        systemctl reload "$unit"
     elif [ "$changed" = yes ]; then
         log "restarting $unit (its file or unit changed)"
-        systemctl restart "$unit"
+        systemctl restart "$unit" || fail "$unit failed to restart: $(journalctl -u "$unit" -n 5 --no-pager 2>/dev/null | tail -n 5)"
     else
         log "$unit unchanged"
     fi

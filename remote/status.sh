@@ -19,7 +19,7 @@ fi
 if [ -n "${RH_HAPROXY_UNIT:-}" ]; then
     report frontend.haproxy "$(systemctl is-active "$RH_HAPROXY_UNIT" 2>/dev/null || true)"
     report frontend.keepalived "$(systemctl is-active "$RH_KEEPALIVED_UNIT" 2>/dev/null || true)"
-    if ip -o addr show | grep -qF " $RH_VIP/"; then report frontend.vip held; else report frontend.vip backup; fi
+    if [ -n "$(ip -o addr show to "$RH_VIP")" ]; then report frontend.vip held; else report frontend.vip backup; fi
     # Where this host's own HAProxy sends a client now: the role and run of the node behind it.
     report frontend.routes "$(rcli 127.0.0.1 "$RH_FRONTEND_PORT" ROLE | head -n 1 | tr -d '\r' || true)"
 fi

@@ -140,6 +140,8 @@ export const FRONTEND_DEFAULTS = {
     vipPrefixLength: 32,
     /** HAProxy's health checks: every second, one failure takes a server out and one success puts it back. */
     checkIntervalMs: 1000,
+    /** How long one check may take (a node or sentinel that has not answered by then is down). */
+    checkTimeoutMs: 1000,
     /** keepalived `advert_int`: a frontend host that stops advertising loses the VIP after about 3 of them. */
     advertIntervalSeconds: 1,
     /** keepalived `priority` of the first and the second frontend host (the higher takes the VIP first). */

@@ -89,8 +89,8 @@ export function resolveFrontendSettings(clusterName: string, s: FrontendSettings
     const vip = s.vip;
     if (typeof vip !== "string" || !net.isIPv4(vip)) {
         report("frontend.vip", `${JSON.stringify(vip)} is not an IPv4 address`, "give a free IPv4 address on the frontend hosts' network, e.g. 10.0.0.100");
-    } else if (/^(0|127|22[4-9]|23\d|24\d|25[0-5])\./.test(vip)) {
-        report("frontend.vip", `${vip} is a loopback, multicast or reserved address`, "give a free unicast address on the frontend hosts' network");
+    } else if (/^(0|127|22[4-9]|23\d|24\d|25[0-5])\./.test(vip) || vip.startsWith("169.254.")) {
+        report("frontend.vip", `${vip} is a loopback, link-local, multicast or reserved address`, "give a free unicast address on the frontend hosts' network");
     } else {
         const holder = c.hosts.find((h) => h.announceAddress === vip || h.sshHost === vip || h.bind.includes(vip));
         if (holder) {

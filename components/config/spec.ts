@@ -62,11 +62,12 @@ export interface ClusterPaths {
     keepalivedUnitFile: string;
     haproxyRuntimeDir: string;
     keepalivedRuntimeDir: string;
-    /** The exporters' files (root-only: the environment files with the password, which systemd reads for each exporter). */
+    /** The exporters' files (root-only: the password files, which each unit copies to its exporter's runtime directory at start). */
     exporterDir: string;
     exporterUnitName: Record<"server" | "sentinel", string>;
     exporterUnitFile: Record<"server" | "sentinel", string>;
     exporterPasswordFile: Record<"server" | "sentinel", string>;
+    exporterRuntimeDir: Record<"server" | "sentinel", string>;
 }
 
 /** Resolved `frontend`: HAProxy + keepalived on two hosts, holding `vip`. */
@@ -196,7 +197,8 @@ export function clusterPaths(clusterName: string): ClusterPaths {
         exporterDir,
         exporterUnitName,
         exporterUnitFile: { server: `${PATHS.unitDir}/${exporterUnitName.server}`, sentinel: `${PATHS.unitDir}/${exporterUnitName.sentinel}` },
-        exporterPasswordFile: { server: `${exporterDir}/server.env`, sentinel: `${exporterDir}/sentinel.env` },
+        exporterPasswordFile: { server: `${exporterDir}/server.password.json`, sentinel: `${exporterDir}/sentinel.password.json` },
+        exporterRuntimeDir: { server: `redis-ha-${clusterName}-server-exporter`, sentinel: `redis-ha-${clusterName}-sentinel-exporter` },
     };
 }
 

@@ -9,7 +9,7 @@ import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
 import { encodeFile } from "../remote/payload";
 import { EXPORTER_BINARY, FRONTEND_BINARIES } from "../config/defaults";
-import { INTERFACE_PLACEHOLDER, exporterEndpoint, renderExporterEnvironment, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
+import { INTERFACE_PLACEHOLDER, exporterEndpoint, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
 import {
     AuthInputs,
     CheckInputs,
@@ -268,7 +268,7 @@ export function exporterStepVars(spec: ClusterSpec, host: HostSpec, kind: "serve
         RH_EXPORTER_UNIT_PATH: paths.exporterUnitFile[kind],
         RH_EXPORTER_UNIT_FILE: encodeFile(renderExporterUnit(spec, spec.metrics, host, kind)),
         RH_EXPORTER_PASSWORD_PATH: paths.exporterPasswordFile[kind],
-        RH_EXPORTER_PASSWORD: encodeFile(renderExporterEnvironment(password)),
+        RH_EXPORTER_PASSWORD: encodeFile(renderExporterPasswordFile(spec, spec.metrics, host, kind, password)),
         RH_EXPORTER_LISTEN: exporterEndpoint(spec, spec.metrics, host, kind).listen,
     };
 }

@@ -229,7 +229,7 @@ export type ExporterStepInputs = CommonInputs & {
     RH_EXPORTER_UNIT_PATH: string;
     RH_EXPORTER_UNIT_FILE: string;
     RH_EXPORTER_PASSWORD_PATH: string;
-    /** The environment file with the password (base64): on stdin only. */
+    /** The password file (JSON, base64): on stdin only. */
     RH_EXPORTER_PASSWORD: string;
     /** address:port it listens on. */
     RH_EXPORTER_LISTEN: string;

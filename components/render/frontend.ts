@@ -35,7 +35,7 @@ export function renderHaproxyConf(spec: ClusterSpec, host: HostSpec, password: s
     return renderTemplate("haproxy.cfg.njk", {
         clusterName: spec.clusterName,
         hostName: host.name,
-        checkTimeoutMs: FRONTEND_DEFAULTS.checkIntervalMs,
+        checkTimeoutMs: FRONTEND_DEFAULTS.checkTimeoutMs,
         checkIntervalMs: FRONTEND_DEFAULTS.checkIntervalMs,
         vip: frontend.vip,
         port: frontend.port,
@@ -140,7 +140,8 @@ export function renderExporterUnit(spec: ClusterSpec, metrics: MetricsSpec, host
         serviceUnit: kind === "server" ? paths.redisUnitName : paths.sentinelUnitName,
         ...exporterEndpoint(spec, metrics, host, kind),
         binary: EXPORTER_BINARY,
-        environmentFile: paths.exporterPasswordFile[kind],
+        passwordFile: paths.exporterPasswordFile[kind],
+        runtimeDirectory: paths.exporterRuntimeDir[kind],
         readWritePaths: [],
         execPaths: `${EXPORTER_BINARY} /usr/lib /lib`,
         ipAddressAllow: [...new Set(["localhost", ...spec.hosts.map((h) => h.announceAddress), ...metrics.allowList])].join(" "),
@@ -152,18 +153,11 @@ export function renderExporterUnit(spec: ClusterSpec, metrics: MetricsSpec, host
 }
 
 /**
- * A value for a systemd EnvironmentFile, double-quoted: the characters POSIX shell escapes in double
- * quotes (`"`, `\\`, `` ` ``, `$`) get a backslash. Passwords have no control characters (validation).
+ * The exporter's password file (`-redis.password-file`): JSON, keyed by the one address it scrapes.
+ * Not `REDIS_PASSWORD` or `-redis.password`: the exporter's `/scrape?target=` would send those to any
+ * target a scraper names, so anyone allowed to scrape could collect the password on a listener of
+ * their own. With the file, only redis://127.0.0.1:<port> gets it.
  */
-export function systemdEnvQuote(value: string): string {
-    return `"${value.replace(/["\\`$]/g, (c) => `\\${c}`)}"`;
-}
-
-/**
- * The exporter's environment file: `REDIS_PASSWORD`, which the exporter reads when no
- * `-redis.password` is given. systemd reads it as root (the file is root-only) before it starts the
- * exporter as its dynamic user; only that user and root can read a process's environment.
- */
-export function renderExporterEnvironment(password: string): string {
-    return `REDIS_PASSWORD=${systemdEnvQuote(password)}\n`;
+export function renderExporterPasswordFile(spec: ClusterSpec, metrics: MetricsSpec, host: HostSpec, kind: ServiceKind, password: string): string {
+    return `${JSON.stringify({ [exporterEndpoint(spec, metrics, host, kind).scrapes]: password })}\n`;
 }

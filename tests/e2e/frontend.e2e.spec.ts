@@ -11,7 +11,7 @@ import { spawnSync } from "child_process";
 import { engineEnv } from "../../lab/automation";
 import type { ClusterStatus } from "../../ops/status";
 import { Stack } from "@pulumi/pulumi/automation";
-import { TestLab, createTestLab, field, grepFiles, labLeftovers, mainPid, onHost, redisCli } from "./labHarness";
+import { TestLab, createTestLab, eventually, field, grepFiles, labLeftovers, mainPid, onHost, redisCli } from "./labHarness";
 import { FAULT_SCENARIOS, FaultScenario, waitHealthy } from "./faultScenarios";
 import { FRONTEND_LAB_HOSTS, FRONTEND_PORT, frontendConfig, frontendHosts, frontendKilled, runThroughVip, vipHolders } from "./frontendScenarios";
 import { findNeedles, secretNeedles } from "./secretScan";
@@ -139,6 +139,22 @@ describe("frontend: HAProxy + keepalived VIP for clients without Sentinel, and t
         await stack.preview({ expectNoChanges: true });
     });
 
+    it("right after a restart of HAProxy (before its first checks), no connection reaches the former master", async () => {
+        let master = await waitHealthy(lab);
+        if (master === lab.hosts[0]) {
+            // lab-1 is the configured master, whose rule comes first: the case needs it to be a replica now.
+            redisCli(lab.hosts[1]!.container, lab.password, 26389, "SENTINEL", "FAILOVER", "lab");
+            await eventually("a failover away from lab-1", 60, async () => assert.notStrictEqual(await waitHealthy(lab, 30), lab.hosts[0]));
+            master = await waitHealthy(lab);
+        }
+        const roles = onHost(frontends[0]!.container, `systemctl restart ${UNITS.haproxy}; for i in $(seq 80); do redis-cli --no-auth-warning --raw -p ${PORT} ROLE 2>&1 | head -n 1; sleep 0.02; done`, lab.password)
+            .split("\n")
+            .filter(Boolean);
+        assert.ok(!roles.includes("slave"), `a connection right after the restart reached a replica: ${roles.join(", ")}`);
+        assert.ok(roles.filter((r) => r === "master").length > 10, `HAProxy routed to the master again: ${roles.join(", ")}`);
+        console.log(`      after the restart: ${roles.filter((r) => r !== "master").length} connections refused while the checks ran, then the master (${master.name})`);
+    });
+
     it("the kill of the frontend host that holds the VIP: the other frontend answers at the VIP, 0 confirmed writes lost", async () => {
         const scenario = frontendKilled(VIP);
         await assertThroughVip(scenario, (master) => lab.hosts.slice(0, 3).find((h) => h !== master)!);
@@ -161,7 +177,7 @@ describe("frontend: HAProxy + keepalived VIP for clients without Sentinel, and t
             if (t.kind === "server") assert.strictEqual(metric(body, "redis_connected_slaves"), t.host === master.name ? "2" : "0", `${t.host}'s connected_slaves`);
         }
         assert.deepStrictEqual((outputs.connection?.value as { frontend?: unknown }).frontend, { host: VIP, port: PORT });
-        // The exporter runs as a dynamic user, not root, with the password only in its environment (from a root-only file).
+        // The exporter runs as a dynamic user, not root, with the password in a file only that user can read.
         const pid = mainPid(lab.hosts[0]!.container, EXPORTER.server);
         assert.notStrictEqual(onHost(lab.hosts[0]!.container, `ps -o user= -p ${pid}`).trim(), "root");
     });
@@ -182,7 +198,7 @@ describe("frontend: HAProxy + keepalived VIP for clients without Sentinel, and t
         for (const h of frontends) {
             assert.strictEqual(onHost(h.container, "stat -c '%a %U:%G' /etc/redis-ha/lab.frontend/haproxy.cfg").trim(), "640 root:haproxy");
         }
-        assert.strictEqual(onHost(lab.hosts[0]!.container, "stat -c '%a %U:%G' /etc/redis-ha/lab.exporter/server.env").trim(), "600 root:root");
+        assert.strictEqual(onHost(lab.hosts[0]!.container, "stat -c '%a %U:%G' /etc/redis-ha/lab.exporter/server.password.json").trim(), "600 root:root");
     });
 
     it("a second up changes nothing and restarts nothing; removing the frontend and metrics leaves Debian's services alone", async () => {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { RedisHaConfigError, resolveClusterSpec } from "../../components/config/validate";
 import { defaultVirtualRouterId } from "../../components/config/frontend";
-import { INTERFACE_PLACEHOLDER, renderExporterEnvironment, systemdEnvQuote, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit, respCommand } from "../../components/render/frontend";
+import { INTERFACE_PLACEHOLDER, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit, respCommand } from "../../components/render/frontend";
 import { deploymentPlan, exporterRemovalVars, frontendRemovalVars, preflightVars } from "../../components/plan/steps";
 import { clientConnectionInfo, nodeRoles, scrapeTargets } from "../../components/redisHaCluster";
 import { ClusterTopologyArgs } from "../../components/config/validate";
@@ -81,7 +81,9 @@ describe("frontend and metrics: rendering (golden files)", () => {
         const conf = renderHaproxyConf(spec, lb1, PASSWORD);
         golden("haproxy.cfg", conf);
         assert.ok(!conf.includes(PASSWORD), "the password is never in the file as text");
-        assert.match(conf, /use_backend node-console if \{ srv_is_up\(node-console\/console\) \} \{ nbsrv\(votes-console\) ge 2 \}/);
+        assert.match(conf, /use_backend node-console if \{ srv_is_up\(node-console\/console\) \} \{ nbsrv\(votes-console\) ge 2 \} \{ nbsrv\(against-console\) lt 2 \}\n/);
+        // Against-votes: the same question, up while the answer names another node (and until first checked).
+        assert.ok(conf.includes(`expect ! binary ${Buffer.from("\r\n10.0.2.104\r\n").toString("hex")}`));
         assert.doesNotMatch(conf, /default_backend/);
         // The checks are exactly the RESP commands a client would send.
         const hexes = [...conf.matchAll(/send-binary ([0-9a-f]+)/g)].map((m) => Buffer.from(m[1]!, "hex").toString("utf8"));
@@ -101,18 +103,19 @@ describe("frontend and metrics: rendering (golden files)", () => {
         assert.match(renderKeepalivedConf(resolveClusterSpec(withFrontend({ frontend: { hosts: ["lb-1", "lb-2"], vip: "10.0.2.100", interface: "ens18" } })), lb1), /interface ens18\n/);
     });
 
-    it("hardened units with names of their own, and an exporter that takes the password from a root-only environment file", () => {
+    it("hardened units with names of their own, and an exporter that gets the password for its one address only", () => {
         golden("redis-ha-dev-haproxy.service", renderHaproxyUnit(spec));
         golden("redis-ha-dev-keepalived.service", renderKeepalivedUnit(spec));
         const exporter = renderExporterUnit(spec, spec.metrics!, consoleHost, "server");
         golden("redis-ha-dev-server-exporter.service", exporter);
-        assert.match(exporter, /EnvironmentFile=\/etc\/redis-ha\/dev.exporter\/server.env\n/);
+        assert.match(exporter, /ExecStartPre=\+\/usr\/bin\/install -m 0400 \/etc\/redis-ha\/dev.exporter\/server.password.json \/run\/redis-ha-dev-server-exporter\/password.json\n/);
+        assert.match(exporter, /-redis.password-file \/run\/redis-ha-dev-server-exporter\/password.json /);
+        assert.doesNotMatch(exporter, /REDIS_PASSWORD|EnvironmentFile/, "never in the environment: /scrape?target= would send it anywhere");
         assert.match(exporter, /-web.listen-address 10\.0\.2\.104:9389/);
         assert.doesNotMatch(exporter, /-redis.password /, "never in argv");
         assert.match(renderHaproxyUnit(spec), /User=haproxy\n/);
         assert.match(renderKeepalivedUnit(spec), /CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BROADCAST CAP_SETGID\n/);
-        assert.strictEqual(renderExporterEnvironment(PASSWORD), 'REDIS_PASSWORD="p@ss \\"word\\" \\\\ with spaces"\n');
-        assert.strictEqual(systemdEnvQuote("a$b`c"), '"a\\$b\\`c"');
+        assert.deepStrictEqual(JSON.parse(renderExporterPasswordFile(spec, spec.metrics!, consoleHost, "sentinel", PASSWORD)), { "redis://127.0.0.1:26389": PASSWORD });
         for (const name of [spec.paths.haproxyUnitName, spec.paths.keepalivedUnitName, spec.paths.exporterUnitName.server, spec.paths.exporterUnitName.sentinel]) {
             assert.match(name, /^redis-ha-dev-/, "never Debian's haproxy, keepalived or prometheus-redis-exporter unit");
         }
