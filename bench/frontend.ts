@@ -98,9 +98,10 @@ async function main(): Promise<void> {
         for (const kind of kinds) {
             const mine: FrontendBenchmark["runs"] = [];
             const failed: string[] = [];
-            let scenario: FaultScenario = kind.make();
+            // A fresh scenario per trial (the frontend kill records its takeover in it); the first names the summary.
+            const named: FaultScenario = kind.make();
             for (let trial = 1; trial <= trials; trial++) {
-                scenario = kind.make();
+                const scenario = trial === 1 ? named : kind.make();
                 try {
                     const r = await runThroughVip(lab, scenario, through, kind.cliHost, `bench:front:${scenario.name}:${trial}`);
                     const takeoverSeconds = "takeover" in scenario ? (scenario as ReturnType<typeof frontendKilled>).takeover.seconds : null;
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
                     process.stderr.write(`[bench] ${scenario.name} trial ${trial}/${trials} FAILED: ${failed[failed.length - 1]}\n`);
                 }
             }
-            scenarios.push(summarizeFrontend(scenario, mine, failed));
+            scenarios.push(summarizeFrontend(named, mine, failed));
         }
     } finally {
         await lab.destroy();

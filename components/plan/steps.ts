@@ -9,7 +9,7 @@ import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
 import { encodeFile } from "../remote/payload";
 import { EXPORTER_BINARY, FRONTEND_BINARIES } from "../config/defaults";
-import { INTERFACE_PLACEHOLDER, exporterEndpoint, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
+import { INTERFACE_PLACEHOLDER, exporterEndpoint, exporterPort, frontendOf, metricsOf, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
 import {
     AuthInputs,
     CheckInputs,
@@ -198,17 +198,17 @@ export function maskSecrets(conf: string): string {
 /** Inputs of the preflight on `host`: the ports its roles need must be free or already ours. */
 export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: string): PreflightInputs {
     const { paths } = spec;
-    const ports: string[] = [];
-    if (hasRole(deploymentPlan(spec).dataNodes, host)) ports.push(`${spec.redisPort}:${paths.redisUnitName}`);
-    if (hasRole(spec.sentinels, host)) ports.push(`${spec.sentinelPort}:${paths.sentinelUnitName}`);
     const plan = deploymentPlan(spec);
+    const ports: string[] = [];
+    if (hasRole(plan.dataNodes, host)) ports.push(`${spec.redisPort}:${paths.redisUnitName}`);
+    if (hasRole(spec.sentinels, host)) ports.push(`${spec.sentinelPort}:${paths.sentinelUnitName}`);
     const binaries: string[] = [];
     if (spec.frontend && hasRole(plan.frontends, host)) {
         ports.push(`${spec.frontend.port}:${paths.haproxyUnitName}`);
         binaries.push(`haproxy:${FRONTEND_BINARIES.haproxy}`, `keepalived:${FRONTEND_BINARIES.keepalived}`);
     }
     for (const e of plan.exporters.filter((x) => x.host.name === host.name)) {
-        ports.push(`${exporterPort(spec, e.kind)}:${paths.exporterUnitName[e.kind]}`);
+        ports.push(`${exporterPort(metricsOf(spec), e.kind)}:${paths.exporterUnitName[e.kind]}`);
         binaries.push(`prometheus-redis-exporter:${EXPORTER_BINARY}`);
     }
     // Redis's host warnings concern data nodes: tcp-backlog as Redis will run with it (511 unless set).
@@ -225,16 +225,10 @@ export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: strin
     };
 }
 
-/** The port of an exporter (the cluster has `metrics`). */
-function exporterPort(spec: ClusterSpec, kind: "server" | "sentinel"): number {
-    if (!spec.metrics) throw new Error("internal: the cluster has no metrics");
-    return kind === "server" ? spec.metrics.redisExporterPort : spec.metrics.sentinelExporterPort;
-}
-
 /** Inputs of the frontend step on `host`: HAProxy's file (it holds the password) and keepalived's, and both units. */
 export function frontendStepVars(spec: ClusterSpec, host: HostSpec, password: string): FrontendStepInputs {
     const { paths } = spec;
-    if (!spec.frontend) throw new Error("internal: the cluster has no frontend");
+    const frontend = frontendOf(spec);
     return {
         ...commonVars(spec, host),
         RH_FRONTEND_DIR: paths.frontendDir,
@@ -251,25 +245,25 @@ export function frontendStepVars(spec: ClusterSpec, host: HostSpec, password: st
         RH_KEEPALIVED_UNIT_PATH: paths.keepalivedUnitFile,
         RH_KEEPALIVED_UNIT_FILE: encodeFile(renderKeepalivedUnit(spec)),
         RH_INTERFACE_PLACEHOLDER: INTERFACE_PLACEHOLDER,
-        RH_VIP: spec.frontend.vip,
-        RH_FRONTEND_PORT: spec.frontend.port,
+        RH_VIP: frontend.vip,
+        RH_FRONTEND_PORT: frontend.port,
     };
 }
 
 /** Inputs of the exporter step of the data node (`server`) or the sentinel on `host`. */
 export function exporterStepVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel", password: string): ExporterStepInputs {
     const { paths } = spec;
-    if (!spec.metrics) throw new Error("internal: the cluster has no metrics");
+    const metrics = metricsOf(spec);
     return {
         ...commonVars(spec, host),
         RH_EXPORTER_DIR: paths.exporterDir,
         RH_EXPORTER_BIN: EXPORTER_BINARY,
         RH_EXPORTER_UNIT: paths.exporterUnitName[kind],
         RH_EXPORTER_UNIT_PATH: paths.exporterUnitFile[kind],
-        RH_EXPORTER_UNIT_FILE: encodeFile(renderExporterUnit(spec, spec.metrics, host, kind)),
+        RH_EXPORTER_UNIT_FILE: encodeFile(renderExporterUnit(spec, metrics, host, kind)),
         RH_EXPORTER_PASSWORD_PATH: paths.exporterPasswordFile[kind],
-        RH_EXPORTER_PASSWORD: encodeFile(renderExporterPasswordFile(spec, spec.metrics, host, kind, password)),
-        RH_EXPORTER_LISTEN: exporterEndpoint(spec, spec.metrics, host, kind).listen,
+        RH_EXPORTER_PASSWORD: encodeFile(renderExporterPasswordFile(spec, metrics, host, kind, password)),
+        RH_EXPORTER_LISTEN: exporterEndpoint(spec, metrics, host, kind).listen,
     };
 }
 

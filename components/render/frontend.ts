@@ -4,7 +4,7 @@
  */
 import { EXPORTER_BINARY, FRONTEND_BINARIES, FRONTEND_DEFAULTS } from "../config/defaults";
 import { ClusterSpec, FrontendSpec, HostSpec, MetricsSpec } from "../config/spec";
-import { ServiceKind, UNPRIVILEGED_HARDENING, renderTemplate } from "./render";
+import { ServiceKind, UNPRIVILEGED_HARDENING, ipAddressAllow, renderTemplate } from "./render";
 
 /** A command in Redis's wire protocol (RESP), as a client sends it: any byte of an argument survives, spaces and quotes included. */
 export function respCommand(...args: string[]): string {
@@ -16,10 +16,21 @@ const hex = (text: string) => Buffer.from(text, "utf8").toString("hex");
 /** The interface keepalived's file names when the stack gives none: the frontend step puts the host's own in its place. */
 export const INTERFACE_PLACEHOLDER = "@interface@";
 
-/** The frontend spec of a cluster that has one (callers only render for frontend hosts). */
-function frontendOf(spec: ClusterSpec): FrontendSpec {
+/** The frontend spec of a cluster that has one (callers only ask for frontend hosts). */
+export function frontendOf(spec: ClusterSpec): FrontendSpec {
     if (!spec.frontend) throw new Error("internal: the cluster has no frontend");
     return spec.frontend;
+}
+
+/** The metrics spec of a cluster that has them (callers only ask for exporters). */
+export function metricsOf(spec: ClusterSpec): MetricsSpec {
+    if (!spec.metrics) throw new Error("internal: the cluster has no metrics");
+    return spec.metrics;
+}
+
+/** The port an exporter listens on. */
+export function exporterPort(metrics: MetricsSpec, kind: ServiceKind): number {
+    return kind === "server" ? metrics.redisExporterPort : metrics.sentinelExporterPort;
 }
 
 /** Every data node, the configured master first (the order does not matter to HAProxy: at most one qualifies). */
@@ -91,8 +102,8 @@ export function renderHaproxyUnit(spec: ClusterSpec): string {
         limitNofile: spec.redis.maxclients * 2 + 1024,
         readWritePaths: [],
         execPaths: `${FRONTEND_BINARIES.haproxy} /usr/lib /lib`,
-        ipAddressAllow: [...new Set(["localhost", frontend.vip, ...spec.hosts.map((h) => h.announceAddress), ...spec.ipAllowList])].join(" "),
-        allowListReason: "localhost, the VIP, the cluster's hosts (checks), the stack's ipAllowList (clients)",
+        ipAddressAllow: ipAddressAllow(spec, [...spec.ipAllowList, frontend.vip]).join(" "),
+        allowListReason: "localhost, the cluster's hosts (checks), the stack's ipAllowList (clients), the VIP",
         ...UNPRIVILEGED_HARDENING,
     });
 }
@@ -126,9 +137,8 @@ export function renderKeepalivedUnit(spec: ClusterSpec): string {
 
 /** The address an exporter listens on and the one it scrapes. */
 export function exporterEndpoint(spec: ClusterSpec, metrics: MetricsSpec, host: HostSpec, kind: ServiceKind): { listen: string; scrapes: string } {
-    const port = kind === "server" ? metrics.redisExporterPort : metrics.sentinelExporterPort;
     const target = kind === "server" ? spec.redisPort : spec.sentinelPort;
-    return { listen: `${host.announceAddress}:${port}`, scrapes: `redis://127.0.0.1:${target}` };
+    return { listen: `${host.announceAddress}:${exporterPort(metrics, kind)}`, scrapes: `redis://127.0.0.1:${target}` };
 }
 
 /** The exporter's hardened unit for the data node or the sentinel on `host`. */
@@ -144,7 +154,7 @@ export function renderExporterUnit(spec: ClusterSpec, metrics: MetricsSpec, host
         runtimeDirectory: paths.exporterRuntimeDir[kind],
         readWritePaths: [],
         execPaths: `${EXPORTER_BINARY} /usr/lib /lib`,
-        ipAddressAllow: [...new Set(["localhost", ...spec.hosts.map((h) => h.announceAddress), ...metrics.allowList])].join(" "),
+        ipAddressAllow: ipAddressAllow(spec, metrics.allowList).join(" "),
         allowListReason: "localhost (the node it scrapes), the cluster's hosts (redis-ha's own checks), metrics.allowList (the scrapers)",
         ...UNPRIVILEGED_HARDENING,
         // Go's runtime raises its own open-file limit at start (setrlimit, in @resources).

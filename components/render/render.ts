@@ -130,11 +130,12 @@ function sentinelAuth(spec: ClusterSpec, password: string): { user: string | fal
 export type ServiceKind = "server" | "sentinel";
 
 /**
- * The unit's `IPAddressAllow=`: localhost and every cluster host (replication and Sentinel talk between
- * them), then the stack's `ipAllowList` (clients). Everything else is dropped (`IPAddressDeny=any`).
+ * The unit's `IPAddressAllow=`: localhost and every cluster host (replication, Sentinel and redis-ha's
+ * own checks talk between them), then `clients` (default the stack's `ipAllowList`; an exporter's
+ * scrapers for the exporters). Everything else is dropped (`IPAddressDeny=any`).
  */
-export function ipAddressAllow(spec: ClusterSpec): string[] {
-    return [...new Set(["localhost", ...spec.hosts.map((h) => h.announceAddress), ...spec.ipAllowList])];
+export function ipAddressAllow(spec: ClusterSpec, clients: readonly string[] = spec.ipAllowList): string[] {
+    return [...new Set(["localhost", ...spec.hosts.map((h) => h.announceAddress), ...clients])];
 }
 
 /** The hardened systemd unit for our Redis (`server`) or Sentinel on every host. */
