@@ -2,8 +2,8 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { RemoteStep, STEP_COMMAND, standaloneCommand, stepProgram } from "./remote/payload";
-import { CheckInputs, OwnerInputs, ProgramInputs, RemovalInputs, TlsKeyInput, UnitRemovalInputs } from "./remote/inputs";
+import { RemoteStep, STEP_COMMAND, deferredProgram, installedCommand, installedProgram, standaloneCommand } from "./remote/payload";
+import { CheckInputs, OwnerInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, TlsKeyInput, UnitRemovalInputs } from "./remote/inputs";
 import { commandConnection, shellConnection } from "./ssh";
 import { HostKey } from "./config/hostKeys";
 import { ShellCommand } from "./exec/shellCommand";
@@ -34,6 +34,8 @@ export interface HostNodeArgs {
     hostKeys?: HostKey[];
     /** Which executor runs the commands (default `command`). */
     executor?: Executor;
+    /** The install step of this host: its programs are what the node's steps run. */
+    programs?: pulumi.Resource;
 }
 
 /** What a HostStep needs: where, what to run, and what undoes it. */
@@ -64,7 +66,7 @@ export interface HostStepArgs<S extends RemoteStep = RemoteStep> {
      * removal owns a service: its program records it as the owner on the host (RH_OWNER_FILE), and
      * its removal leaves the service alone when another step owns it by then (see `ownerToken`).
      */
-    removal?: RemovalInputs | UnitRemovalInputs;
+    removal?: RemovalInputs | UnitRemovalInputs | ProgramsRemovalInputs;
     /**
      * Inputs of the drift check run on refresh (`pulumi preview --refresh`), by a companion resource
      * that both executors share: when it reports a difference, the step runs again on the next `up --refresh`.
@@ -78,6 +80,13 @@ export interface HostStepArgs<S extends RemoteStep = RemoteStep> {
      * change line by line where the program itself (stdin) is a secret.
      */
     review?: string;
+    /**
+     * The install step of this host (remote/install.sh). With it, the step, its removal and its drift
+     * check run the installed programs by hash and carry only their inputs, and the step depends on
+     * it (created after it, removed before it). Without it (the preflight, the install itself), the
+     * program travels whole on stdin.
+     */
+    programs?: pulumi.Resource;
 }
 
 /**
@@ -103,20 +112,26 @@ export function hostStep<S extends RemoteStep>(
     opts: pulumi.CustomResourceOptions,
 ): { resource: pulumi.CustomResource; revision: pulumi.Output<string>; ran: pulumi.Output<string>; stdout: pulumi.Output<string> } {
     const executor = args.executor ?? "command";
+    // Only ShellCommand's provider puts the programs into a step that carries them (deferredProgram).
+    if (!args.programs && executor !== "dynamic") throw new Error(`internal: step ${name} carries its programs, so it runs on redis-ha's executor`);
     const owner = args.removal ? ownerToken(executor, name) : undefined;
     const withOwner = (vars: ProgramInputs[S]): ProgramInputs[S] & OwnerInputs => (owner ? { ...vars, RH_OWNER: owner, RH_OWNER_FILE: args.removal?.RH_OWNER_FILE ?? "" } : vars);
-    const programArgs: StepProgramArgs<S> = { ...args, vars: (password, revision) => withOwner(args.vars(password, revision)) };
+    const programArgs: StepProgramArgs<S> = { ...args, installed: args.programs !== undefined, vars: (password, revision) => withOwner(args.vars(password, revision)) };
     const program = stepProgramOutput(programArgs);
     const privateKey = args.sshPrivateKey ?? pulumi.secret("");
     // A preview without the key (a PR pipeline): every connection stays as it is in the state.
-    const stepOpts: pulumi.CustomResourceOptions = args.sshPrivateKey === undefined ? { ...opts, ignoreChanges: [...(opts.ignoreChanges ?? []), "connection"] } : opts;
+    const stepOpts: pulumi.CustomResourceOptions = withDependency(
+        args.sshPrivateKey === undefined ? { ...opts, ignoreChanges: [...(opts.ignoreChanges ?? []), "connection"] } : opts,
+        args.programs,
+    );
     const ssh = shellConnection(args.spec, args.host, privateKey, args.hostKeys);
     // The drift check: a resource that runs nothing on create and the check on refresh. When the check
-    // finds drift, the next update gives it a new runId, which is part of the step's `update`
-    // command, so the step runs again and puts the host back. remote.Command has no refresh of its own
-    // (pulumi/pulumi-command#432), so both executors use this one.
-    const probe = args.check ? new ShellCommand(`${name}-drift`, { connection: ssh, check: standaloneCommand("check", args.check) }, stepOpts) : undefined;
-    const repairs = probe ? probe.runId : pulumi.output("");
+    // finds drift, its repair marker changes; the marker is part of the step's `update` command, so
+    // the step runs again and puts the host back. The marker is an input its provider sets, hence
+    // known in a preview: a PR's `preview --diff` shows the step's real change, never `[unknown]`.
+    // remote.Command has no refresh of its own (pulumi/pulumi-command#432), so both executors use this one.
+    const probe = args.check ? new ShellCommand(`${name}-drift`, { connection: ssh, check: installedCommand("check", args.check) }, stepOpts) : undefined;
+    const repairs = probe ? probe.repairs : pulumi.output("");
     const commands = {
         create: STEP_COMMAND,
         update: repairs.apply((id) => updateCommand(id, args.review)),
@@ -136,9 +151,25 @@ export function hostStep<S extends RemoteStep>(
     return { resource: cmd, revision, ran, stdout: cmd.stdout };
 }
 
-/** A removal's command: a data node's or sentinel's (remove.sh), or a frontend's or exporter's (remove-units.sh: units and files only). */
-function removalCommand(removal: RemovalInputs | UnitRemovalInputs, owner: string): string {
-    return "RH_UNITS" in removal ? standaloneCommand("remove-units", { ...removal, RH_OWNER: owner }) : standaloneCommand("remove", { ...removal, RH_OWNER: owner });
+/** `opts` with `extra` added to its dependsOn (created after it, deleted before it). */
+function withDependency(opts: pulumi.CustomResourceOptions, extra: pulumi.Resource | undefined): pulumi.CustomResourceOptions {
+    if (!extra) return opts;
+    const given = opts.dependsOn;
+    if (given === undefined) return { ...opts, dependsOn: [extra] };
+    if (Array.isArray(given)) return { ...opts, dependsOn: [...given, extra] };
+    if (pulumi.Resource.isInstance(given)) return { ...opts, dependsOn: [given, extra] };
+    throw new Error("internal: hostStep takes dependsOn as resources, not as an Output");
+}
+
+/**
+ * A removal's command: a data node's or sentinel's (remove.sh), a frontend's or exporter's
+ * (remove-units.sh: units and files only), both from the installed programs; or the installed
+ * programs' own (remove-programs.sh, self-contained).
+ */
+function removalCommand(removal: RemovalInputs | UnitRemovalInputs | ProgramsRemovalInputs, owner: string): string {
+    if ("RH_UNITS" in removal) return installedCommand("remove-units", { ...removal, RH_OWNER: owner });
+    if ("RH_KIND" in removal) return installedCommand("remove", { ...removal, RH_OWNER: owner });
+    return standaloneCommand("remove-programs", { ...removal, RH_OWNER: owner });
 }
 
 /** The step's `update`: the program on stdin, marked with the drift repair that made it run, then the review text as comments. */
@@ -150,6 +181,8 @@ export function updateCommand(repairId: string, review: string | undefined): str
 /** What a step's program is made of. */
 type StepProgramArgs<S extends RemoteStep> = Pick<HostStepArgs<S>, "password" | "dependsOnRevision" | "step" | "secretVars"> & {
     vars: (password: string, dependsOnRevision: string) => ProgramInputs[S] & OwnerInputs;
+    /** Whether it runs the installed programs (see HostStepArgs.programs) or carries them. */
+    installed?: boolean;
 };
 
 /** The program a step sends on stdin (a secret: it carries the password). */
@@ -157,7 +190,9 @@ function stepProgramOutput<S extends RemoteStep>(args: StepProgramArgs<S>): pulu
     return pulumi.secret(
         pulumi
             .all([args.password, args.dependsOnRevision ?? "", args.secretVars ?? {}])
-            .apply(([password, revision, secretVars]) => stepProgram(args.step, { ...args.vars(password, revision), ...secretVars }, password)),
+            .apply(([password, revision, secretVars]) =>
+                (args.installed ? installedProgram : deferredProgram)(args.step, { ...args.vars(password, revision), ...secretVars }, password),
+            ),
     );
 }
 

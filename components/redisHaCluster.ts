@@ -1,7 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterTopologyArgs, RedisHaConfigError, resolveClusterSpec } from "./config/validate";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { authVars, deploymentPlan, exporterStepVars, frontendStepVars, healthGateVars, hostWarnings, preflightVars, redisStepVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
+import {
+    authVars,
+    deploymentPlan,
+    exporterStepVars,
+    frontendStepVars,
+    healthGateVars,
+    hostWarnings,
+    installVars,
+    preflightVars,
+    programsRemovalVars,
+    redisStepVars,
+    sentinelStepVars,
+    tlsKeyVars,
+} from "./plan/steps";
 import { Executor, hostStep, stepRevision } from "./hostStep";
 import { HostKey } from "./config/hostKeys";
 import { trustedHostKeys } from "./ssh";
@@ -142,13 +155,13 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         const upcoming = pulumi
             .all([
                 ...plan.dataNodes.map((host) =>
-                    stepRevision({ ...secrets, step: "apply-redis", vars: (password) => redisStepVars(spec, host, password), secretVars: tlsKeyVarsOf(host) }),
+                    stepRevision({ ...secrets, installed: true, step: "apply-redis", vars: (password) => redisStepVars(spec, host, password), secretVars: tlsKeyVarsOf(host) }),
                 ),
                 ...plan.sentinels.map((host) =>
-                    stepRevision({ ...secrets, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, password), secretVars: tlsKeyVarsOf(host) }),
+                    stepRevision({ ...secrets, installed: true, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, password), secretVars: tlsKeyVarsOf(host) }),
                 ),
-                ...plan.exporters.map(({ host, kind }) => stepRevision({ ...secrets, step: "apply-exporter", vars: (password) => exporterStepVars(spec, host, kind, password) })),
-                ...plan.frontends.map((host) => stepRevision({ ...secrets, step: "apply-frontend", vars: (password) => frontendStepVars(spec, host, password) })),
+                ...plan.exporters.map(({ host, kind }) => stepRevision({ ...secrets, installed: true, step: "apply-exporter", vars: (password) => exporterStepVars(spec, host, kind, password) })),
+                ...plan.frontends.map((host) => stepRevision({ ...secrets, installed: true, step: "apply-frontend", vars: (password) => frontendStepVars(spec, host, password) })),
             ])
             // An executor switch creates every step anew: the preflight runs first then too.
             .apply((r) => [executor, ...r].join(","));
@@ -177,13 +190,40 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             return preflight.resource;
         });
 
+        // Then the remote programs, once per host (each file under its hash): every later step,
+        // removal and drift check of the host runs them from there and carries only its inputs.
+        // Always on redis-ha's executor, like the preflight, so an executor switch leaves it as it is.
+        const programsOf = new Map<string, pulumi.Resource>();
+        for (const host of plan.hosts) {
+            const install = hostStep(
+                `${name}-${host.name}-programs`,
+                {
+                    spec,
+                    host,
+                    ...secrets,
+                    executor: "dynamic",
+                    hostKeys: keysOf(host),
+                    step: "install",
+                    vars: () => installVars(spec, host),
+                    removal: programsRemovalVars(spec, host),
+                },
+                { parent: this, dependsOn: preflights },
+            );
+            programsOf.set(host.name, install.resource);
+        }
+        const programsFor = (host: HostSpec): pulumi.Resource => {
+            const found = programsOf.get(host.name);
+            if (!found) throw new Error(`internal: no install step for host ${host.name}`);
+            return found;
+        };
+
         // A new password is accepted everywhere beside the old one before any node switches to it, and
         // the old one is dropped after the last node did (remote/auth.sh): no replica or sentinel is
         // ever refused. Both run again exactly when a password changes.
         const authPhase = (phase: "accept" | "retire", dependsOn: pulumi.Resource[]) =>
             hostStep(
                 `${name}-auth-${phase}`,
-                { spec, host: plan.gateHost, ...secrets, hostKeys: keysOf(plan.gateHost), step: "auth", vars: (password) => authVars(spec, password, phase) },
+                { spec, host: plan.gateHost, ...secrets, hostKeys: keysOf(plan.gateHost), programs: programsFor(plan.gateHost), step: "auth", vars: (password) => authVars(spec, password, phase) },
                 { parent: this, dependsOn },
             ).resource;
         const accept = authPhase("accept", preflights);
@@ -195,7 +235,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         for (const host of plan.dataNodes) {
             const node = new RedisDataNode(
                 `${name}-${host.name}-redis`,
-                { spec, host, ...secrets, hostKeys: keysOf(host), tlsPrivateKey: tlsKey(host.name) },
+                { spec, host, ...secrets, hostKeys: keysOf(host), programs: programsFor(host), tlsPrivateKey: tlsKey(host.name) },
                 { parent: this, dependsOn: steps.length ? steps.slice(-1) : [accept] },
             );
             steps.push(node);
@@ -208,7 +248,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             const own = dataNodeOf.get(host.name);
             const node = new SentinelNode(
                 `${name}-${host.name}-sentinel`,
-                { spec, host, ...secrets, hostKeys: keysOf(host), tlsPrivateKey: tlsKey(host.name) },
+                { spec, host, ...secrets, hostKeys: keysOf(host), programs: programsFor(host), tlsPrivateKey: tlsKey(host.name) },
                 { parent: this, dependsOn: [...steps.slice(-1), ...(own ? [own] : [])] },
             );
             steps.push(node);
@@ -220,13 +260,13 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         // password, so during a rotation they switch to the new one while the old is still accepted.
         const lastNodeStep = steps.slice(-1);
         for (const { host, kind } of plan.exporters) {
-            const exporter = new RedisExporter(`${name}-${host.name}-${kind}-exporter`, { spec, host, kind, ...secrets, hostKeys: keysOf(host) }, { parent: this, dependsOn: lastNodeStep });
+            const exporter = new RedisExporter(`${name}-${host.name}-${kind}-exporter`, { spec, host, kind, ...secrets, hostKeys: keysOf(host), programs: programsFor(host) }, { parent: this, dependsOn: lastNodeStep });
             steps.push(exporter);
             revisions.push(exporter.revision);
         }
         let previousFrontend: pulumi.Resource[] = lastNodeStep;
         for (const host of plan.frontends) {
-            const frontend = new RedisFrontend(`${name}-${host.name}-frontend`, { spec, host, ...secrets, hostKeys: keysOf(host) }, { parent: this, dependsOn: previousFrontend });
+            const frontend = new RedisFrontend(`${name}-${host.name}-frontend`, { spec, host, ...secrets, hostKeys: keysOf(host), programs: programsFor(host) }, { parent: this, dependsOn: previousFrontend });
             previousFrontend = [frontend];
             steps.push(frontend);
             revisions.push(frontend.revision);
@@ -242,6 +282,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
                 host: plan.gateHost,
                 ...secrets,
                 hostKeys: keysOf(plan.gateHost),
+                programs: programsFor(plan.gateHost),
                 step: "health-gate",
                 vars: (_password, revision) => healthGateVars(spec, revision),
                 dependsOnRevision: pulumi.all(revisions).apply((r) => r.join(",")),

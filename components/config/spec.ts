@@ -33,6 +33,8 @@ export interface SshSpec {
 export interface ClusterPaths {
     configDir: string;
     dataDir: string;
+    /** The installed remote programs (root only). */
+    programsDir: string;
     logDir: string;
     redisConf: string;
     sentinelConf: string;
@@ -169,6 +171,8 @@ export function clusterPaths(clusterName: string): ClusterPaths {
     return {
         configDir,
         dataDir: `${PATHS.dataRoot}/${clusterName}`,
+        // A `.` is in no cluster name, so this is never another cluster's data directory.
+        programsDir: `${PATHS.dataRoot}/${clusterName}.programs`,
         logDir,
         redisConf: `${configDir}/redis.conf`,
         sentinelConf: `${configDir}/sentinel.conf`,

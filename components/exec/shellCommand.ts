@@ -7,27 +7,18 @@
  * proxy does not serve pulumi-command's provider module), the `command` plugin cannot be installed.
  * A dynamic provider runs inside Node, so it needs no plugin download. RedisHaCluster uses
  * @pulumi/command by default and this only when asked (`executor: "dynamic"`).
+ *
+ * Pulumi serializes a dynamic resource's provider into the state of every such resource. Ours is the
+ * few lines below, which load the implementation (shellProvider.ts) from the installed package, so
+ * each resource carries about 2 KB of provider instead of a copy of the SSH client's code.
  */
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { packageRoot } from "../packageRoot";
+import type { SshTarget } from "./shellProvider";
 
-/** Where a ShellCommand runs: a host over SSH, or (without it) this machine. */
-export interface SshTarget {
-    /** Name of the host in error messages (defaults to its address). */
-    name?: string;
-    host: string;
-    port: number;
-    user: string;
-    privateKey: string;
-    /**
-     * The host keys the host may present (`type base64`). The connection is refused, before
-     * authentication and before anything is sent, when it presents another. Absent: not checked.
-     */
-    hostKeys?: string[];
-    /** Seconds per connection attempt (default 10). */
-    connectTimeout?: number;
-    /** Connection attempts before the host counts as unreachable (default 3). */
-    connectAttempts?: number;
-}
+export type { RunResult, SshTarget } from "./shellProvider";
+export { runShell } from "./shellProvider";
 
 export interface ShellCommandArgs {
     /** Where to run; omit to run on this machine. */
@@ -42,202 +33,39 @@ export interface ShellCommandArgs {
     stdin?: pulumi.Input<string>;
     /**
      * Command run on refresh, from state alone: whatever it prints is drift, recorded on the resource
-     * so that the next update runs `update` again (and prints nothing when the target matches).
+     * so that the next update runs `update` again (and prints nothing when the target matches), and
+     * turned into a new `repairs` marker.
      */
     check?: pulumi.Input<string>;
 }
 
-interface ShellInputs {
-    connection?: SshTarget;
-    create?: string;
-    update?: string;
-    delete?: string;
-    stdin?: string;
-    check?: string;
-}
+/** The compiled implementation, as the installed package (or this checkout, built) has it. */
+const IMPLEMENTATION = path.join(packageRoot(), "bin", "components", "exec", "shellProvider.js");
 
 /**
- * What a ShellCommand keeps: its inputs except `stdin`, which is kept only as its SHA-256 (enough to
- * see that the program changed). Outputs are sent back to the program, and the Node SDK writes that
- * reply into the engine's debug events, where Pulumi masks only the stack's config secrets as typed:
- * a program carries secrets in other forms too (base64 files, derived passwords, TLS keys).
+ * Loads the implementation. Serialized into state with the constant above: the path where the
+ * package was when the resource was last written, then (the package moved, e.g. a CI clone) the
+ * package as the engine's working directory finds it.
  */
-interface ShellOutputs extends Omit<ShellInputs, "stdin"> {
-    stdinSha256?: string;
-    /** Only in state written before stdinSha256 existed. */
-    stdin?: string;
-    stdout: string;
-    stderr: string;
-    /** What the last refresh's `check` reported; absent when the target matched. */
-    drift?: string;
-    /** New at every run of `create` / `update`. */
-    runId?: string;
+async function implementation(): Promise<pulumi.dynamic.ResourceProvider> {
+    const fs = await import("fs");
+    const p = await import("path");
+    const relative = ["bin", "components", "exec", "shellProvider.js"];
+    const candidates = [IMPLEMENTATION, p.join(process.cwd(), "node_modules", "redis-ha", ...relative), p.join(process.cwd(), ...relative)];
+    const found = candidates.find((c) => fs.existsSync(c));
+    if (!found) throw new Error(`redis-ha's SSH executor is not built: none of ${candidates.join(", ")} exists. Run \`npm ci\` (or \`npm run build\`) in the redis-ha package`);
+    const loaded = (await import(found)) as { shellProvider: pulumi.dynamic.ResourceProvider };
+    return loaded.shellProvider;
 }
 
-export interface RunResult {
-    stdout: string;
-    stderr: string;
-}
-
-/**
- * Absolute path of the ssh2 module, captured into the serialized provider: the provider host runs in
- * the engine's working directory, from which a bare `import("ssh2")` would not resolve.
- */
-const SSH2_MODULE = require.resolve("ssh2");
-
-/**
- * Runs `command` where `target` says; rejects with an error naming the host on failure. Self-contained: it is serialized into state.
- * The operator commands (`redis-ha status`, `switchover`) reach hosts with it too.
- */
-export async function runShell(target: SshTarget | undefined, command: string, stdin: string | undefined): Promise<RunResult> {
-    const tail = (s: string) => s.trim().split("\n").slice(-15).join("\n");
-    if (!target) {
-        const { spawn } = await import("child_process");
-        return new Promise<RunResult>((resolve, reject) => {
-            const child = spawn("/bin/bash", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-            child.on("error", reject);
-            child.on("close", (code: number | null) =>
-                code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`local command exited with ${code}:\n${tail(`${stdout}\n${stderr}`)}`)),
-            );
-            child.stdin.end(stdin ?? "");
-        });
-    }
-    const { Client } = (await import(SSH2_MODULE)) as typeof import("ssh2");
-    const { createHash } = await import("crypto");
-    const where = target.name ? `${target.name} (${target.user}@${target.host}:${target.port})` : `${target.user}@${target.host}:${target.port}`;
-    const fp = (raw: Buffer) => `SHA256:${createHash("sha256").update(raw).digest("base64").replace(/=+$/, "")}`;
-    const typeOf = (raw: Buffer) => (raw.length > 4 ? raw.subarray(4, 4 + raw.readUInt32BE(0)).toString("latin1") : "?");
-    // The trusted keys, each `type base64` line parsed once (no helper import: this function is serialized into state).
-    const trusted = target.hostKeys?.map((line) => {
-        const [type = "", blob = ""] = line.split(" ");
-        return { type, raw: Buffer.from(blob, "base64") };
-    });
-    // Offer only the algorithms of the trusted keys, so the host presents one of those (an RSA key signs with rsa-sha2-*).
-    const serverHostKey = trusted ? [...new Set(trusted.flatMap((k) => (k.type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [k.type])))] : undefined;
-    const attempt = () =>
-        new Promise<RunResult>((resolve, reject) => {
-            const conn = new Client();
-            let settled = false;
-            let presented: Buffer | undefined;
-            const finish = (err: Error | undefined, result?: RunResult) => {
-                if (settled) return;
-                settled = true;
-                conn.end();
-                if (err) reject(err);
-                else resolve(result as RunResult);
-            };
-            conn.on("error", (err: Error) => {
-                const got = presented;
-                if (trusted && got && !trusted.some((k) => k.raw.equals(got))) {
-                    const expected = trusted.map((k) => `${k.type} ${fp(k.raw)}`).join(", ");
-                    finish(
-                        new Error(
-                            `host key of ${where} does not match: it presented ${typeOf(got)} ${fp(got)}, the trusted key is ${expected}. ` +
-                                "Nothing was sent to it. If the host was rebuilt, check its new key on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update hosts[].hostKey or known_hosts",
-                        ),
-                    );
-                    return;
-                }
-                // Key-type negotiation failed ("no matching host key format"): not a network problem, not retried.
-                if (trusted && !got && /no matching/i.test(err.message)) {
-                    finish(new Error(`host ${where} offers none of the trusted host key types (${trusted.map((k) => k.type).join(", ")}): ${err.message}. Nothing was sent to it`));
-                    return;
-                }
-                finish(Object.assign(new Error(`cannot reach host ${where} over SSH: ${err.message}`), { dial: true }));
-            });
-            conn.on("ready", () => {
-                conn.exec(command, (err, stream) => {
-                    if (err) {
-                        finish(new Error(`ssh ${where}: ${err.message}`));
-                        return;
-                    }
-                    let stdout = "";
-                    let stderr = "";
-                    stream.on("data", (d: Buffer) => (stdout += d.toString()));
-                    stream.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-                    stream.on("close", (code: number | null) =>
-                        code === 0
-                            ? finish(undefined, { stdout, stderr })
-                            : finish(new Error(`command on host ${where} exited with ${code}:\n${tail(`${stdout}\n${stderr}`)}`)),
-                    );
-                    stream.end(stdin ?? "");
-                });
-            });
-            conn.connect({
-                host: target.host,
-                port: target.port,
-                username: target.user,
-                privateKey: target.privateKey,
-                readyTimeout: (target.connectTimeout ?? 10) * 1000,
-                keepaliveInterval: 5000,
-                ...(serverHostKey ? { algorithms: { serverHostKey: serverHostKey as never } } : {}),
-                // Runs before authentication: a host that is not who it claims gets neither the key's signature nor a program.
-                hostVerifier: (key: Buffer) => {
-                    presented = key;
-                    return !trusted || trusted.some((k) => k.raw.equals(key));
-                },
-            });
-        });
-    const attempts = target.connectAttempts ?? 3;
-    for (let i = 1; ; i++) {
-        try {
-            return await attempt();
-        } catch (err) {
-            if (!(err as { dial?: boolean }).dial || i >= attempts) {
-                if ((err as { dial?: boolean }).dial) (err as Error).message += ` (${attempts} attempts of ${target.connectTimeout ?? 10}s)`;
-                throw err;
-            }
-            await new Promise((r) => setTimeout(r, 1000));
-        }
-    }
-}
-
-/** The outputs of a run: the inputs with `stdin` replaced by its digest (see ShellOutputs). Self-contained: it is serialized into state. */
-async function shellOutputs(inputs: ShellInputs, out: RunResult): Promise<ShellOutputs> {
-    const { createHash } = await import("crypto");
-    const { stdin, ...rest } = inputs;
-    // No undefined values: outputs go through protobuf Structs, which reject them.
-    // A new runId each time a command runs: what depends on "this ran" (a final check) keys on it.
-    const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-    return stdin === undefined ? { ...rest, ...out, runId } : { ...rest, stdinSha256: createHash("sha256").update(stdin).digest("hex"), ...out, runId };
-}
-
-const shellProvider: pulumi.dynamic.ResourceProvider = {
-    async create(inputs: ShellInputs): Promise<pulumi.dynamic.CreateResult> {
-        const out = inputs.create === undefined ? { stdout: "", stderr: "" } : await runShell(inputs.connection, inputs.create, inputs.stdin);
-        const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-        return { id, outs: await shellOutputs(inputs, out) };
-    },
-    async diff(_id: string, olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.DiffResult> {
-        const { createHash } = await import("crypto");
-        const digest = (s: string | undefined) => (s === undefined ? null : createHash("sha256").update(s).digest("hex"));
-        const keys = ["connection", "create", "update", "delete", "check"] as const;
-        const changed =
-            keys.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null)) || (olds.stdinSha256 ?? digest(olds.stdin)) !== digest(news.stdin);
-        // Drift found by the last refresh: run `update` again to put the target back.
-        return { changes: changed || Boolean(olds.drift), replaces: [], deleteBeforeReplace: false };
-    },
-    async update(_id: string, _olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.UpdateResult> {
-        const run = news.update ?? news.create;
-        const out = run === undefined ? { stdout: "", stderr: "" } : await runShell(news.connection, run, news.stdin);
-        return { outs: await shellOutputs(news, out) };
-    },
-    async read(id: string, props?: ShellOutputs): Promise<pulumi.dynamic.ReadResult> {
-        if (!props?.check) return { id, props };
-        const { stdout } = await runShell(props.connection, props.check, undefined);
-        // No `undefined` values: the result is sent as a protobuf Struct, which rejects them.
-        const rest: ShellOutputs = { ...props };
-        delete rest.drift;
-        const drift = stdout.trim();
-        return { id, props: drift ? { ...rest, drift } : rest };
-    },
-    async delete(_id: string, olds: ShellOutputs): Promise<void> {
-        if (olds.delete) await runShell(olds.connection, olds.delete, undefined);
-    },
+type Provider = Required<pulumi.dynamic.ResourceProvider>;
+const thinProvider: pulumi.dynamic.ResourceProvider = {
+    check: async (...a: Parameters<Provider["check"]>) => (await implementation()).check?.(...a) ?? { inputs: a[1] as unknown },
+    create: async (...a: Parameters<Provider["create"]>) => (await implementation()).create(...a),
+    diff: async (...a: Parameters<Provider["diff"]>) => (await implementation()).diff?.(...a) ?? {},
+    update: async (...a: Parameters<Provider["update"]>) => (await implementation()).update?.(...a) ?? {},
+    read: async (...a: Parameters<Provider["read"]>) => (await implementation()).read?.(...a) ?? { id: a[0], props: a[1] as unknown },
+    delete: async (...a: Parameters<Provider["delete"]>) => (await implementation()).delete?.(...a),
 };
 
 /** A shell command run over SSH or locally, managed like @pulumi/command's Command (see file header). */
@@ -251,12 +79,14 @@ export class ShellCommand extends pulumi.dynamic.Resource {
     declare public readonly stdinSha256: pulumi.Output<string | undefined>;
     /** Changes every time `create` or `update` runs. */
     declare public readonly runId: pulumi.Output<string>;
+    /** With `check`: changes exactly when a refresh found drift; known in a preview (see ShellInputs.repairs). */
+    declare public readonly repairs: pulumi.Output<string>;
 
     constructor(name: string, args: ShellCommandArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            shellProvider,
+            thinProvider,
             name,
-            { ...args, stdout: undefined, stderr: undefined, stdinSha256: undefined, drift: undefined, runId: undefined },
+            { ...args, stdout: undefined, stderr: undefined, stdinSha256: undefined, drift: undefined, runId: undefined, repairs: undefined },
             // The program on stdin and the SSH key are secrets; keep them encrypted in state.
             { ...opts, additionalSecretOutputs: ["stdin", "stdinSha256", "connection"] },
             "redis-ha",

@@ -7,7 +7,7 @@ import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
 import { AclCredential, dataNodeLogins, passwordSha256, replicationPassword } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
-import { encodeFile } from "../remote/payload";
+import { encodeFile, installedProgramsVar } from "../remote/payload";
 import { EXPORTER_BINARY, FRONTEND_BINARIES } from "../config/defaults";
 import { INTERFACE_PLACEHOLDER, exporterEndpoint, exporterPort, frontendOf, metricsOf, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
 import {
@@ -19,7 +19,9 @@ import {
     HealthExpectations,
     HealthGateInputs,
     HostTuningInputs,
+    InstallInputs,
     PreflightInputs,
+    ProgramsRemovalInputs,
     RedisStepInputs,
     RemovalInputs,
     SentinelStepInputs,
@@ -86,6 +88,7 @@ function commonVars(spec: ClusterSpec, host: HostSpec): CommonInputs {
         RH_CONFIG_DIR: paths.configDir,
         RH_DATA_DIR: paths.dataDir,
         RH_LOG_DIR: paths.logDir,
+        RH_PROGRAMS_DIR: paths.programsDir,
         RH_REDIS_PORT: spec.redisPort,
         RH_SENTINEL_PORT: spec.sentinelPort,
         RH_ANNOUNCE_ADDRESS: host.announceAddress,
@@ -224,6 +227,18 @@ export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: strin
         ...(binaries.length ? { RH_BINARIES: [...new Set(binaries)].join(" ") } : {}),
     };
 }
+
+/** Inputs of the install step on `host`: every remote program the other steps, removals and checks run there. */
+export function installVars(spec: ClusterSpec, host: HostSpec): InstallInputs {
+    return { ...commonVars(spec, host), RH_OWNER_FILE: programsOwnerFile(spec), RH_PROGRAMS: installedProgramsVar() };
+}
+
+/** Inputs of the removal of the installed programs from `host` (after every step that ran them). */
+export function programsRemovalVars(spec: ClusterSpec, host: HostSpec): ProgramsRemovalInputs {
+    return { ...commonVars(spec, host), RH_OWNER_FILE: programsOwnerFile(spec) };
+}
+
+const programsOwnerFile = (spec: ClusterSpec) => `${spec.paths.programsDir}/owner`;
 
 /** Inputs of the frontend step on `host`: HAProxy's file (it holds the password) and keepalived's, and both units. */
 export function frontendStepVars(spec: ClusterSpec, host: HostSpec, password: string): FrontendStepInputs {

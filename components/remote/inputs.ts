@@ -22,6 +22,8 @@ export type CommonInputs = {
     RH_CONFIG_DIR: string;
     RH_DATA_DIR: string;
     RH_LOG_DIR: string;
+    /** Where this cluster's programs are installed, each file under its SHA-256 (remote/install.sh). */
+    RH_PROGRAMS_DIR: string;
     RH_REDIS_PORT: number;
     RH_SENTINEL_PORT: number;
     /** The address this host announces to the others (replication, Sentinel). */
@@ -244,9 +246,21 @@ export type UnitRemovalInputs = CommonInputs &
         RH_DIRS: string;
     };
 
+/** remote/install.sh: the programs every other step, removal and check of this host runs. */
+export type InstallInputs = CommonInputs &
+    OwnerInputs & {
+        /** The files' hashes; the program itself has `sha256:base64` words, one per file (`deferredProgram`). */
+        RH_PROGRAMS: string;
+    };
+
+/** remote/remove-programs.sh */
+export type ProgramsRemovalInputs = CommonInputs & OwnerInputs;
+
 /** Each program's inputs, by program. */
 export type ProgramInputs = {
     preflight: PreflightInputs;
+    install: InstallInputs;
+    "remove-programs": ProgramsRemovalInputs;
     auth: AuthInputs;
     "apply-redis": RedisStepInputs;
     "apply-sentinel": SentinelStepInputs;

@@ -5,7 +5,15 @@
  * the password (argv is visible to every user in `ps`). It is wrapped in one function so that bash
  * has read all of it before anything runs: nothing inside can swallow the rest of the script from
  * stdin, and a cut-off transfer runs nothing.
+ *
+ * The remote programs themselves (remote/*.sh) are installed once per host and revision, each file
+ * under its SHA-256 (`installVars`, remote/install.sh): a step, a removal or a drift check then
+ * carries its RH_* inputs and the hashes of the files it runs (`installedProgram`,
+ * `installedCommand`), checked on the host before they are sourced. So state and the engine carry a
+ * program once per host instead of once per resource, and a removal written by an older release
+ * still finds the files it names.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { packageRoot } from "../packageRoot";
@@ -13,13 +21,13 @@ import { OwnerInputs, ProgramInputs, TlsKeyInput } from "./inputs";
 
 const REMOTE_DIR = path.join(packageRoot(), "remote");
 
-export type RemoteStep = "preflight" | "auth" | "apply-redis" | "apply-sentinel" | "apply-frontend" | "apply-exporter" | "health-gate" | OperatorProgram;
+export type RemoteStep = "preflight" | "install" | "auth" | "apply-redis" | "apply-sentinel" | "apply-frontend" | "apply-exporter" | "health-gate" | OperatorProgram;
 
 /** Programs the operator commands (`redis-ha status`, `switchover`) run, with the password like a step. */
 export type OperatorProgram = "status" | "switchover";
 
 /** Programs that run from state alone (no stdin, no secret): removal on delete, drift check on refresh. */
-export type StandaloneStep = "remove" | "remove-units" | "check";
+export type StandaloneStep = "remove" | "remove-units" | "remove-programs" | "check";
 
 /** RH_* variables as the payload writes them; each program's own set is typed in ./inputs. Undefined ones are left out. */
 export type RemoteVars = Record<string, string | number | undefined>;
@@ -40,6 +48,64 @@ export function compactProgram(text: string): string {
 
 function readRemote(file: string): string {
     return compactProgram(fs.readFileSync(path.join(REMOTE_DIR, file), "utf8"));
+}
+
+/** One remote program file as it is installed: its travelling text under its SHA-256. */
+export interface ProgramFile {
+    /** The file in remote/. */
+    name: string;
+    sha256: string;
+    text: string;
+}
+
+const programFileCache = new Map<string, ProgramFile>();
+function programFile(name: string): ProgramFile {
+    let file = programFileCache.get(name);
+    if (!file) {
+        const text = readRemote(name);
+        file = { name, sha256: crypto.createHash("sha256").update(text).digest("hex"), text };
+        programFileCache.set(name, file);
+    }
+    return file;
+}
+
+/** The programs the install step puts on every host: every one a step, removal or check runs from there. */
+const INSTALLED: readonly string[] = [
+    "lib.sh",
+    "daemon-lib.sh",
+    ...(["apply-redis", "apply-sentinel", "apply-frontend", "apply-exporter", "auth", "health-gate", "remove", "remove-units", "check"] as const).map((s) => `${s}.sh`),
+];
+
+/** Every installed file, with its hash and text (what remote/install.sh receives). */
+export function installedFiles(): ProgramFile[] {
+    return INSTALLED.map(programFile);
+}
+
+/** The files `step` runs, in the order they are sourced: lib.sh, its libraries, its own. */
+export function programFiles(step: RemoteStep | StandaloneStep): ProgramFile[] {
+    return ["lib.sh", ...(STEP_LIBRARIES[step] ?? []), `${step}.sh`].map(programFile);
+}
+
+/** RH_PROGRAMS of the install step: the installed files' hashes (the program gets `sha256:base64` words, see `deferredProgram`). */
+export function installedProgramsVar(): string {
+    return installedFiles()
+        .map((f) => f.sha256)
+        .join(" ");
+}
+
+/**
+ * Sources the installed files `files` from $RH_PROGRAMS_DIR, each checked against its hash first: a
+ * file that is missing or changed on the host runs nothing and names the fix.
+ */
+function sourceInstalled(files: ProgramFile[]): string {
+    return [
+        `for __rh_sha in ${files.map((f) => f.sha256).join(" ")}; do`,
+        '__rh_file="$RH_PROGRAMS_DIR/$__rh_sha.sh"',
+        '[ "$(sha256sum "$__rh_file" 2>/dev/null | cut -d" " -f1)" = "$__rh_sha" ] || { echo "[redis-ha $RH_HOST] $__rh_file is missing or changed: run pulumi up, whose install step puts it back" >&2; exit 1; }',
+        '# shellcheck disable=SC1090',
+        'source "$__rh_file"',
+        "done",
+    ].join("\n");
 }
 
 /** Quotes a value for bash so that it is taken literally, whatever it contains. */
@@ -69,26 +135,91 @@ function assignments(vars: RemoteVars): string {
  * REDISCLI_AUTH so redis-cli authenticates without it ever reaching a command line.
  */
 export function stepProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S] & TlsKeyInput & OwnerInputs, password?: string): string {
-    const auth = password === undefined ? "" : `export REDISCLI_AUTH=${shellQuote(password)}\n`;
+    return expandPrograms(deferredProgram(step, vars, password));
+}
+
+/**
+ * The same program with each remote file named by its hash (`__redis_ha_program <sha256>` lines),
+ * for ShellCommand's provider to put in at run time (`expandPrograms`): the steps that carry their
+ * programs (the preflight, the install) then keep a few hashes in state, not the programs. A line
+ * left unexpanded is a command bash does not know, so it fails the step (set -e) instead of
+ * running without the file.
+ */
+export function deferredProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S] & TlsKeyInput & OwnerInputs, password?: string): string {
+    const { RH_PROGRAMS: programs, ...rest } = vars as RemoteVars;
     return [
         "__redis_ha_step() {",
         "set -euo pipefail",
         "umask 077",
-        assignments(vars),
-        auth + readRemote("lib.sh"),
-        ...(STEP_LIBRARIES[step] ?? []).map(readRemote),
-        readRemote(`${step}.sh`),
+        assignments(rest),
+        ...(typeof programs === "string" ? [`${EXPAND_FILES} RH_PROGRAMS ${programs}`] : []),
+        ...(password === undefined ? [] : [`export REDISCLI_AUTH=${shellQuote(password)}`]),
+        ...programFiles(step).map((f) => `${EXPAND_FILE} ${f.sha256}`),
         "}",
         "__redis_ha_step </dev/null",
         "",
     ].join("\n");
 }
 
+/** `__redis_ha_program <sha256>`: that file's text. */
+const EXPAND_FILE = "__redis_ha_program";
+/** `__redis_ha_programs <VAR> <sha256>...`: VAR='sha256:base64 ...' (what remote/install.sh installs). */
+const EXPAND_FILES = "__redis_ha_programs";
+
+/** Every remote file of this package, by the hash of its travelling text. */
+function programsByHash(): Map<string, ProgramFile> {
+    const all = fs.readdirSync(REMOTE_DIR).filter((f) => f.endsWith(".sh"));
+    return new Map(all.map(programFile).map((f) => [f.sha256, f]));
+}
+
+/**
+ * Puts the remote files a deferred program names in their place. Throws on a hash this package does
+ * not have (a program built by another release of redis-ha than the one running it).
+ */
+export function expandPrograms(program: string): string {
+    if (!program.includes("__redis_ha_program")) return program;
+    const files = programsByHash();
+    const file = (sha: string) => {
+        const found = files.get(sha);
+        if (!found) throw new Error(`redis-ha: no remote program with hash ${sha} in ${REMOTE_DIR}: the program was built by another release of redis-ha`);
+        return found;
+    };
+    return program
+        .split("\n")
+        .map((line) => {
+            const words = line.split(" ");
+            if (words[0] === EXPAND_FILE && words.length === 2) return file(words[1] ?? "").text;
+            if (words[0] === EXPAND_FILES && words.length >= 2) {
+                const value = words.slice(2).map((sha) => `${sha}:${encodeFile(file(sha).text)}`);
+                return `${words[1] ?? ""}=${shellQuote(value.join(" "))}`;
+            }
+            return line;
+        })
+        .join("\n");
+}
+
+/**
+ * The program a step sends on stdin when the programs are installed on the host (every step but the
+ * preflight and the install itself): its inputs, then the installed files it runs.
+ */
+export function installedProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S] & TlsKeyInput & OwnerInputs, password?: string): string {
+    const auth = password === undefined ? "" : `export REDISCLI_AUTH=${shellQuote(password)}`;
+    return ["__redis_ha_step() {", "set -euo pipefail", "umask 077", assignments(vars), auth, sourceInstalled(programFiles(step)), "}", "__redis_ha_step </dev/null", ""]
+        .filter((line) => line !== "")
+        .join("\n")
+        .concat("\n");
+}
+
+/** A standalone command (removal, drift check) that runs the installed programs: no secret, no program text. */
+export function installedCommand<S extends StandaloneStep>(step: S, vars: ProgramInputs[S]): string {
+    return ["set -u", assignments(vars), sourceInstalled(programFiles(step))].join("\n");
+}
+
 /**
  * Helpers some steps share beyond lib.sh, inlined into those steps only: the frontend's and the
  * exporters' (daemon-lib.sh), so that changing them reruns no data node or sentinel step.
  */
-const STEP_LIBRARIES: Partial<Record<RemoteStep, string[]>> = { "apply-frontend": ["daemon-lib.sh"], "apply-exporter": ["daemon-lib.sh"] };
+const STEP_LIBRARIES: Partial<Record<RemoteStep | StandaloneStep, string[]>> = { "apply-frontend": ["daemon-lib.sh"], "apply-exporter": ["daemon-lib.sh"] };
 
 /** The command that runs a step program received on stdin. */
 export const STEP_COMMAND = "exec /bin/bash -s";
@@ -99,5 +230,9 @@ export const STEP_COMMAND = "exec /bin/bash -s";
  * command line, visible in `ps` on the host.
  */
 export function standaloneCommand<S extends StandaloneStep>(step: S, vars: ProgramInputs[S]): string {
-    return ["set -u", assignments(vars), readRemote("lib.sh"), readRemote(`${step}.sh`)].join("\n");
+    const library = SELF_CONTAINED.includes(step) ? [] : [readRemote("lib.sh")];
+    return ["set -u", assignments(vars), ...library, readRemote(`${step}.sh`)].join("\n");
 }
+
+/** Standalone programs that need nothing of lib.sh: the removal of the installed programs (it removes lib.sh too). */
+const SELF_CONTAINED: readonly StandaloneStep[] = ["remove-programs"];

@@ -64,20 +64,39 @@ describe("faults on the lab, with the visit counter writing through Sentinel", f
         };
         await (await lab.cluster({ config: { ...DURABILITY_CONFIG, ...keyless } })).preview({ expectNoChanges: true, onEvent });
         assert.ok(warnings.some((w) => /sshPrivateKey: no SSH private key is given; previewing without it/.test(w)), warnings.join("\n"));
-        const change = { "redis-ha:redis": { ...DURABILITY_CONFIG["redis-ha:redis"], maxmemory: "48mb" } };
+        // A live directive (maxmemory) and one that changes the unit (maxclients: LimitNOFILE), which also
+        // changes the drift check's inputs: the reviewer must see both lines, never `[unknown]`.
+        const change = { "redis-ha:redis": { ...DURABILITY_CONFIG["redis-ha:redis"], maxmemory: "48mb", maxclients: 2000 } };
         let printed = "";
         const updated: string[] = [];
+        const reviews = new Map<string, { old: unknown; new: unknown }>();
         const without = await (await lab.cluster({ config: { ...DURABILITY_CONFIG, ...keyless, ...change } })).preview({
             diff: true,
             onOutput: (o) => (printed += o),
             onEvent: (e) => {
                 const m = e.resourcePreEvent?.metadata;
-                if (m?.op === "update") updated.push(m.urn.split("::").pop()!);
+                if (m?.op !== "update") return;
+                const name = m.urn.split("::").pop()!;
+                updated.push(name);
+                reviews.set(name, { old: m.old?.inputs.update, new: m.new?.inputs.update });
             },
         });
-        // What a reviewer reads: the changed line on each data node's step, no sentinel step changed.
-        assert.ok(printed.includes("maxmemory 48mb"), printed.slice(-3000));
-        assert.strictEqual(updated.filter((u) => u.endsWith("-redis-apply")).length, 3, updated.join(", "));
+        // What a reviewer reads: the changed lines on each data node's step (its `update` input, known in
+        // the preview), no sentinel step changed.
+        const redisSteps = updated.filter((u) => u.endsWith("-redis-apply"));
+        assert.strictEqual(redisSteps.length, 3, updated.join(", "));
+        for (const step of redisSteps) {
+            const review = reviews.get(step)!;
+            assert.strictEqual(typeof review.new, "string", `${step}: its update input is not known in the preview: ${JSON.stringify(review.new)}`);
+            const before = String(review.old).split("\n");
+            const added = String(review.new)
+                .split("\n")
+                .filter((line) => !before.includes(line));
+            assert.ok(added.includes("# maxmemory 48mb"), `${step}: ${added.join(" | ")}`);
+            assert.ok(added.includes("# maxclients 2000"), `${step}: ${added.join(" | ")}`);
+            assert.ok(added.includes("# LimitNOFILE=2032"), `${step}: ${added.join(" | ")}`);
+        }
+        assert.doesNotMatch(printed, /\[unknown\]/, `the preview shows an unknown value:\n${printed.slice(-4000)}`);
         assert.deepStrictEqual(updated.filter((u) => u.endsWith("-sentinel-apply")), [], updated.join(", "));
         const withKey = await (await lab.cluster({ config: { ...DURABILITY_CONFIG, ...change } })).preview();
         assert.deepStrictEqual(without.changeSummary, withKey.changeSummary);

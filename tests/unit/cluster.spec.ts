@@ -63,12 +63,15 @@ describe("RedisHaCluster (mocks)", () => {
             "command:remote:Command dev-console-sentinel-apply",
             "command:remote:Command dev-health-gate",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-preflight",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-programs",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-redis-apply-drift",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-sentinel-apply-drift",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-preflight",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-programs",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-redis-apply-drift",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-sentinel-apply-drift",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-preflight",
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-programs",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-redis-apply-drift",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-sentinel-apply-drift",
             "redis-ha:index:RedisDataNode dev-app-1-redis",
@@ -87,12 +90,15 @@ describe("RedisHaCluster (mocks)", () => {
         assert.ok(registered.some((r) => r.name === "staging-health-gate"));
     });
 
-    it("registers children in deployment order: preflights, new passwords accepted, replicas, master, sentinels, old passwords retired, gate", () => {
+    it("registers children in deployment order: preflights, programs, new passwords accepted, replicas, master, sentinels, old passwords retired, gate", () => {
         const order = registered.filter((r) => r.name.startsWith("dev-") && !r.name.endsWith("-drift") && !r.type.startsWith("redis-ha:index:")).map((r) => r.name);
         assert.deepStrictEqual(order, [
             "dev-console-preflight",
             "dev-app-1-preflight",
             "dev-app-2-preflight",
+            "dev-console-programs",
+            "dev-app-1-programs",
+            "dev-app-2-programs",
             "dev-auth-accept",
             "dev-app-1-redis-apply",
             "dev-app-2-redis-apply",
@@ -113,6 +119,23 @@ describe("RedisHaCluster (mocks)", () => {
         }
     });
 
+    it("carries each remote program once per host (the install step), and a small provider per dynamic resource", async () => {
+        const libMarker = "write_if_changed() {";
+        const text = async (v: unknown) => (pulumi.Output.isInstance(v) ? String(await outputValue(v)) : typeof v === "string" ? v : "");
+        for (const r of registered.filter((x) => x.name.startsWith("dev-") && !x.type.startsWith("redis-ha:index:"))) {
+            const carriesPrograms = r.name.endsWith("-preflight") || r.name.endsWith("-programs");
+            for (const key of ["stdin", "update", "delete", "check"]) {
+                const value = await text(r.inputs[key]);
+                if (!carriesPrograms) assert.ok(!value.includes(libMarker), `${r.name}.${key} carries lib.sh`);
+                if (key !== "stdin") assert.ok(value.length < 4096, `${r.name}.${key} is ${value.length} bytes`);
+            }
+            if (r.type.includes("ShellCommand")) {
+                const serialized = await text(r.inputs.__provider);
+                assert.ok(serialized.length > 0 && serialized.length < 4096, `${r.name} stores a provider of ${serialized.length} bytes`);
+            }
+        }
+    });
+
     it("keeps the program (which holds the password) secret in state", async () => {
         const { hostStep } = await import("../../components/hostStep");
         const { resolveClusterSpec } = await import("../../components/config/validate");
@@ -120,7 +143,7 @@ describe("RedisHaCluster (mocks)", () => {
         const spec = resolveClusterSpec(threeHostTopology({ clusterName: "sec" }));
         const { resource, revision } = hostStep(
             "sec-step",
-            { spec, host: spec.master, sshPrivateKey: "KEY", password: "plain-input", step: "apply-redis", vars: (pw) => redisStepVars(spec, spec.master, pw) },
+            { spec, host: spec.master, sshPrivateKey: "KEY", password: "plain-input", executor: "dynamic", step: "apply-redis", vars: (pw) => redisStepVars(spec, spec.master, pw) },
             {},
         );
         const stdin = (resource as unknown as { stdin: pulumi.Output<string> }).stdin;

@@ -1,0 +1,90 @@
+/**
+ * The remote programs installed once per host, each file under its SHA-256 (remote/install.sh), and
+ * the steps, removals and drift checks that run them by hash (components/remote/payload.ts): run for
+ * real with bash in a scratch directory (no host, no engine).
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { execFileSync, spawnSync } from "child_process";
+import { installedCommand, installedFiles, installedProgram, programFiles, standaloneCommand, stepProgram } from "../../components/remote/payload";
+import { checkVars, healthGateVars, installVars, programsRemovalVars, redisStepVars, removalVars } from "../../components/plan/steps";
+import { resolveClusterSpec } from "../../components/config/validate";
+import { threeHostTopology } from "../fixtures/topology";
+
+const PASSWORD = "installed-programs-password-0123";
+const LIB_MARKER = "write_if_changed() {";
+
+describe("remote programs installed by content hash", () => {
+    const spec = resolveClusterSpec(threeHostTopology({ clusterName: "inst" }));
+    let root: string;
+    let dir: string;
+    // The paths the programs use, moved into a scratch directory.
+    const scratch = <T extends object>(vars: T): T => ({ ...vars, RH_DATA_ROOT: root, RH_PROGRAMS_DIR: dir, RH_OWNER_FILE: path.join(dir, "owner"), RH_OWNER: "dynamic:inst-programs" });
+
+    beforeEach(() => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-programs-"));
+        dir = path.join(root, "inst.programs");
+    });
+    afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    const install = () => execFileSync("bash", ["-s"], { input: stepProgram("install", scratch(installVars(spec, spec.master))), encoding: "utf8" });
+
+    it("installs every program once, named by its hash, readable by root only, and keeps what is there", () => {
+        assert.match(install(), /programs: \d+ file\(s\) installed/);
+        for (const f of installedFiles()) {
+            const file = path.join(dir, `${f.sha256}.sh`);
+            assert.strictEqual(fs.readFileSync(file, "utf8"), f.text, f.name);
+            assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600, f.name);
+        }
+        assert.strictEqual(fs.statSync(dir).mode & 0o777, 0o700);
+        // An older revision's file (a removal written before an upgrade names it) stays.
+        fs.writeFileSync(path.join(dir, `${"0".repeat(64)}.sh`), "older revision\n");
+        assert.match(install(), /programs: 0 file\(s\) installed/);
+        assert.ok(fs.existsSync(path.join(dir, `${"0".repeat(64)}.sh`)));
+    });
+
+    it("a step, a removal and a drift check carry their inputs and the files' hashes, not the programs", () => {
+        const step = installedProgram("apply-redis", redisStepVars(spec, spec.master, PASSWORD), PASSWORD);
+        const removal = installedCommand("remove", removalVars(spec, spec.master, "server"));
+        const check = installedCommand("check", checkVars(spec, spec.master, "server"));
+        for (const [what, text] of [["step", step], ["removal", removal], ["check", check]] as const) {
+            assert.ok(!text.includes(LIB_MARKER), `${what} carries lib.sh`);
+            for (const f of programFiles(what === "step" ? "apply-redis" : what === "removal" ? "remove" : "check")) assert.ok(text.includes(f.sha256), `${what} does not name ${f.name}`);
+        }
+        assert.ok(removal.length < 3000, `removal is ${removal.length} bytes`);
+        assert.ok(check.length < 3000, `check is ${check.length} bytes`);
+        assert.ok(!removal.includes(PASSWORD) && !check.includes(PASSWORD));
+        // The inline form (the preflight, the operator commands) still carries everything.
+        assert.ok(stepProgram("health-gate", healthGateVars(spec, "rev"), PASSWORD).includes(LIB_MARKER));
+    });
+
+    it("runs the installed files, and refuses a missing or changed one before running anything", () => {
+        install();
+        // A standalone program that reads only: the drift check, against paths that do not exist here.
+        const vars = scratch({ ...checkVars(spec, spec.master, "server"), RH_UNIT_PATH: path.join(root, "no-unit"), RH_CONF_PATH: path.join(root, "no-conf") });
+        const ran = spawnSync("bash", ["-c", installedCommand("check", vars)], { encoding: "utf8" });
+        assert.strictEqual(ran.status, 0, ran.stderr);
+        assert.match(ran.stdout, /no-unit differs from redis-ha's unit/);
+        assert.match(ran.stdout, /no-conf is missing/);
+        // Tampered with on the host: nothing of it runs.
+        const check = programFiles("check").find((f) => f.name === "check.sh")!;
+        fs.appendFileSync(path.join(dir, `${check.sha256}.sh`), "\necho tampered\n");
+        const refused = spawnSync("bash", ["-c", installedCommand("check", vars)], { encoding: "utf8" });
+        assert.strictEqual(refused.status, 1);
+        assert.doesNotMatch(refused.stdout, /tampered|differs/);
+        assert.match(refused.stderr, new RegExp(`${check.sha256}\\.sh is missing or changed: run pulumi up, whose install step puts it back`));
+    });
+
+    it("the programs' removal leaves them to the install step that owns them now (a rename), and removes them otherwise", () => {
+        install();
+        const removal = (owner: string) =>
+            execFileSync("bash", ["-c", standaloneCommand("remove-programs", { ...scratch(programsRemovalVars(spec, spec.master)), RH_OWNER: owner })], { encoding: "utf8" });
+        assert.match(removal("dynamic:old-name-programs"), /belongs to step dynamic:inst-programs now; the removal of step dynamic:old-name-programs keeps it/);
+        assert.ok(fs.existsSync(dir));
+        assert.match(removal("dynamic:inst-programs"), /removed/);
+        assert.ok(!fs.existsSync(dir));
+        assert.ok(!fs.existsSync(root), "the shared root, empty, is removed too");
+    });
+});

@@ -1,0 +1,58 @@
+/**
+ * ShellCommand's provider (components/exec/shellProvider.ts), called as the engine calls it, on this
+ * machine (no connection: local bash): the drift check's repair marker, which a step's `update`
+ * carries, stays the same until a refresh finds drift and is known before anything runs (it is an
+ * input `check` sets), so a preview never shows `[unknown]` for it. And the provider each resource
+ * stores is small: it loads the implementation from the package.
+ */
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ShellInputs, ShellOutputs, nextRepairs, shellProvider } from "../../components/exec/shellProvider";
+
+const provider = shellProvider as Required<pulumi.dynamic.ResourceProvider>;
+
+describe("ShellCommand's provider: drift and the repair marker", () => {
+    const checkInputs = async (olds: ShellInputs, news: ShellInputs) => (await provider.check(olds, news)).inputs as ShellInputs;
+
+    it("a new check starts with an empty marker, set by `check` (the program never sets it)", async () => {
+        const inputs = await checkInputs({}, { check: "true", repairs: "from the program", drift: "from the program" });
+        assert.strictEqual(inputs.repairs, "");
+        assert.strictEqual(inputs.drift, undefined);
+        // A step (no check) carries no marker.
+        assert.strictEqual((await checkInputs({}, { create: "true" })).repairs, undefined);
+    });
+
+    it("keeps the marker when the check's own inputs change without drift (a unit change), and makes a new one after drift", async () => {
+        const created = await provider.create(await checkInputs({}, { check: "true" }));
+        const state = created.outs as ShellOutputs;
+        // The check's command changed (what it compares against), nothing drifted: same marker.
+        assert.strictEqual((await checkInputs(state, { check: "echo other" })).repairs, "");
+        // A refresh that finds the host matching records nothing.
+        const clean = await provider.read(created.id, { ...state, check: "true" });
+        assert.strictEqual((clean.props as ShellOutputs).drift, undefined);
+        assert.deepStrictEqual(clean.inputs, { check: "true", repairs: "" });
+        // A refresh that finds drift records it in the outputs and the inputs ...
+        const drifted = await provider.read(created.id, { ...state, check: "echo 'redis.conf: maxmemory changed outside redis-ha'" });
+        assert.strictEqual((drifted.props as ShellOutputs).drift, "redis.conf: maxmemory changed outside redis-ha");
+        const refreshedInputs = drifted.inputs as ShellInputs;
+        assert.strictEqual(refreshedInputs.drift, "redis.conf: maxmemory changed outside redis-ha");
+        // ... so the next check derives a new marker from it: known at preview, the same at up.
+        const repaired = await checkInputs(refreshedInputs, { check: refreshedInputs.check });
+        assert.strictEqual(repaired.repairs, nextRepairs("", "redis.conf: maxmemory changed outside redis-ha"));
+        assert.match(repaired.repairs ?? "", /^[0-9a-f]{16}$/);
+        assert.strictEqual((await checkInputs(refreshedInputs, { check: refreshedInputs.check })).repairs, repaired.repairs);
+        assert.strictEqual((await provider.diff(created.id, drifted.props as ShellOutputs, repaired)).changes, true);
+        // Once updated, the drift is gone and the marker stays.
+        const updated = (await provider.update(created.id, drifted.props as ShellOutputs, repaired)).outs as ShellOutputs;
+        assert.strictEqual(updated.drift, undefined);
+        assert.strictEqual((await checkInputs(repaired, { check: repaired.check })).repairs, repaired.repairs);
+        assert.strictEqual((await provider.diff(created.id, updated, repaired)).changes, false);
+    });
+
+    it("keeps only a digest of stdin", async () => {
+        const state = (await provider.create({ create: "cat >/dev/null; echo ran", stdin: "secret program" })).outs as ShellOutputs;
+        assert.strictEqual(state.stdout.trim(), "ran");
+        assert.ok(!JSON.stringify(state).includes("secret program"));
+        assert.match(state.stdinSha256 ?? "", /^[0-9a-f]{64}$/);
+    });
+});
