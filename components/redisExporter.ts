@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { exporterRemovalVars, exporterStepVars } from "./plan/steps";
+import { exporterRemovalVars, exporterReviewText, exporterStepVars } from "./plan/steps";
 import { HostNodeArgs, hostStep } from "./hostStep";
 import { ServiceKind } from "./render/render";
 
@@ -25,7 +25,7 @@ export class RedisExporter extends pulumi.ComponentResource {
         const { spec, host, kind } = args;
         this.revision = hostStep(
             `${name}-apply`,
-            { ...args, step: "apply-exporter", vars: (password) => exporterStepVars(spec, host, kind, password), removal: exporterRemovalVars(spec, host, kind) },
+            { ...args, step: "apply-exporter", vars: (password) => exporterStepVars(spec, host, kind, password), removal: exporterRemovalVars(spec, host, kind), review: exporterReviewText(spec, host, kind) },
             { parent: this },
         ).ran;
         this.registerOutputs({ revision: this.revision });

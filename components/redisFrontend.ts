@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { frontendRemovalVars, frontendStepVars } from "./plan/steps";
+import { frontendRemovalVars, frontendReviewText, frontendStepVars } from "./plan/steps";
 import { HostNodeArgs, hostStep } from "./hostStep";
 
 /** Arguments of a RedisFrontend: the cluster (with `frontend`), the frontend host, the secrets and the executor. */
@@ -21,7 +21,7 @@ export class RedisFrontend extends pulumi.ComponentResource {
         const { spec, host } = args;
         this.revision = hostStep(
             `${name}-apply`,
-            { ...args, step: "apply-frontend", vars: (password) => frontendStepVars(spec, host, password), removal: frontendRemovalVars(spec, host) },
+            { ...args, step: "apply-frontend", vars: (password) => frontendStepVars(spec, host, password), removal: frontendRemovalVars(spec, host), review: frontendReviewText(spec, host) },
             { parent: this },
         ).ran;
         this.registerOutputs({ revision: this.revision });

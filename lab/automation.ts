@@ -181,6 +181,8 @@ export interface ClusterStackOptions {
     secrets?: Record<string, string>;
     /** The RedisHaCluster's resource name (default: the cluster name). */
     resourceName?: string;
+    /** The inline program (default: this checkout's stack/program.ts); the upgrade spec runs a former release's. */
+    program?: (resourceName?: string) => Record<string, unknown>;
 }
 
 /**
@@ -192,7 +194,7 @@ export async function clusterStack(sandbox: Sandbox, env: string, opts: ClusterS
     const config = { ...repoStackConfig(env), ...(opts.config ?? {}) };
     const ws = await LocalWorkspace.create({
         workDir: workDir(sandbox, "redis-ha"),
-        program: () => Promise.resolve(redisHaStack(opts.resourceName)),
+        program: () => Promise.resolve((opts.program ?? redisHaStack)(opts.resourceName)),
         projectSettings: { name: "redis-ha", runtime: "nodejs" },
         stackSettings: { [stackName]: { config: config } },
         envVars: engineEnv(sandbox),

@@ -9,7 +9,7 @@ import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
 import { encodeFile, installedProgramsVar } from "../remote/payload";
 import { EXPORTER_BINARY, FRONTEND_BINARIES } from "../config/defaults";
-import { INTERFACE_PLACEHOLDER, exporterEndpoint, exporterPort, frontendOf, metricsOf, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
+import { INTERFACE_PLACEHOLDER, exporterEndpoint, exporterPort, frontendOf, metricsOf, respCommand, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
 import {
     AuthInputs,
     CheckInputs,
@@ -169,14 +169,53 @@ function hostTuningVars(spec: ClusterSpec): HostTuningInputs {
 
 /**
  * What a node step writes, as a reviewer reads it in `pulumi preview --diff`: the config file and the
- * unit, rendered with a stand-in password and every secret masked, so it is no secret (the program on
- * stdin is) and a change shows line by line: `maxmemory 256mb` -> `maxmemory 512mb` on each data node.
+ * unit (and the hostTuning files when on), rendered with a stand-in password and every secret masked,
+ * so it is no secret (the program on stdin is) and a change shows line by line: `maxmemory 256mb` ->
+ * `maxmemory 512mb` on each data node.
  */
 export function reviewText(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): string {
-    const conf = kind === "server" ? renderRedisConf(spec, host, REVIEW_PASSWORD) : renderSentinelConf(spec, host, REVIEW_PASSWORD);
-    const file = kind === "server" ? spec.paths.redisConf : spec.paths.sentinelConf;
-    const unitFile = kind === "server" ? spec.paths.redisUnitFile : spec.paths.sentinelUnitFile;
-    return [`${file}:`, ...maskSecrets(conf).split("\n"), `${unitFile}:`, ...renderUnit(spec, kind).split("\n")]
+    const { paths } = spec;
+    if (kind === "sentinel") {
+        return reviewFiles([
+            { path: paths.sentinelConf, text: maskSecrets(renderSentinelConf(spec, host, REVIEW_PASSWORD)) },
+            { path: paths.sentinelUnitFile, text: renderUnit(spec, "sentinel") },
+        ]);
+    }
+    const tuning = spec.hostTuning
+        ? [
+              { path: paths.sysctlFile, text: renderSysctlConf(spec) },
+              { path: paths.thpUnitFile, text: renderThpUnit(spec) },
+          ]
+        : [];
+    return reviewFiles([{ path: paths.redisConf, text: maskSecrets(renderRedisConf(spec, host, REVIEW_PASSWORD)) }, { path: paths.redisUnitFile, text: renderUnit(spec, "server") }, ...tuning]);
+}
+
+/** What a frontend step writes: HAProxy's file (its checks' AUTH masked), keepalived's, both units. */
+export function frontendReviewText(spec: ClusterSpec, host: HostSpec): string {
+    const { paths } = spec;
+    // The checks send AUTH hex-encoded (send-binary): the stand-in's encoding is what to mask.
+    const auth = Buffer.from(respCommand("AUTH", REVIEW_PASSWORD), "utf8").toString("hex");
+    return reviewFiles([
+        { path: paths.haproxyConf, text: renderHaproxyConf(spec, host, REVIEW_PASSWORD).split(auth).join("(secret)") },
+        { path: paths.keepalivedConf, text: renderKeepalivedConf(spec, host) },
+        { path: paths.haproxyUnitFile, text: renderHaproxyUnit(spec) },
+        { path: paths.keepalivedUnitFile, text: renderKeepalivedUnit(spec) },
+    ]);
+}
+
+/** What an exporter step writes: its unit, and that its password file holds a secret. */
+export function exporterReviewText(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): string {
+    const { paths } = spec;
+    return reviewFiles([
+        { path: paths.exporterUnitFile[kind], text: renderExporterUnit(spec, metricsOf(spec), host, kind) },
+        { path: paths.exporterPasswordFile[kind], text: "(secret)" },
+    ]);
+}
+
+/** Files as a reviewer reads them: each path, then its lines without blank and comment lines. */
+function reviewFiles(files: Array<{ path: string; text: string }>): string {
+    return files
+        .flatMap((f) => [`${f.path}:`, ...f.text.split("\n")])
         .filter((line) => line.trim() !== "" && !line.startsWith("# "))
         .join("\n");
 }

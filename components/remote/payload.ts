@@ -102,7 +102,6 @@ function sourceInstalled(files: ProgramFile[]): string {
         `for __rh_sha in ${files.map((f) => f.sha256).join(" ")}; do`,
         '__rh_file="$RH_PROGRAMS_DIR/$__rh_sha.sh"',
         '[ "$(sha256sum "$__rh_file" 2>/dev/null | cut -d" " -f1)" = "$__rh_sha" ] || { echo "[redis-ha $RH_HOST] $__rh_file is missing or changed: run pulumi up, whose install step puts it back" >&2; exit 1; }',
-        '# shellcheck disable=SC1090',
         'source "$__rh_file"',
         "done",
     ].join("\n");

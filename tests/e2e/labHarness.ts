@@ -16,7 +16,7 @@ export interface TestLab {
     lab: Stack;
     password: string;
     hosts: Array<{ name: string; address: string; container: string }>;
-    cluster(opts?: { config?: Record<string, unknown>; stackName?: string; resourceName?: string }): Promise<Stack>;
+    cluster(opts?: { config?: Record<string, unknown>; stackName?: string; resourceName?: string; program?: (resourceName?: string) => Record<string, unknown> }): Promise<Stack>;
     destroy(): Promise<void>;
 }
 
@@ -71,6 +71,7 @@ export async function createTestLab(name: string, subnetPrefix: string, hostCoun
                 config: { ...base.config, ...(opts.config ?? {}) },
                 secrets: base.secrets,
                 resourceName: opts.resourceName,
+                program: opts.program,
             });
             // One entry per stack: a stack configured again is still destroyed once.
             if (!clusters.some((s) => s.name === stack.name)) clusters.push(stack);

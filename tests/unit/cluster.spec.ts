@@ -17,7 +17,8 @@ void pulumi.runtime.setMocks(
         newResource: (args: pulumi.runtime.MockResourceArgs) => {
             const inputs = args.inputs as Record<string, unknown>;
             registered.push({ type: args.type, name: args.name, inputs });
-            return { id: `${args.name}-id`, state: { ...inputs, stdout: "", stderr: "" } };
+            // A drift check's repair marker, as its provider's `check` sets it on create.
+            return { id: `${args.name}-id`, state: { ...inputs, stdout: "", stderr: "", ...(args.type.includes("ShellCommand") ? { repairs: "" } : {}) } };
         },
         call: (args: pulumi.runtime.MockCallArgs) => args.inputs as Record<string, unknown>,
     },
@@ -133,6 +134,19 @@ describe("RedisHaCluster (mocks)", () => {
                 const serialized = await text(r.inputs.__provider);
                 assert.ok(serialized.length > 0 && serialized.length < 4096, `${r.name} stores a provider of ${serialized.length} bytes`);
             }
+        }
+    });
+
+    it("gives each node step the update field that preview --diff shows (tests/unit/previewDiff.spec.ts), known in the preview", async () => {
+        const { resolveClusterSpec } = await import("../../components/config/validate");
+        const { reviewText } = await import("../../components/plan/steps");
+        const { updateCommand } = await import("../../components/hostStep");
+        const spec = resolveClusterSpec(threeHostTopology());
+        for (const [step, kind] of [["dev-console-redis-apply", "server"], ["dev-app-1-sentinel-apply", "sentinel"]] as const) {
+            const found = registered.find((r) => r.name === step);
+            const update = found?.inputs.update;
+            const value = pulumi.Output.isInstance(update) ? await outputValue(update) : update;
+            assert.strictEqual(value, updateCommand("", reviewText(spec, kind === "server" ? spec.master : spec.replicas[0]!, kind)), step);
         }
     });
 

@@ -1,6 +1,4 @@
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { RedisHaConfigError, resolveClusterSpec } from "../../components/config/validate";
 import { defaultVirtualRouterId } from "../../components/config/frontend";
 import { INTERFACE_PLACEHOLDER, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit, respCommand } from "../../components/render/frontend";
@@ -8,10 +6,10 @@ import { deploymentPlan, exporterRemovalVars, frontendRemovalVars, preflightVars
 import { clientConnectionInfo, nodeRoles, scrapeTargets } from "../../components/redisHaCluster";
 import { ClusterTopologyArgs } from "../../components/config/validate";
 import { threeHostTopology } from "../fixtures/topology";
+import { golden } from "../fixtures/golden";
 import { HostReport, summarizeStatus } from "../../ops/status";
 
 const PASSWORD = 'p@ss "word" \\ with spaces';
-const GOLDEN = path.join(__dirname, "golden");
 
 /** Seed 001's layout: three data hosts with sentinels, two frontend hosts. */
 function withFrontend(overrides: Partial<ClusterTopologyArgs> = {}): ClusterTopologyArgs {
@@ -19,12 +17,6 @@ function withFrontend(overrides: Partial<ClusterTopologyArgs> = {}): ClusterTopo
     return { ...base, hosts: [...base.hosts, { name: "lb-1", address: "10.0.2.81" }, { name: "lb-2", address: "10.0.2.82" }], frontend: { hosts: ["lb-1", "lb-2"], vip: "10.0.2.100" }, metrics: { enabled: true }, ...overrides };
 }
 
-/** Compares with tests/unit/golden/<name>; UPDATE_GOLDEN=1 rewrites it (review the diff). */
-function golden(name: string, text: string): void {
-    const file = path.join(GOLDEN, name);
-    if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(file, text);
-    assert.strictEqual(text, fs.readFileSync(file, "utf8"), `${name} differs from its golden file (UPDATE_GOLDEN=1 to accept)`);
-}
 
 function problemsOf(args: ClusterTopologyArgs): string[] {
     try {

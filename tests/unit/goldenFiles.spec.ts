@@ -1,0 +1,31 @@
+/**
+ * Golden files of what a data node's and a sentinel's step write (redis.conf, sentinel.conf, both
+ * units) and of one assembled step program as it travels (the data node's, running the installed
+ * programs by hash). A change to any of them shows as a reviewed diff of tests/unit/golden/.
+ */
+import { resolveClusterSpec } from "../../components/config/validate";
+import { renderRedisConf, renderSentinelConf, renderUnit } from "../../components/render/render";
+import { redisStepVars } from "../../components/plan/steps";
+import { installedProgram } from "../../components/remote/payload";
+import { golden } from "../fixtures/golden";
+import { threeHostTopology } from "../fixtures/topology";
+
+const PASSWORD = "golden-password-0123456789";
+
+describe("golden files: data node, sentinel, one assembled program", () => {
+    const spec = resolveClusterSpec(threeHostTopology());
+
+    it("redis.conf and sentinel.conf of the configured master's host", () => {
+        golden("redis.conf", renderRedisConf(spec, spec.master, PASSWORD));
+        golden("sentinel.conf", renderSentinelConf(spec, spec.master, PASSWORD));
+    });
+
+    it("the data node's and the sentinel's units", () => {
+        golden("redis-ha-dev-server.service", renderUnit(spec, "server"));
+        golden("redis-ha-dev-sentinel.service", renderUnit(spec, "sentinel"));
+    });
+
+    it("the data node's step program: its inputs and the installed files it runs, by hash", () => {
+        golden("apply-redis.program", installedProgram("apply-redis", redisStepVars(spec, spec.master, PASSWORD), PASSWORD));
+    });
+});
