@@ -54,6 +54,8 @@ export interface SizeResult {
         noopWithPreview?: Spread;
         /** `pulumi preview` of the deployed stack. */
         preview: Spread;
+        /** Bytes of the deployed stack's state (`pulumi stack export`) per host, after the fresh converge. */
+        stateBytesPerHost?: Spread;
     };
     ansible: ToolFigures;
 }
@@ -67,6 +69,8 @@ export interface Goal {
 
 export interface DeployBenchmark {
     date: string;
+    /** The commit measured (`git describe --always --dirty`); absent in results written before it was recorded. */
+    commit?: string;
     machine: string;
     pulumi: string;
     executor: string;
@@ -319,6 +323,7 @@ interface Trial {
     problems: string[];
     noopWithPreview?: number;
     preview?: number;
+    stateBytesPerHost?: number;
 }
 
 function figures(trials: Trial[]): ToolFigures {
@@ -445,6 +450,7 @@ async function benchSize(hostCount: number, index: number, repeats: number, ansi
             const noopLogins = await sshLogins(containers, since);
             const withPreview = must("pulumi up --yes (second run, with its preview)", pulumi(["up", "--yes", "-s", stack]));
             const preview = must("pulumi preview", pulumi(["preview", "-s", stack]));
+            const state = must("pulumi stack export", pulumi(["stack", "export", "-s", stack]));
             redisHa.push({
                 fresh: fresh.seconds,
                 noop: noop.seconds,
@@ -454,6 +460,7 @@ async function benchSize(hostCount: number, index: number, repeats: number, ansi
                 problems,
                 noopWithPreview: withPreview.seconds,
                 preview: preview.seconds,
+                stateBytesPerHost: Math.round(Buffer.byteLength(state.output, "utf8") / hostCount),
             });
             console.log(`[bench] ${hostCount} hosts, trial ${r}: redis-ha fresh ${fresh.seconds} s, second run ${noop.seconds} s (${pulumiChanges(noop.output)} changes), preview ${preview.seconds} s`);
             // Next trial on clean hosts, with a new stack: this one is dropped with the hosts' state.
@@ -464,7 +471,12 @@ async function benchSize(hostCount: number, index: number, repeats: number, ansi
             hosts: hostCount,
             clusters: groups.length,
             repeats,
-            redisHa: { ...figures(redisHa), noopWithPreview: spread(redisHa.map((t) => t.noopWithPreview ?? NaN)), preview: spread(redisHa.map((t) => t.preview ?? NaN)) },
+            redisHa: {
+                ...figures(redisHa),
+                noopWithPreview: spread(redisHa.map((t) => t.noopWithPreview ?? NaN)),
+                preview: spread(redisHa.map((t) => t.preview ?? NaN)),
+                stateBytesPerHost: spread(redisHa.map((t) => t.stateBytesPerHost ?? NaN)),
+            },
             ansible: figures(role),
         };
     } finally {
@@ -531,6 +543,7 @@ async function main(): Promise<void> {
 function benchmark(results: SizeResult[], previewScale: DeployBenchmark["previewScale"], faults: FaultBenchmark | undefined, ansible: string): DeployBenchmark {
     return {
         date: new Date().toISOString(),
+        commit: execFileSync("git", ["describe", "--always", "--dirty"], { cwd: ROOT, encoding: "utf8" }).trim(),
         machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "?"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
         pulumi: execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim(),
         executor: detectExecutor(),

@@ -7,6 +7,8 @@ import { CheckInputs, OwnerInputs, ProgramInputs, ProgramsRemovalInputs, Removal
 import { commandConnection, shellConnection } from "./ssh";
 import { HostKey } from "./config/hostKeys";
 import { ShellCommand } from "./exec/shellCommand";
+import type { PlannedStep } from "./plan/clusterSteps";
+import { tlsKeyVars } from "./plan/steps";
 
 /**
  * How commands reach the hosts: `command` is @pulumi/command's remote.Command (needs the `command`
@@ -36,6 +38,45 @@ export interface HostNodeArgs {
     executor?: Executor;
     /** The install step of this host: its programs are what the node's steps run. */
     programs?: pulumi.Resource;
+    /**
+     * The step as the cluster planned it (clusterSteps), so that it is not planned twice.
+     * @internal
+     */
+    planned?: PlannedStep;
+}
+
+/**
+ * The resource of a planned step (components/plan/clusterSteps.ts): its plan, run with the
+ * cluster's secrets, executor, host keys and the host's installed programs.
+ */
+export function plannedHostStep(
+    name: string,
+    planned: PlannedStep,
+    context: Omit<HostNodeArgs, "host" | "planned">,
+    opts: pulumi.CustomResourceOptions,
+    dependsOnRevision?: pulumi.Input<string>,
+): ReturnType<typeof hostStep> {
+    return hostStep(name, { ...plannedStepArgs(planned, context), dependsOnRevision }, opts);
+}
+
+/** What hostStep (or stepRevision) needs of a planned step. */
+export function plannedStepArgs(planned: PlannedStep, context: Omit<HostNodeArgs, "host" | "planned">): HostStepArgs & { installed: boolean } {
+    return {
+        spec: context.spec,
+        host: planned.host,
+        sshPrivateKey: context.sshPrivateKey,
+        password: context.password,
+        hostKeys: context.hostKeys,
+        executor: planned.executor === "dynamic" ? "dynamic" : context.executor,
+        programs: planned.installed ? context.programs : undefined,
+        installed: planned.installed,
+        step: planned.program,
+        vars: planned.inputs,
+        secretVars: planned.tlsKey ? pulumi.output(context.tlsPrivateKey).apply(tlsKeyVars) : undefined,
+        removal: planned.removal,
+        check: planned.check,
+        review: planned.review,
+    };
 }
 
 /** What a HostStep needs: where, what to run, and what undoes it. */

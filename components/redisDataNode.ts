@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkVars, reviewText, redisStepVars, removalVars, tlsKeyVars } from "./plan/steps";
-import { HostNodeArgs, hostStep } from "./hostStep";
+import { dataNodeStep } from "./plan/clusterSteps";
+import { HostNodeArgs, plannedHostStep } from "./hostStep";
 
 /** Arguments of a RedisDataNode: the cluster, the host, the secrets and the executor. */
 export type RedisDataNodeArgs = HostNodeArgs;
@@ -16,20 +16,7 @@ export class RedisDataNode extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisDataNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:index:RedisDataNode", name, {}, opts);
-        const { spec, host } = args;
-        this.revision = hostStep(
-            `${name}-apply`,
-            {
-                ...args,
-                step: "apply-redis",
-                vars: (password) => redisStepVars(spec, host, password),
-                secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),
-                removal: removalVars(spec, host, "server"),
-                check: checkVars(spec, host, "server"),
-                review: reviewText(spec, host, "server"),
-            },
-            { parent: this },
-        ).ran;
+        this.revision = plannedHostStep(`${name}-apply`, args.planned ?? dataNodeStep(args.spec, args.host), args, { parent: this }).ran;
         this.registerOutputs({ revision: this.revision });
     }
 }

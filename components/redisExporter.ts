@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { exporterRemovalVars, exporterReviewText, exporterStepVars } from "./plan/steps";
-import { HostNodeArgs, hostStep } from "./hostStep";
+import { exporterStep } from "./plan/clusterSteps";
+import { HostNodeArgs, plannedHostStep } from "./hostStep";
 import { ServiceKind } from "./render/render";
 
 /** Arguments of a RedisExporter: the cluster (with `metrics`), the host, which service it scrapes, the secrets and the executor. */
@@ -22,12 +22,7 @@ export class RedisExporter extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisExporterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:index:RedisExporter", name, {}, opts);
-        const { spec, host, kind } = args;
-        this.revision = hostStep(
-            `${name}-apply`,
-            { ...args, step: "apply-exporter", vars: (password) => exporterStepVars(spec, host, kind, password), removal: exporterRemovalVars(spec, host, kind), review: exporterReviewText(spec, host, kind) },
-            { parent: this },
-        ).ran;
+        this.revision = plannedHostStep(`${name}-apply`, args.planned ?? exporterStep(args.spec, args.host, args.kind), args, { parent: this }).ran;
         this.registerOutputs({ revision: this.revision });
     }
 }

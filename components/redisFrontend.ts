@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { frontendRemovalVars, frontendReviewText, frontendStepVars } from "./plan/steps";
-import { HostNodeArgs, hostStep } from "./hostStep";
+import { frontendStep } from "./plan/clusterSteps";
+import { HostNodeArgs, plannedHostStep } from "./hostStep";
 
 /** Arguments of a RedisFrontend: the cluster (with `frontend`), the frontend host, the secrets and the executor. */
 export type RedisFrontendArgs = Omit<HostNodeArgs, "tlsPrivateKey">;
@@ -18,12 +18,7 @@ export class RedisFrontend extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisFrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:index:RedisFrontend", name, {}, opts);
-        const { spec, host } = args;
-        this.revision = hostStep(
-            `${name}-apply`,
-            { ...args, step: "apply-frontend", vars: (password) => frontendStepVars(spec, host, password), removal: frontendRemovalVars(spec, host), review: frontendReviewText(spec, host) },
-            { parent: this },
-        ).ran;
+        this.revision = plannedHostStep(`${name}-apply`, args.planned ?? frontendStep(args.spec, args.host), args, { parent: this }).ran;
         this.registerOutputs({ revision: this.revision });
     }
 }

@@ -1,21 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterTopologyArgs, RedisHaConfigError, resolveClusterSpec } from "./config/validate";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import {
-    authVars,
-    deploymentPlan,
-    exporterStepVars,
-    frontendStepVars,
-    healthGateVars,
-    hostWarnings,
-    installVars,
-    preflightVars,
-    programsRemovalVars,
-    redisStepVars,
-    sentinelStepVars,
-    tlsKeyVars,
-} from "./plan/steps";
-import { Executor, hostStep, stepRevision } from "./hostStep";
+import { deploymentPlan, hostWarnings } from "./plan/steps";
+import { PlannedStep, clusterSteps } from "./plan/clusterSteps";
+import { Executor, HostNodeArgs, plannedHostStep, plannedStepArgs, stepRevision } from "./hostStep";
 import { HostKey } from "./config/hostKeys";
 import { trustedHostKeys } from "./ssh";
 import { RedisDataNode } from "./redisDataNode";
@@ -143,152 +131,58 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             if (!pulumi.runtime.isDryRun()) throw new RedisHaConfigError([problem]);
             void pulumi.log.warn(`${problem.field}: ${problem.problem}; previewing without it (no host is contacted), \`pulumi up\` needs it. Fix: ${problem.fix}`, this);
         }
-        const plan = deploymentPlan(spec);
         const hostKeys = resolveHostKeys(spec, this);
         const executor = args.executor ?? "command";
         const secrets = { sshPrivateKey: args.sshPrivateKey, password: args.password, executor };
         const keysOf = (host: HostSpec) => (spec.ssh.verifyHostKeys ? (hostKeys.get(host.name) ?? []) : undefined);
 
-        const tlsKeyVarsOf = (host: HostSpec) => pulumi.output(tlsKey(host.name)).apply(tlsKeyVars);
-        // Preflight on every host, re-run exactly when some node step will run: if one host is missing
-        // a package, holds a port or cannot be reached, the update fails before any host changes.
-        const upcoming = pulumi
-            .all([
-                ...plan.dataNodes.map((host) =>
-                    stepRevision({ ...secrets, installed: true, step: "apply-redis", vars: (password) => redisStepVars(spec, host, password), secretVars: tlsKeyVarsOf(host) }),
-                ),
-                ...plan.sentinels.map((host) =>
-                    stepRevision({ ...secrets, installed: true, step: "apply-sentinel", vars: (password) => sentinelStepVars(spec, host, password), secretVars: tlsKeyVarsOf(host) }),
-                ),
-                ...plan.exporters.map(({ host, kind }) => stepRevision({ ...secrets, installed: true, step: "apply-exporter", vars: (password) => exporterStepVars(spec, host, kind, password) })),
-                ...plan.frontends.map((host) => stepRevision({ ...secrets, installed: true, step: "apply-frontend", vars: (password) => frontendStepVars(spec, host, password) })),
-            ])
-            // An executor switch creates every step anew: the preflight runs first then too.
-            .apply((r) => [executor, ...r].join(","));
-        // The preflight is the first contact with each host on either executor: redis-ha's own SSH
-        // client checks the host key before authenticating (a mismatch is refused, naming both
-        // fingerprints, before anything is sent) and names an unreachable host within seconds.
-        const preflights = plan.hosts.map((host) => {
-            const preflight = hostStep(
-                `${name}-${host.name}-preflight`,
-                {
-                    spec,
-                    host,
-                    ...secrets,
-                    executor: "dynamic",
-                    hostKeys: keysOf(host),
-                    step: "preflight",
-                    vars: (_password, revision) => preflightVars(spec, host, revision),
-                    dependsOnRevision: upcoming,
-                },
-                { parent: this },
-            );
-            // Redis's own warnings about the host's kernel settings, from the preflight's last run.
-            preflight.stdout.apply((out) => {
-                for (const w of hostWarnings(out)) void pulumi.log.warn(`${host.name}: ${w}`, this);
-            });
-            return preflight.resource;
-        });
-
-        // Then the remote programs, once per host (each file under its hash): every later step,
-        // removal and drift check of the host runs them from there and carries only its inputs.
-        // Always on redis-ha's executor, like the preflight, so an executor switch leaves it as it is.
+        // The plan (components/plan/clusterSteps.ts), each step mapped to its resource: the steps of a
+        // node into that node's component, the others (preflight, programs, rotation, gate) here.
+        const planned = clusterSteps(spec);
+        const created = new Map<string, pulumi.Resource>();
+        const ranOf = new Map<string, pulumi.Output<string>>();
         const programsOf = new Map<string, pulumi.Resource>();
-        for (const host of plan.hosts) {
-            const install = hostStep(
-                `${name}-${host.name}-programs`,
-                {
-                    spec,
-                    host,
-                    ...secrets,
-                    executor: "dynamic",
-                    hostKeys: keysOf(host),
-                    step: "install",
-                    vars: () => installVars(spec, host),
-                    removal: programsRemovalVars(spec, host),
-                },
-                { parent: this, dependsOn: preflights },
-            );
-            programsOf.set(host.name, install.resource);
+        const resolve = (ids: string[]) =>
+            ids.map((id) => {
+                const found = created.get(id);
+                if (!found) throw new Error(`internal: step ${id} is planned after something not created yet`);
+                return found;
+            });
+        const contextOf = (host: HostSpec) => ({ spec, ...secrets, hostKeys: keysOf(host), programs: programsOf.get(host.name), tlsPrivateKey: tlsKey(host.name) });
+        const byId = new Map(planned.map((p) => [p.id, p]));
+        for (const step of planned) {
+            const context = contextOf(step.host);
+            const opts = { parent: this, dependsOn: resolve(step.after) };
+            if (step.group) {
+                const node = nodeComponent(`${name}-${step.group.id}`, step, { ...context, host: step.host, planned: step }, opts);
+                created.set(step.group.id, node);
+                ranOf.set(step.group.id, node.revision);
+                continue;
+            }
+            const rerun = step.rerunWith;
+            let revision: pulumi.Output<string> | undefined;
+            if (rerun && "revisionsOf" in rerun) {
+                // The programs of these steps changing (or the executor: every step is created anew then).
+                const revisions = rerun.revisionsOf.map((id) => {
+                    const of = byId.get(id);
+                    if (!of) throw new Error(`internal: no planned step ${id}`);
+                    return stepRevision(plannedStepArgs(of, contextOf(of.host)));
+                });
+                revision = pulumi.all(revisions).apply((r) => [...(rerun.executor ? [executor] : []), ...r].join(","));
+            } else if (rerun) {
+                revision = pulumi.all(rerun.ranOf.map((id) => ranOf.get(id) ?? pulumi.output(""))).apply((r) => r.join(","));
+            }
+            const result = plannedHostStep(`${name}-${step.id}`, step, context, opts, revision);
+            created.set(step.id, result.resource);
+            if (step.program === "install") programsOf.set(step.host.name, result.resource);
+            if (step.program === "preflight") {
+                const host = step.host;
+                // Redis's own warnings about the host's kernel settings, from the preflight's last run.
+                result.stdout.apply((out) => {
+                    for (const w of hostWarnings(out)) void pulumi.log.warn(`${host.name}: ${w}`, this);
+                });
+            }
         }
-        const programsFor = (host: HostSpec): pulumi.Resource => {
-            const found = programsOf.get(host.name);
-            if (!found) throw new Error(`internal: no install step for host ${host.name}`);
-            return found;
-        };
-
-        // A new password is accepted everywhere beside the old one before any node switches to it, and
-        // the old one is dropped after the last node did (remote/auth.sh): no replica or sentinel is
-        // ever refused. Both run again exactly when a password changes.
-        const authPhase = (phase: "accept" | "retire", dependsOn: pulumi.Resource[]) =>
-            hostStep(
-                `${name}-auth-${phase}`,
-                { spec, host: plan.gateHost, ...secrets, hostKeys: keysOf(plan.gateHost), programs: programsFor(plan.gateHost), step: "auth", vars: (password) => authVars(spec, password, phase) },
-                { parent: this, dependsOn },
-            ).resource;
-        const accept = authPhase("accept", preflights);
-
-        // Data nodes one at a time (replicas first, the master last), each waited on; then sentinels, one at a time.
-        const steps: pulumi.Resource[] = [];
-        const revisions: pulumi.Output<string>[] = [];
-        const dataNodeOf = new Map<string, RedisDataNode>();
-        for (const host of plan.dataNodes) {
-            const node = new RedisDataNode(
-                `${name}-${host.name}-redis`,
-                { spec, host, ...secrets, hostKeys: keysOf(host), programs: programsFor(host), tlsPrivateKey: tlsKey(host.name) },
-                { parent: this, dependsOn: steps.length ? steps.slice(-1) : [accept] },
-            );
-            steps.push(node);
-            revisions.push(node.revision);
-            dataNodeOf.set(host.name, node);
-        }
-        for (const host of plan.sentinels) {
-            // Also on its own host's data node: when a host leaves the cluster, its sentinel is removed
-            // first and its data node after, so the data node's removal resets sentinels last.
-            const own = dataNodeOf.get(host.name);
-            const node = new SentinelNode(
-                `${name}-${host.name}-sentinel`,
-                { spec, host, ...secrets, hostKeys: keysOf(host), programs: programsFor(host), tlsPrivateKey: tlsKey(host.name) },
-                { parent: this, dependsOn: [...steps.slice(-1), ...(own ? [own] : [])] },
-            );
-            steps.push(node);
-            revisions.push(node.revision);
-        }
-
-        // Exporters side by side (they only read), after the last sentinel; then the frontends one at a
-        // time, so that one of them always serves the VIP. Both before `retire`: their files carry the
-        // password, so during a rotation they switch to the new one while the old is still accepted.
-        const lastNodeStep = steps.slice(-1);
-        for (const { host, kind } of plan.exporters) {
-            const exporter = new RedisExporter(`${name}-${host.name}-${kind}-exporter`, { spec, host, kind, ...secrets, hostKeys: keysOf(host), programs: programsFor(host) }, { parent: this, dependsOn: lastNodeStep });
-            steps.push(exporter);
-            revisions.push(exporter.revision);
-        }
-        let previousFrontend: pulumi.Resource[] = lastNodeStep;
-        for (const host of plan.frontends) {
-            const frontend = new RedisFrontend(`${name}-${host.name}-frontend`, { spec, host, ...secrets, hostKeys: keysOf(host), programs: programsFor(host) }, { parent: this, dependsOn: previousFrontend });
-            previousFrontend = [frontend];
-            steps.push(frontend);
-            revisions.push(frontend.revision);
-        }
-
-        const retire = authPhase("retire", steps);
-
-        // The gate re-runs exactly when some step above changed, and fails the update if the cluster is not healthy.
-        hostStep(
-            `${name}-health-gate`,
-            {
-                spec,
-                host: plan.gateHost,
-                ...secrets,
-                hostKeys: keysOf(plan.gateHost),
-                programs: programsFor(plan.gateHost),
-                step: "health-gate",
-                vars: (_password, revision) => healthGateVars(spec, revision),
-                dependsOnRevision: pulumi.all(revisions).apply((r) => r.join(",")),
-            },
-            { parent: this, dependsOn: [...steps, retire] },
-        );
 
         this.masterName = pulumi.output(spec.masterName);
         this.sentinelEndpoints = pulumi.output(sentinelEndpoints(spec));
@@ -302,6 +196,22 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             connection: this.connection,
             scrapeTargets: this.scrapeTargets,
         });
+    }
+}
+
+/** The node component a planned step belongs to (its type token from the plan). */
+function nodeComponent(name: string, step: PlannedStep, args: HostNodeArgs, opts: pulumi.ComponentResourceOptions): { revision: pulumi.Output<string> } & pulumi.Resource {
+    switch (step.group?.type) {
+        case "RedisDataNode":
+            return new RedisDataNode(name, args, opts);
+        case "SentinelNode":
+            return new SentinelNode(name, args, opts);
+        case "RedisFrontend":
+            return new RedisFrontend(name, args, opts);
+        case "RedisExporter":
+            return new RedisExporter(name, { ...args, kind: step.group.exporterKind ?? "server" }, opts);
+        default:
+            throw new Error(`internal: step ${step.id} belongs to no node component`);
     }
 }
 

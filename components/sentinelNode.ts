@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkVars, reviewText, removalVars, sentinelStepVars, tlsKeyVars } from "./plan/steps";
-import { HostNodeArgs, hostStep } from "./hostStep";
+import { sentinelStep } from "./plan/clusterSteps";
+import { HostNodeArgs, plannedHostStep } from "./hostStep";
 
 /** Arguments of a SentinelNode: the cluster, the host, the secrets and the executor. */
 export type SentinelNodeArgs = HostNodeArgs;
@@ -16,20 +16,7 @@ export class SentinelNode extends pulumi.ComponentResource {
 
     constructor(name: string, args: SentinelNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:index:SentinelNode", name, {}, opts);
-        const { spec, host } = args;
-        this.revision = hostStep(
-            `${name}-apply`,
-            {
-                ...args,
-                step: "apply-sentinel",
-                vars: (password) => sentinelStepVars(spec, host, password),
-                secretVars: pulumi.output(args.tlsPrivateKey).apply(tlsKeyVars),
-                removal: removalVars(spec, host, "sentinel"),
-                check: checkVars(spec, host, "sentinel"),
-                review: reviewText(spec, host, "sentinel"),
-            },
-            { parent: this },
-        ).ran;
+        this.revision = plannedHostStep(`${name}-apply`, args.planned ?? sentinelStep(args.spec, args.host), args, { parent: this }).ran;
         this.registerOutputs({ revision: this.revision });
     }
 }

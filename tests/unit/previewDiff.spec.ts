@@ -1,6 +1,6 @@
 /**
  * What `pulumi preview --diff` shows a reviewer, per kind of change: the `update` input of each step
- * (updateCommand with the step's review text, as hostStep builds it), compared before and after.
+ * (updateCommand with the planned step's review text, as hostStep builds it), compared before and after.
  * Each kind must show which file on which host changes and its changed lines, with secrets masked,
  * and leave every other step's field as it was. The field is plain text known before anything runs
  * (the drift check's marker included, tests/unit/shellProvider.spec.ts), so it is never `[unknown]`.
@@ -11,20 +11,14 @@ import * as os from "os";
 import * as path from "path";
 import { ClusterTopologyArgs, resolveClusterSpec } from "../../components/config/validate";
 import { ClusterSpec } from "../../components/config/spec";
-import { deploymentPlan, exporterReviewText, frontendReviewText, reviewText } from "../../components/plan/steps";
+import { clusterSteps } from "../../components/plan/clusterSteps";
 import { updateCommand } from "../../components/hostStep";
 import { makePki } from "../fixtures/pki";
 import { threeHostTopology } from "../fixtures/topology";
 
-/** Every step's `update` field, by step name as the cluster names it. */
+/** Every step's `update` field, by step id (the plan's, as hostStep builds the field from it). */
 function updateFields(spec: ClusterSpec): Map<string, string> {
-    const plan = deploymentPlan(spec);
-    const fields = new Map<string, string>();
-    for (const host of plan.dataNodes) fields.set(`${host.name}-redis-apply`, updateCommand("", reviewText(spec, host, "server")));
-    for (const host of plan.sentinels) fields.set(`${host.name}-sentinel-apply`, updateCommand("", reviewText(spec, host, "sentinel")));
-    for (const host of plan.frontends) fields.set(`${host.name}-frontend-apply`, updateCommand("", frontendReviewText(spec, host)));
-    for (const { host, kind } of plan.exporters) fields.set(`${host.name}-${kind}-exporter-apply`, updateCommand("", exporterReviewText(spec, host, kind)));
-    return fields;
+    return new Map(clusterSteps(spec).filter((s) => s.review !== undefined).map((s) => [s.id, updateCommand("", s.review)]));
 }
 
 /** Per step whose field changed: the lines added and removed ("+ line" / "- line"); created and deleted steps as such. */

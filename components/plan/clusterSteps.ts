@@ -1,0 +1,244 @@
+/**
+ * The whole plan of a cluster as one pure function: every step (what runs on which host, its inputs,
+ * its removal, its drift check, what a reviewer reads of it, what it runs after and what makes it run
+ * again). No Pulumi here: RedisHaCluster and the node components map these descriptions to
+ * resources (components/planResources.ts), and tests/unit/clusterSteps.spec.ts snapshots them.
+ */
+import { ClusterSpec, HostSpec } from "../config/spec";
+import { RemoteStep } from "../remote/payload";
+import { CheckInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, UnitRemovalInputs } from "../remote/inputs";
+import {
+    authVars,
+    checkVars,
+    deploymentPlan,
+    exporterRemovalVars,
+    exporterReviewText,
+    exporterStepVars,
+    frontendRemovalVars,
+    frontendReviewText,
+    frontendStepVars,
+    healthGateVars,
+    installVars,
+    preflightVars,
+    programsRemovalVars,
+    redisStepVars,
+    removalVars,
+    reviewText,
+    sentinelStepVars,
+} from "./steps";
+
+/** The node components a step can belong to (their type tokens are `redis-ha:index:<type>`). */
+export type StepGroupType = "RedisDataNode" | "SentinelNode" | "RedisFrontend" | "RedisExporter";
+
+/** One step of the plan. Ids are resource names without the cluster's resource name and a dash. */
+export interface PlannedStep<S extends RemoteStep = RemoteStep> {
+    /** The step's resource name, e.g. `console-redis-apply`. */
+    id: string;
+    /** The node component it is the step of (e.g. RedisDataNode `console-redis`), or none: a step of the cluster itself. */
+    group?: { type: StepGroupType; id: string; exporterKind?: "server" | "sentinel" };
+    /** The host it runs on. */
+    host: HostSpec;
+    /** The remote program it runs. */
+    program: S;
+    /** Its inputs, given the resolved password and the revision of what it waits on (`rerunWith`). */
+    inputs: (password: string, revision: string) => ProgramInputs[S];
+    /** Whether the host's TLS private key is a (secret) input of it. */
+    tlsKey: boolean;
+    /** What its removal removes (none: it leaves nothing behind). */
+    removal?: RemovalInputs | UnitRemovalInputs | ProgramsRemovalInputs;
+    /** What its drift check compares on refresh. */
+    check?: CheckInputs;
+    /** What `pulumi preview --diff` shows of it (the files it writes, secrets masked). */
+    review?: string;
+    /** `dynamic`: always redis-ha's executor (the first contact with a host, the programs); `cluster`: the cluster's. */
+    executor: "dynamic" | "cluster";
+    /** Ids of the steps or groups it runs after: created after them, removed before them. */
+    after: string[];
+    /**
+     * What makes it run again besides its own inputs: the programs of these steps changing (the
+     * preflight: before any of them runs, and when the executor changes), or these groups having run
+     * (the gate: after any of them ran, drift repairs included).
+     */
+    rerunWith?: { revisionsOf: string[]; executor: boolean } | { ranOf: string[] };
+    /** Whether it runs the host's installed programs (every step but the preflight and the install itself). */
+    installed: boolean;
+}
+
+const groupOf = (s: PlannedStep) => s.group?.id ?? s.id;
+
+/**
+ * The steps of a cluster, in the order they are registered: a preflight on every host, the programs
+ * on every host, new passwords accepted, data nodes one at a time (replicas first, the configured
+ * master last), sentinels one at a time, the exporters, the frontends one at a time, old passwords
+ * retired, the health gate. See README "How a deployment runs" for why each comes where it does.
+ */
+export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
+    const plan = deploymentPlan(spec);
+    const gate = plan.gateHost;
+    const preflightIds = plan.hosts.map((h) => `${h.name}-preflight`);
+    const steps: PlannedStep[] = [];
+    const add = <S extends RemoteStep>(s: PlannedStep<S>) => steps.push(s);
+
+    // The node steps first (in their order), so that the preflight can name them; registered after it.
+    const nodes: PlannedStep[] = [];
+    const addNode = <S extends RemoteStep>(s: PlannedStep<S>) => nodes.push(s);
+    let previous = "auth-accept";
+    for (const host of plan.dataNodes) {
+        const step = dataNodeStep(spec, host);
+        addNode({ ...step, after: [previous] });
+        previous = groupOf(step);
+    }
+    for (const host of plan.sentinels) {
+        const step = sentinelStep(spec, host);
+        // Also after its own host's data node: when a host leaves the cluster, its sentinel is removed
+        // first and its data node after, so the data node's removal resets sentinels last.
+        const own = plan.dataNodes.some((h) => h.name === host.name) ? [`${host.name}-redis`] : [];
+        addNode({ ...step, after: [...new Set([previous, ...own])] });
+        previous = groupOf(step);
+    }
+    // Exporters side by side (they only read), after the last sentinel; then the frontends one at a
+    // time, so that one of them always serves the VIP. Both before `retire`: their files carry the
+    // password, so during a rotation they switch to the new one while the old is still accepted.
+    const lastNode = previous;
+    for (const { host, kind } of plan.exporters) addNode({ ...exporterStep(spec, host, kind), after: [lastNode] });
+    let previousFrontend = lastNode;
+    for (const host of plan.frontends) {
+        const step = frontendStep(spec, host);
+        addNode({ ...step, after: [previousFrontend] });
+        previousFrontend = groupOf(step);
+    }
+
+    // Preflight on every host, re-run exactly when some node step will run: if one host is missing
+    // a package, holds a port or cannot be reached, the update fails before any host changes.
+    for (const host of plan.hosts) {
+        add({
+            id: `${host.name}-preflight`,
+            host,
+            program: "preflight",
+            inputs: (_password, revision) => preflightVars(spec, host, revision),
+            tlsKey: false,
+            executor: "dynamic",
+            after: [],
+            rerunWith: { revisionsOf: nodes.map((n) => n.id), executor: true },
+            installed: false,
+        });
+    }
+    // Then the remote programs, once per host (each file under its hash), after every preflight passed.
+    for (const host of plan.hosts) {
+        add({
+            id: `${host.name}-programs`,
+            host,
+            program: "install",
+            inputs: () => installVars(spec, host),
+            tlsKey: false,
+            removal: programsRemovalVars(spec, host),
+            executor: "dynamic",
+            after: preflightIds,
+            installed: false,
+        });
+    }
+    // A new password is accepted everywhere beside the old one before any node switches to it, and
+    // the old one is dropped after the last node did (remote/auth.sh): no replica or sentinel is
+    // ever refused. Both run again exactly when a password changes.
+    const auth = (phase: "accept" | "retire", after: string[]): PlannedStep<"auth"> => ({
+        id: `auth-${phase}`,
+        host: gate,
+        program: "auth",
+        inputs: (password) => authVars(spec, password, phase),
+        tlsKey: false,
+        executor: "cluster",
+        after,
+        installed: true,
+    });
+    add(auth("accept", preflightIds));
+    steps.push(...nodes);
+    const groups = [...new Set(nodes.map(groupOf))];
+    add(auth("retire", groups));
+    // The gate re-runs exactly when some step above ran, and fails the update if the cluster is not healthy.
+    add({
+        id: "health-gate",
+        host: gate,
+        program: "health-gate",
+        inputs: (_password, revision) => healthGateVars(spec, revision),
+        tlsKey: false,
+        executor: "cluster",
+        after: [...groups, "auth-retire"],
+        rerunWith: { ranOf: groups },
+        installed: true,
+    });
+    return steps;
+}
+
+/** The data-node step of `host` (component RedisDataNode `<host>-redis`), before it is ordered. */
+export function dataNodeStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"apply-redis"> {
+    const id = `${host.name}-redis`;
+    return {
+        id: `${id}-apply`,
+        group: { type: "RedisDataNode", id },
+        host,
+        program: "apply-redis",
+        inputs: (password) => redisStepVars(spec, host, password),
+        tlsKey: true,
+        removal: removalVars(spec, host, "server"),
+        check: checkVars(spec, host, "server"),
+        review: reviewText(spec, host, "server"),
+        executor: "cluster",
+        after: [],
+        installed: true,
+    };
+}
+
+/** The sentinel step of `host` (component SentinelNode `<host>-sentinel`). */
+export function sentinelStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"apply-sentinel"> {
+    const id = `${host.name}-sentinel`;
+    return {
+        id: `${id}-apply`,
+        group: { type: "SentinelNode", id },
+        host,
+        program: "apply-sentinel",
+        inputs: (password) => sentinelStepVars(spec, host, password),
+        tlsKey: true,
+        removal: removalVars(spec, host, "sentinel"),
+        check: checkVars(spec, host, "sentinel"),
+        review: reviewText(spec, host, "sentinel"),
+        executor: "cluster",
+        after: [],
+        installed: true,
+    };
+}
+
+/** The step of one exporter on `host` (component RedisExporter `<host>-<kind>-exporter`). */
+export function exporterStep(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): PlannedStep<"apply-exporter"> {
+    const id = `${host.name}-${kind}-exporter`;
+    return {
+        id: `${id}-apply`,
+        group: { type: "RedisExporter", id, exporterKind: kind },
+        host,
+        program: "apply-exporter",
+        inputs: (password) => exporterStepVars(spec, host, kind, password),
+        tlsKey: false,
+        removal: exporterRemovalVars(spec, host, kind),
+        review: exporterReviewText(spec, host, kind),
+        executor: "cluster",
+        after: [],
+        installed: true,
+    };
+}
+
+/** The frontend step of `host` (component RedisFrontend `<host>-frontend`). */
+export function frontendStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"apply-frontend"> {
+    const id = `${host.name}-frontend`;
+    return {
+        id: `${id}-apply`,
+        group: { type: "RedisFrontend", id },
+        host,
+        program: "apply-frontend",
+        inputs: (password) => frontendStepVars(spec, host, password),
+        tlsKey: false,
+        removal: frontendRemovalVars(spec, host),
+        review: frontendReviewText(spec, host),
+        executor: "cluster",
+        after: [],
+        installed: true,
+    };
+}
