@@ -179,19 +179,25 @@ export async function runShell(target: SshTarget | undefined, command: string, s
     }
 }
 
+/** A resource id, and a run's id: new each time. */
+const uniqueId = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+
+/** The inputs a diff compares as they are and a refresh hands back (stdin is compared by digest). */
+const COMPARED_INPUTS = ["connection", "create", "update", "delete", "check", "repairs"] as const;
+
 /** The outputs of a run: the inputs with `stdin` replaced by its digest (see ShellOutputs). */
 function shellOutputs(inputs: ShellInputs, out: RunResult): ShellOutputs {
     const { stdin, ...rest } = inputs;
     // No undefined values: outputs go through protobuf Structs, which reject them.
     // A new runId each time a command runs: what depends on "this ran" (a final check) keys on it.
-    const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const runId = uniqueId();
     return stdin === undefined ? { ...rest, ...out, runId } : { ...rest, stdinSha256: createHash("sha256").update(stdin).digest("hex"), ...out, runId };
 }
 
 /** The inputs a resource's state holds (its outputs less what only a run produces), for a refresh that records drift in them. */
 function inputsOf(props: ShellOutputs): ShellInputs {
     const inputs: ShellInputs = {};
-    for (const key of ["connection", "create", "update", "delete", "check", "repairs"] as const) {
+    for (const key of COMPARED_INPUTS) {
         const value = props[key];
         if (value !== undefined) (inputs as Record<string, unknown>)[key] = value;
     }
@@ -220,14 +226,13 @@ export const shellProvider: pulumi.dynamic.ResourceProvider = {
     },
     async create(inputs: ShellInputs): Promise<pulumi.dynamic.CreateResult> {
         const out = inputs.create === undefined ? { stdout: "", stderr: "" } : await runShell(inputs.connection, inputs.create, stdinOf(inputs));
-        const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+        const id = uniqueId();
         return { id, outs: shellOutputs(inputs, out) };
     },
     diff(_id: string, olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.DiffResult> {
         const digest = (s: string | undefined) => (s === undefined ? null : createHash("sha256").update(s).digest("hex"));
-        const keys = ["connection", "create", "update", "delete", "check", "repairs"] as const;
         const changed =
-            keys.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null)) || (olds.stdinSha256 ?? digest(olds.stdin)) !== digest(news.stdin);
+            COMPARED_INPUTS.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null)) || (olds.stdinSha256 ?? digest(olds.stdin)) !== digest(news.stdin);
         // Drift found by the last refresh: run `update` again to put the target back.
         return Promise.resolve({ changes: changed || Boolean(olds.drift), replaces: [], deleteBeforeReplace: false });
     },

@@ -2,7 +2,7 @@
  * The whole plan of a cluster as one pure function: every step (what runs on which host, its inputs,
  * its removal, its drift check, what a reviewer reads of it, what it runs after and what makes it run
  * again). No Pulumi here: RedisHaCluster and the node components map these descriptions to
- * resources (components/planResources.ts), and tests/unit/clusterSteps.spec.ts snapshots them.
+ * resources (hostStep.ts's plannedHostStep), and tests/unit/clusterSteps.spec.ts snapshots them.
  */
 import { ClusterSpec, HostSpec } from "../config/spec";
 import { RemoteStep } from "../remote/payload";

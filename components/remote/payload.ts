@@ -146,18 +146,18 @@ export function stepProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S
  */
 export function deferredProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S] & TlsKeyInput & OwnerInputs, password?: string): string {
     const { RH_PROGRAMS: programs, ...rest } = vars as RemoteVars;
-    return [
-        "__redis_ha_step() {",
-        "set -euo pipefail",
-        "umask 077",
-        assignments(rest),
-        ...(typeof programs === "string" ? [`${EXPAND_FILES} RH_PROGRAMS ${programs}`] : []),
-        ...(password === undefined ? [] : [`export REDISCLI_AUTH=${shellQuote(password)}`]),
-        ...programFiles(step).map((f) => `${EXPAND_FILE} ${f.sha256}`),
-        "}",
-        "__redis_ha_step </dev/null",
-        "",
-    ].join("\n");
+    const install = typeof programs === "string" ? [`${EXPAND_FILES} RH_PROGRAMS ${programs}`] : [];
+    return wrapStep(rest, password, [...install, ...programFiles(step).map((f) => `${EXPAND_FILE} ${f.sha256}`)]);
+}
+
+/**
+ * A step program: `vars` assigned, `password` exported as REDISCLI_AUTH (so redis-cli authenticates
+ * without it on a command line), then `body`, all inside one function that runs only once bash has
+ * read the whole of it.
+ */
+function wrapStep(vars: RemoteVars, password: string | undefined, body: string[]): string {
+    const auth = password === undefined ? [] : [`export REDISCLI_AUTH=${shellQuote(password)}`];
+    return ["__redis_ha_step() {", "set -euo pipefail", "umask 077", assignments(vars), ...auth, ...body, "}", "__redis_ha_step </dev/null", ""].join("\n");
 }
 
 /** `__redis_ha_program <sha256>`: that file's text. */
@@ -202,11 +202,7 @@ export function expandPrograms(program: string): string {
  * preflight and the install itself): its inputs, then the installed files it runs.
  */
 export function installedProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S] & TlsKeyInput & OwnerInputs, password?: string): string {
-    const auth = password === undefined ? "" : `export REDISCLI_AUTH=${shellQuote(password)}`;
-    return ["__redis_ha_step() {", "set -euo pipefail", "umask 077", assignments(vars), auth, sourceInstalled(programFiles(step)), "}", "__redis_ha_step </dev/null", ""]
-        .filter((line) => line !== "")
-        .join("\n")
-        .concat("\n");
+    return wrapStep(vars, password, [sourceInstalled(programFiles(step))]);
 }
 
 /** A standalone command (removal, drift check) that runs the installed programs: no secret, no program text. */
