@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import * as yaml from "js-yaml";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, ProjectSettings, Stack } from "@pulumi/pulumi/automation";
 import { redisHaStack } from "../stack/program";
 import { LabArgs, LabDriver, detectLabDriver, labHosts, labProgram } from "./labProgram";
 import { labContainerSpec, startIfStoppedScript } from "./labHost";
@@ -24,9 +24,9 @@ export interface Sandbox {
     dir: string;
 }
 
-/** The default sandbox (command 1's lab), under the cache directory. */
+/** The default sandbox (command 1's lab), under the cache directory; REDIS_HA_LAB_DIR names another (a test's lab beside it). */
 export function defaultSandbox(): Sandbox {
-    return { dir: path.join(CACHE, "lab") };
+    return { dir: process.env.REDIS_HA_LAB_DIR ?? path.join(CACHE, "lab") };
 }
 
 /** A throwaway sandbox for a test run. */
@@ -76,6 +76,18 @@ export function engineEnv(sandbox: Sandbox): Record<string, string> {
     };
 }
 
+/** Project settings with Pulumi.yaml's `plugins` (which the Automation API's type leaves out). */
+type ProjectWithPlugins = ProjectSettings & { plugins?: { providers: Array<{ name: string; path: string }> } };
+
+/**
+ * The lab's projects, with the checkout's dynamic-provider plugin (provider/dynamic-provider, as
+ * examples/python-consumer names it) as a project plugin: the engine takes it from there, instead
+ * of finding a copy on PATH and warning "using pulumi-resource-pulumi-nodejs from $PATH" at every run.
+ */
+export function labProject(name: string, settings: Omit<ProjectSettings, "name"> = { runtime: "nodejs" }): ProjectWithPlugins {
+    return { name, ...settings, plugins: { providers: [{ name: "pulumi-nodejs", path: path.join(ROOT, "provider", "dynamic-provider") }] } };
+}
+
 /** Whether the `command` plugin is installed at the version @pulumi/command declares. */
 export function installedCommandPlugin(): boolean {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/command/package.json"), "utf8")) as { pulumi: { version: string } };
@@ -116,7 +128,7 @@ export async function labStack(sandbox: Sandbox, args: LabArgs): Promise<Stack> 
     const resolved: LabArgs = { ...args };
     const stack = await LocalWorkspace.createOrSelectStack(
         { stackName: args.name, projectName: "redis-ha-lab", program: () => Promise.resolve(labProgram(resolved)) },
-        { workDir: workDir(sandbox, "redis-ha-lab"), envVars: engineEnv(sandbox) },
+        { workDir: workDir(sandbox, "redis-ha-lab"), envVars: engineEnv(sandbox), projectSettings: labProject("redis-ha-lab") },
     );
     // A lab keeps the driver it was made with: another driver would delete the running hosts (and
     // the cluster in them) and make new ones. REDIS_HA_LAB_DRIVER switches on purpose.
@@ -195,7 +207,7 @@ export async function clusterStack(sandbox: Sandbox, env: string, opts: ClusterS
     const ws = await LocalWorkspace.create({
         workDir: workDir(sandbox, "redis-ha"),
         program: () => Promise.resolve((opts.program ?? redisHaStack)(opts.resourceName)),
-        projectSettings: { name: "redis-ha", runtime: "nodejs" },
+        projectSettings: labProject("redis-ha"),
         stackSettings: { [stackName]: { config: config } },
         envVars: engineEnv(sandbox),
     });
@@ -246,6 +258,17 @@ function hostKeyOf(container: string): string {
  */
 export async function deployedExecutor(stack: Stack): Promise<"command" | "dynamic" | undefined> {
     return executorOfResources(await stateResources(stack));
+}
+
+/**
+ * The executor a lab run deploys with: the one the cluster was deployed with, so that installing
+ * the `command` plugin later never switches a running lab by surprise (a switch is lossless, but an
+ * operator asks for it: REDIS_HA_EXECUTOR). `configured` is what this machine would pick for a new lab.
+ */
+export function labExecutor(deployed: "command" | "dynamic" | undefined, configured: "command" | "dynamic", forced: string | undefined): { executor: "command" | "dynamic"; kept: boolean } {
+    if (forced === "command" || forced === "dynamic") return { executor: forced, kept: false };
+    if (deployed && deployed !== configured) return { executor: deployed, kept: true };
+    return { executor: configured, kept: false };
 }
 
 /** The executor of the data-node and sentinel steps among a state's resources (undefined: none). */

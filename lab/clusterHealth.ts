@@ -60,13 +60,18 @@ export async function clusterProblems(target: ClusterHealthTarget): Promise<stri
     return problems;
 }
 
-/** Waits up to `seconds` for the cluster to be healthy; throws with what is wrong otherwise. */
-export async function assertClusterHealthy(target: ClusterHealthTarget, seconds = 30): Promise<void> {
+/** What is still wrong after waiting up to `seconds` for the cluster to be healthy (empty: healthy). */
+export async function healthProblems(target: ClusterHealthTarget, seconds = 30): Promise<string[]> {
     const deadline = Date.now() + seconds * 1000;
     for (;;) {
         const problems = await clusterProblems(target);
-        if (problems.length === 0) return;
-        if (Date.now() > deadline) throw new Error(`cluster ${target.masterName} is not healthy:\n  - ${problems.join("\n  - ")}`);
+        if (problems.length === 0 || Date.now() > deadline) return problems;
         await new Promise((r) => setTimeout(r, 1000));
     }
+}
+
+/** Waits up to `seconds` for the cluster to be healthy; throws with what is wrong otherwise. */
+export async function assertClusterHealthy(target: ClusterHealthTarget, seconds = 30): Promise<void> {
+    const problems = await healthProblems(target, seconds);
+    if (problems.length > 0) throw new Error(`cluster ${target.masterName} is not healthy:\n  - ${problems.join("\n  - ")}`);
 }

@@ -106,11 +106,15 @@ export function startIfStoppedScript(spec: LabContainerSpec): string {
 
 /**
  * Waits until a started host has booted (systemd done, sshd answering, Debian's redis-server up):
- * the same wait after either driver.
+ * the same wait after either driver. `systemctl is-system-running --wait` cannot wait for a system
+ * manager whose bus is not up yet (right after `docker start`, on a loaded machine): it fails at once
+ * with "Failed to connect to bus", so the units are polled first, quietly, and the last check says
+ * what is still down.
  */
 export function readinessScript(spec: LabContainerSpec): string {
     return [
-        `timeout 90 docker exec ${spec.name} systemctl is-system-running --wait >/dev/null || true`,
+        `for i in $(seq 90); do docker exec ${spec.name} systemctl is-active --quiet ssh redis-server 2>/dev/null && break; sleep 1; done`,
+        `{ timeout 90 docker exec ${spec.name} systemctl is-system-running --wait >/dev/null 2>&1 || true; }`,
         `for i in $(seq 60); do timeout 2 bash -c 'exec 3<>/dev/tcp/${spec.ipv4Address}/22' 2>/dev/null && break; sleep 1; done`,
         `docker exec ${spec.name} systemctl is-active --quiet ssh redis-server`,
         `echo ${spec.hostname} ${spec.ipv4Address} ready`,

@@ -96,8 +96,18 @@ function cliDriver(lab: string, net: LabNetworkSpec, containers: LabContainerSpe
         delete: `docker network rm ${net.name} >/dev/null 2>&1 || true`,
     });
     for (const c of containers) {
-        new ShellCommand(c.name, { create: cliCreateScript(c), delete: `docker rm -f ${c.name} >/dev/null 2>&1 || true` }, { dependsOn: [network] });
+        new ShellCommand(c.name, { create: cliCreateScript(c), delete: `docker rm -f ${c.name} >/dev/null 2>&1 || true` }, cliHostOptions(network));
     }
+}
+
+/**
+ * A host made by the CLI driver is never made again by a re-run: a changed `create` would run again
+ * and replace the running container (and the cluster's data in it). So a host keeps the `create` it
+ * was made with (labs made before a change to `cliCreateScript` keep theirs); `lab.sh down`, then
+ * up, makes the lab with the current one.
+ */
+export function cliHostOptions(network: pulumi.Resource): pulumi.CustomResourceOptions {
+    return { dependsOn: [network], ignoreChanges: ["create"] };
 }
 
 /** The CLI driver's whole `create` of one host: made, keyed, started, waited on. */

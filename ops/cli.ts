@@ -9,7 +9,10 @@
  *
  * `status` exits 0 when the cluster is healthy, 3 when it is not. Errors print the message alone.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { RedisHaConfigError } from "../components/config/validate";
+import { packageRoot } from "../components/packageRoot";
 import { formatStatus, clusterStatus } from "./status";
 import { SwitchoverRefused, switchover } from "./switchover";
 import { loadStackCluster } from "./stackCluster";
@@ -47,8 +50,36 @@ export function parseArgs(argv: string[]): Options {
     return opts;
 }
 
+/** Whether `command` is an executable file in one of `searchPath`'s directories. */
+function onPath(command: string, searchPath: string | undefined): boolean {
+    return (searchPath ?? "").split(path.delimiter).some((dir) => {
+        try {
+            fs.accessSync(path.join(dir || ".", command), fs.constants.X_OK);
+            return true;
+        } catch {
+            return false;
+        }
+    });
+}
+
+/**
+ * The operator commands read the stack through the `pulumi` CLI. In a shell where it is not on PATH
+ * (a fresh shell on a machine where scripts/toolchain.sh put the CLI in its cache), they use the one
+ * the toolchain linked into this checkout's .redis-ha/bin; an installed package has none and uses PATH.
+ */
+export function withProjectToolchain(env: NodeJS.ProcessEnv, root: string): void {
+    const bin = path.join(root, ".redis-ha", "bin");
+    if (onPath("pulumi", env.PATH) || !onPath("pulumi", bin)) return;
+    env.PATH = [bin, env.PATH].filter(Boolean).join(path.delimiter);
+    env.PULUMI_SKIP_UPDATE_CHECK ??= "true";
+}
+
+/** Said instead of `spawn pulumi ENOENT`. */
+const NO_CLI = "the `pulumi` CLI is not on PATH: install it (https://www.pulumi.com/docs/install/), or in a redis-ha checkout run `bash scripts/toolchain.sh`, which links one into .redis-ha/bin";
+
 async function main(argv: string[]): Promise<number> {
     const opts = parseArgs(argv);
+    withProjectToolchain(process.env, packageRoot());
     const cluster = await loadStackCluster(opts.stack, opts.cwd);
     if (opts.command === "status") {
         const status = await clusterStatus(cluster);
@@ -72,7 +103,8 @@ if (require.main === module) {
         (err: unknown) => {
             // The message alone: a config problem list, a refusal, or which host failed and how.
             const known = err instanceof UsageError || err instanceof SwitchoverRefused || err instanceof RedisHaConfigError;
-            const message = err instanceof Error ? err.message : String(err);
+            const missingCli = err instanceof Error && (err as NodeJS.ErrnoException).code === "ENOENT" && /\bpulumi\b/.test(`${(err as NodeJS.ErrnoException).path ?? ""} ${err.message}`);
+            const message = missingCli ? NO_CLI : err instanceof Error ? err.message : String(err);
             console.error(known ? message : `redis-ha: ${message}`);
             process.exit(err instanceof UsageError ? 2 : 1);
         },

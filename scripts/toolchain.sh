@@ -79,7 +79,8 @@ PULUMI_BIN_DIR=""
 ensure_pulumi_cli() {
     PULUMI_VERSION=$(npm_field @pulumi/pulumi .version)
     if command -v pulumi >/dev/null && [ -z "${REDIS_HA_FORCE_CACHE:-}" ]; then
-        PULUMI_BIN_DIR=$(dirname "$(command -v pulumi)")
+        # Resolved: the `pulumi` on PATH may be the link write_shims makes below.
+        PULUMI_BIN_DIR=$(dirname "$(readlink -f "$(command -v pulumi)")")
         say "using installed $(pulumi version) at $PULUMI_BIN_DIR"
         return 0
     fi
@@ -131,6 +132,8 @@ ensure_plugins() {
 # working directory of the engine (the one shipped with the CLI resolves it from the cwd).
 write_shims() {
     mkdir -p "$ROOT/.redis-ha/bin"
+    # The CLI beside the shims: the operator commands (npm run ops) find it there in a shell whose PATH lacks it.
+    ln -sf "$PULUMI_BIN_DIR/pulumi" "$ROOT/.redis-ha/bin/pulumi"
     cat >"$ROOT/.redis-ha/bin/pulumi-resource-pulumi-nodejs" <<SHIM
 #!/bin/sh
 exec node "$ROOT/node_modules/@pulumi/pulumi/cmd/dynamic-provider" "\$@"
