@@ -15,6 +15,7 @@
  * table. Needs the nodejs language host (the CLI runs the compiled program); redis-ha runs on the
  * `command` executor when its plugin is installed (REDIS_HA_EXECUTOR overrides), else `dynamic`.
  */
+import { measuredCommit } from "./commit";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -543,7 +544,7 @@ async function main(): Promise<void> {
 function benchmark(results: SizeResult[], previewScale: DeployBenchmark["previewScale"], faults: FaultBenchmark | undefined, ansible: string): DeployBenchmark {
     return {
         date: new Date().toISOString(),
-        commit: execFileSync("git", ["describe", "--always", "--dirty"], { cwd: ROOT, encoding: "utf8" }).trim(),
+        commit: measuredCommit(),
         machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "?"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
         pulumi: execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim(),
         executor: detectExecutor(),

@@ -10,6 +10,7 @@
  *   BENCH_WAIT_REPLICAS=1 bash bench/run.sh   # one client policy only (default "1,0": WAIT 1, then plain replies)
  *   BENCH_SCENARIOS=switchover,sentinel-failover bash bench/run.sh   # only these; the others' results in faults.json are kept
  */
+import { measuredCommit } from "./commit";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -52,10 +53,14 @@ export interface ScenarioSummary {
     failedTrials?: string[];
     /** When this scenario was measured (ISO date): a run of some scenarios keeps the others' results and dates. */
     measuredOn?: string;
+    /** The commit it was measured on (bench/commit.ts); absent in results written before it was recorded. */
+    commit?: string;
 }
 
 export interface FaultBenchmark {
     date: string;
+    /** The commit of the last run (each scenario keeps its own: a run of some scenarios keeps the others'). */
+    commit?: string;
     machine: string;
     redis: string;
     durability: typeof DURABILITY_CONFIG;
@@ -115,7 +120,9 @@ export function mergeResults(earlier: FaultBenchmark | undefined, fresh: FaultBe
     const key = (s: { scenario: string; waitReplicas: number }) => `${s.scenario}/${s.waitReplicas}`;
     const now = new Set(fresh.scenarios.map(key));
     const order = [...FAULT_SCENARIOS, ...OPERATION_SCENARIOS].map((s) => s.name);
-    const kept = earlier.scenarios.filter((s) => !now.has(key(s))).map((s) => ({ ...s, measuredOn: s.measuredOn ?? earlier.date.slice(0, 10) }));
+    const kept = earlier.scenarios
+        .filter((s) => !now.has(key(s)))
+        .map((s) => ({ ...s, measuredOn: s.measuredOn ?? earlier.date.slice(0, 10), ...((s.commit ?? earlier.commit) ? { commit: s.commit ?? earlier.commit } : {}) }));
     const scenarios = [...kept, ...fresh.scenarios].sort(
         (a, b) => a.waitReplicas === b.waitReplicas ? order.indexOf(a.scenario) - order.indexOf(b.scenario) : b.waitReplicas - a.waitReplicas,
     );
@@ -144,10 +151,11 @@ async function runPolicy(waitReplicas: number, trials: number): Promise<FaultBen
                     process.stderr.write(`[bench] ${scenario.name} WAIT ${waitReplicas} trial ${trial}/${trials} FAILED: ${failed[failed.length - 1]}\n`);
                 }
             }
-            scenarios.push({ ...summarize(scenario, waitReplicas, mine), failedTrials: failed, measuredOn: new Date().toISOString().slice(0, 10) });
+            scenarios.push({ ...summarize(scenario, waitReplicas, mine), failedTrials: failed, measuredOn: new Date().toISOString().slice(0, 10), commit: measuredCommit() });
         }
         return {
             date: new Date().toISOString(),
+            commit: measuredCommit(),
             machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
             redis: execFileSync("docker", ["exec", lab.hosts[0]!.container, "redis-server", "--version"], { encoding: "utf8" }).trim(),
             durability: DURABILITY_CONFIG,

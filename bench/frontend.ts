@@ -10,6 +10,7 @@
  *   bash bench/run.sh frontend                     # toolchain, lab image, this benchmark, the README tables
  *   BENCH_TRIALS=3 bash bench/run.sh frontend      # fewer trials per scenario (default 5)
  */
+import { measuredCommit } from "./commit";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -46,6 +47,8 @@ export interface FrontendScenarioSummary {
 
 export interface FrontendBenchmark {
     date: string;
+    /** The commit measured (bench/commit.ts); absent in results written before it was recorded. */
+    commit?: string;
     machine: string;
     trialsPerScenario: number;
     scenarios: FrontendScenarioSummary[];
@@ -121,6 +124,7 @@ async function main(): Promise<void> {
     }
     const report: FrontendBenchmark = {
         date: new Date().toISOString(),
+        commit: measuredCommit(),
         machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
         trialsPerScenario: trials,
         scenarios,

@@ -8,16 +8,22 @@ import * as path from "path";
 import { FaultBenchmark, RESULTS_FILE, Spread } from "./faults";
 import { DEPLOY_RESULTS_FILE, DeployBenchmark } from "./deploy";
 import { FRONTEND_RESULTS_FILE, FrontendBenchmark } from "./frontend";
+import { COMMIT_NOT_RECORDED } from "./commit";
 
 const README = path.join(__dirname, "..", "README.md");
 const BEGIN = "<!-- reliability:begin -->";
 const END = "<!-- reliability:end -->";
 
-/** The dates the rows were measured on: one, or each with its scenarios (a run of some scenarios keeps the others'). */
-function measuredOn(bench: FaultBenchmark): string {
-    const dates = [...new Set(bench.scenarios.map((r) => r.measuredOn ?? bench.date.slice(0, 10)))].sort();
-    if (dates.length === 1) return dates[0]!;
-    return dates.map((d) => `${d} (${[...new Set(bench.scenarios.filter((r) => (r.measuredOn ?? bench.date.slice(0, 10)) === d).map((r) => r.scenario))].join(", ")})`).join(" and ");
+/** Where a result came from: its date and the commit it measured. */
+const dateAndCommit = (date: string, commit: string | undefined) => `${date} at ${commit ?? COMMIT_NOT_RECORDED}`;
+
+/** The dates and commits the rows were measured on: one, or each with its scenarios (a run of some scenarios keeps the others'). */
+export function measuredOn(bench: FaultBenchmark): string {
+    // Each scenario's own commit: the report's is the last run's, which may have measured only some of them.
+    const of = (r: FaultBenchmark["scenarios"][number]) => dateAndCommit(r.measuredOn ?? bench.date.slice(0, 10), r.commit);
+    const runs = [...new Set(bench.scenarios.map(of))].sort();
+    if (runs.length === 1) return runs[0]!;
+    return runs.map((d) => `${d} (${[...new Set(bench.scenarios.filter((r) => of(r) === d).map((r) => r.scenario))].join(", ")})`).join(" and ");
 }
 
 export function reliabilityTable(bench: FaultBenchmark): string {
@@ -51,7 +57,7 @@ export function performanceTable(bench: DeployBenchmark): string {
     );
     return [
         PERF_BEGIN,
-        `Measured by \`npm run bench\` (bench/deploy.ts) on ${bench.date.slice(0, 10)} (${bench.machine}; ${bench.pulumi}, \`${bench.executor}\` executor; ${bench.ansible}), min / median / max over the repeats. redis-ha is timed around \`${bench.pulumiCommand}\` through the CLI (the compiled program), seed 004's role (bench/seed004/) around \`ansible-playbook\`, one after the other on the same lab hosts, cleaned of both before each fresh run. A cluster is three hosts (master, two replicas, a sentinel on each).`,
+        `Measured by \`npm run bench\` (bench/deploy.ts) on ${dateAndCommit(bench.date.slice(0, 10), bench.commit)} (${bench.machine}; ${bench.pulumi}, \`${bench.executor}\` executor; ${bench.ansible}), min / median / max over the repeats. redis-ha is timed around \`${bench.pulumiCommand}\` through the CLI (the compiled program), seed 004's role (bench/seed004/) around \`ansible-playbook\`, one after the other on the same lab hosts, cleaned of both before each fresh run. A cluster is three hosts (master, two replicas, a sentinel on each).`,
         "",
         "| hosts | repeats | redis-ha fresh | role fresh | ratio | redis-ha second run | role second run | ratio | redis-ha second run with its preview (`pulumi up --yes`) | `pulumi preview` | SSH logins per host, fresh / second run (redis-ha; role) | clusters healthy after fresh (redis-ha; role) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -77,7 +83,7 @@ export function frontendTable(bench: FrontendBenchmark): string {
     );
     return [
         FRONT_BEGIN,
-        `Measured by \`bash bench/run.sh frontend\` on ${bench.date.slice(0, 10)} (${bench.machine}): ${bench.trialsPerScenario} trials per fault, each visit confirmed by \`WAIT 1\` and checked by its id at the end, the same durability config as the table above; two clients that know only the VIP, side by side: ioredis without Sentinel and plain redis-cli (one connection per visit).`,
+        `Measured by \`bash bench/run.sh frontend\` on ${dateAndCommit(bench.date.slice(0, 10), bench.commit)} (${bench.machine}): ${bench.trialsPerScenario} trials per fault, each visit confirmed by \`WAIT 1\` and checked by its id at the end, the same durability config as the table above; two clients that know only the VIP, side by side: ioredis without Sentinel and plain redis-cli (one connection per visit).`,
         "",
         "| fault | trials | failovers | failover time | VIP on the other frontend after | longest write gap, ioredis | longest write gap, redis-cli | confirmed (ioredis / redis-cli) | confirmed and lost (ioredis / redis-cli) | writes that reached a replica (READONLY at the clients; on the nodes) |",
         "|---|---|---|---|---|---|---|---|---|---|",

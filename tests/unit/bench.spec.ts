@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import { FaultBenchmark, ScenarioSummary, mergeResults } from "../../bench/faults";
 import * as deploy from "../../bench/deploy";
-import { frontendTable, performanceTable } from "../../bench/readmeTable";
+import { frontendTable, measuredOn, performanceTable } from "../../bench/readmeTable";
 import { summarizeClient } from "../../bench/frontend";
 
 const summary = (scenario: string, waitReplicas: number, trials: number, measuredOn?: string): ScenarioSummary => ({
@@ -46,6 +46,29 @@ describe("bench results merge (BENCH_SCENARIOS)", () => {
             ],
         );
         assert.strictEqual(mergeResults(undefined, fresh), fresh);
+    });
+
+    it("keeps the commit each scenario was measured on, and the README names it (or that it was not recorded)", () => {
+        const old = bench("2026-11-30T10:00:00Z", 10, [summary("master-killed", 1, 10), summary("rolling-change", 1, 10)]);
+        const withCommit = (s: ScenarioSummary, commit: string) => ({ ...s, commit });
+        const later = { ...bench("2026-12-01T10:00:00Z", 5, [withCommit(summary("rolling-change", 1, 5, "2026-12-01"), "abc1234")]), commit: "abc1234" };
+        const merged = mergeResults(old, later);
+        assert.deepStrictEqual(
+            merged.scenarios.map((s) => [s.scenario, s.commit]),
+            [
+                ["master-killed", undefined],
+                ["rolling-change", "abc1234"],
+            ],
+        );
+        assert.strictEqual(measuredOn(merged), "2026-11-30 at commit not recorded (master-killed) and 2026-12-01 at abc1234 (rolling-change)");
+        const next = { ...bench("2026-12-02T10:00:00Z", 5, [withCommit(summary("master-killed", 1, 5, "2026-12-02"), "def5678")]), commit: "def5678" };
+        assert.deepStrictEqual(
+            mergeResults(merged, next).scenarios.map((s) => [s.scenario, s.commit]),
+            [
+                ["master-killed", "def5678"],
+                ["rolling-change", "abc1234"],
+            ],
+        );
     });
 });
 
