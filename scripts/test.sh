@@ -5,8 +5,8 @@
 #
 # The e2e specs run once per executor this machine has: on `command` (the default, when its plugin
 # is installed) and on `dynamic` (always; it needs no plugin). The specs that never reach a host
-# through an executor (preview, bad input, the lab's docker driver, the Python consumer's preview) run
-# in the first pass only.
+# through an executor (preview, bad input, the lab's docker driver, the Python consumer), and README
+# command (1) (`lab.sh` picks and keeps its own executor), run in the first pass only.
 # Whatever could not run here is listed by name at the end, never counted as passed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +29,7 @@ npx --no-install tsc --noEmit -p tsconfig.json
 echo "[test] lint: eslint (typescript-eslint strict, @pulumi/eslint-plugin), shellcheck, actionlint"
 npx --no-install eslint --max-warnings 0 .
 shellcheck -s bash remote/*.sh scripts/*.sh bench/*.sh .ci/run
+shellcheck -s sh provider/dynamic-provider/pulumi-resource-pulumi-nodejs
 actionlint .github/workflows/*.yml
 
 if [ "${REDIS_HA_COMMAND_PLUGIN:-no}" = yes ]; then executors=(command dynamic); else executors=(dynamic); fi
@@ -56,7 +57,7 @@ run_pass "${executors[0]}" 'tests/unit/**/*.spec.ts' 'tests/e2e/**/*.spec.ts'
 if [ "${#executors[@]}" -gt 1 ]; then
     executor_specs=()
     for spec in tests/e2e/*.e2e.spec.ts; do
-        case "$spec" in *badInput* | *preview* | *labDriver* | *pythonConsumer* | *operations*) ;; *) executor_specs+=("$spec") ;; esac
+        case "$spec" in *badInput* | *preview* | *labDriver* | *pythonConsumer* | *labCommand*) ;; *) executor_specs+=("$spec") ;; esac
     done
     run_pass "${executors[1]}" "${executor_specs[@]}"
 fi

@@ -4,6 +4,9 @@
  * `status` shows the live topology and what is wrong; `switchover` moves mastership with a writer
  * checking every WAIT-confirmed write, and refuses, changing nothing, when it is unsafe. Last, a new
  * `password` rolls across the cluster under the same writer.
+ *
+ * It runs on both executors (scripts/test.sh): the operator commands reach the hosts over ssh2
+ * whatever the executor, but the deploy and the password rotation are `pulumi up`s, which do not.
  */
 import * as assert from "assert";
 import * as crypto from "crypto";
@@ -11,9 +14,12 @@ import * as path from "path";
 import { spawn, spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { engineEnv } from "../../lab/automation";
-import { TestLab, assertNothingLost, createTestLab, eventually, onHost, redisCli } from "./labHarness";
+import { TestLab, assertNothingLost, createTestLab, eventually, grepFiles, onHost, redisCli } from "./labHarness";
 import { CounterWriter, startCounterWriter } from "../../examples/visit-counter/counter";
 import type { ClusterStatus } from "../../ops/status";
+import { OperatedCluster, loadStackCluster } from "../../ops/stackCluster";
+import { switchoverVars } from "../../components/plan/steps";
+import { STEP_COMMAND, stepProgram } from "../../components/remote/payload";
 
 const ROOT = path.join(__dirname, "..", "..");
 const LAB = "rhtops";
@@ -22,6 +28,8 @@ const SENTINEL_PORT = 26389;
 const SENTINEL_UNIT = "redis-ha-lab-sentinel.service";
 const SERVER_UNIT = "redis-ha-lab-server.service";
 const LOGS = "/var/log/redis-ha/lab/redis.log /var/log/redis-ha/lab/sentinel.log";
+/** How Redis stores a password (ACL GETUSER, `user ... #<hash>` lines of a rewritten config). */
+const sha256 = (secret: string) => crypto.createHash("sha256").update(secret).digest("hex");
 
 describe("operator commands: live status, and a switchover that loses no confirmed write", function () {
     this.timeout(20 * 60 * 1000);
@@ -51,8 +59,8 @@ describe("operator commands: live status, and a switchover that loses no confirm
     const sentinelMaster = (n: number) => redisCli(lab.hosts[n]!.container, lab.password, SENTINEL_PORT, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "lab").split("\n")[0];
     const hostName = (address: string | undefined) => lab.hosts.find((h) => h.address === address)?.name;
     /** The master every sentinel names, by host name; fails when they disagree. */
-    const agreedMaster = () => {
-        const named = lab.hosts.map((_, n) => sentinelMaster(n));
+    const agreedMaster = (sentinelDownOn?: string) => {
+        const named = lab.hosts.flatMap((h, n) => (h.name === sentinelDownOn ? [] : [sentinelMaster(n)]));
         assert.ok(named.every((m) => m === named[0]), `sentinels disagree: ${named.join(", ")}`);
         return hostName(named[0]);
     };
@@ -60,9 +68,18 @@ describe("operator commands: live status, and a switchover that loses no confirm
     /** No stack trace, no source dump: the message alone. */
     const assertMessageOnly = (stderr: string) => assert.doesNotMatch(stderr, /^\s+at |\.ts:\d+/m, stderr);
 
-    async function startWriter(key: string): Promise<void> {
-        writer = startCounterWriter({ masterName: "lab", sentinels: lab.hosts.map((h) => ({ host: h.address, port: SENTINEL_PORT })), password: lab.password, key, waitReplicas: 1, maxSeconds: 300 });
+    async function startWriter(key: string, maxSeconds = 300): Promise<void> {
+        writer = startCounterWriter({ masterName: "lab", sentinels: lab.hosts.map((h) => ({ host: h.address, port: SENTINEL_PORT })), password: lab.password, key, waitReplicas: 1, maxSeconds });
         await writer.ready;
+    }
+    /**
+     * After a step, before the next one: the writer still gets NEW writes confirmed (a writer that
+     * stopped, by its bound or stuck, confirms none). Bounded wait; no speed is asserted.
+     */
+    async function writerConfirmsAfter(step: string): Promise<void> {
+        const w = writer!;
+        const at = w.confirmed();
+        await eventually(`the writer confirms new writes after ${step}`, 60, () => assert.ok(w.confirmed() >= at + 10, `${w.confirmed() - at} new confirmed writes after ${step}`));
     }
 
     before(async () => {
@@ -118,23 +135,22 @@ describe("operator commands: live status, and a switchover that loses no confirm
     });
 
     it("switchover --to a named replica, then to the best one: mastership moves each time, 0 confirmed writes lost, priorities restored, the stack unchanged", async () => {
-        await startWriter("ops:switchover:named");
+        // One writer across both switchovers: after each it must still get new writes confirmed.
+        await startWriter("ops:switchover", 600);
         const r = await cliAsync("switchover", "--to", "lab-3");
-        const report = await writer!.stop();
-        writer = undefined;
         assert.strictEqual(r.status, 0, `${r.stdout}\n${r.stderr}`);
         assert.match(r.stdout, /mastership of lab moved from lab-1 to lab-3/);
-        assertNothingLost(report, "switchover --to lab-3");
+        await writerConfirmsAfter("switchover --to lab-3");
         assert.strictEqual(agreedMaster(), "lab-3");
         assert.deepStrictEqual(priorities(), ["100", "100", "100"], "a lowered replica-priority was left behind");
         await eventually("every replica follows lab-3", 30, () => assert.strictEqual(status().status.healthy, true));
 
-        await startWriter("ops:switchover:best");
         const best = await cliAsync("switchover");
-        const bestReport = await writer!.stop();
-        writer = undefined;
         assert.strictEqual(best.status, 0, `${best.stdout}\n${best.stderr}`);
-        assertNothingLost(bestReport, "switchover to the best replica");
+        await writerConfirmsAfter("switchover to the best replica");
+        const report = await writer!.stop();
+        writer = undefined;
+        assertNothingLost(report, "switchover --to lab-3, then to the best replica");
         const now = agreedMaster();
         assert.ok(now === "lab-1" || now === "lab-2", `master is ${String(now)}`);
         assert.match(best.stdout, new RegExp(`moved from lab-3 to ${now}`));
@@ -186,6 +202,127 @@ describe("operator commands: live status, and a switchover that loses no confirm
         await eventually("healthy again", 60, () => assert.strictEqual(status().code, 0));
     });
 
+    it("switchover.sh's own refusals, run at the host with no status check in front, change nothing (master, priorities, a writer's confirmed writes): not the master, a sentinel down, no quorum, no replica connected, a target that is no replica, lags or has priority 0, no candidate", async () => {
+        // The operator's own view of the stack (what `redis-ha switchover` builds the program from),
+        // read with the sandbox's backend and passphrase, which loadStackCluster takes from the environment.
+        const engine = engineEnv(lab.sandbox);
+        const saved = Object.fromEntries(Object.keys(engine).map((k) => [k, process.env[k]]));
+        let cluster: OperatedCluster;
+        try {
+            Object.assign(process.env, engine);
+            cluster = await loadStackCluster(stack.name, stack.workspace.workDir);
+        } finally {
+            for (const [k, v] of Object.entries(saved)) {
+                if (v === undefined) Reflect.deleteProperty(process.env, k);
+                else process.env[k] = v;
+            }
+        }
+        const spec = (name: string) => cluster.spec.hosts.find((h) => h.name === name)!;
+        const container = (name: string) => lab.hosts.find((h) => h.name === name)!.container;
+        const address = (name: string) => lab.hosts.find((h) => h.name === name)!.address;
+        /**
+         * The switchover program as `redis-ha switchover` runs it (ops/stackCluster.ts runProgram), fed
+         * to `bash -s` on stdin, the password inside it: no TypeScript check in front of it.
+         */
+        const atHost = (on: string, to: string | undefined) =>
+            new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+                const program = stepProgram("switchover", switchoverVars(cluster.spec, spec(on), to === undefined ? undefined : spec(to)), cluster.password);
+                const child = spawn("docker", ["exec", "-i", container(on), "bash", "-c", STEP_COMMAND]);
+                let stdout = "";
+                let stderr = "";
+                child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+                child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+                child.on("error", reject);
+                child.on("close", (code) => resolve({ status: code, stdout, stderr }));
+                child.stdin.end(program);
+            });
+        const master = agreedMaster()!;
+        const [first, second] = lab.hosts.map((h) => h.name).filter((n) => n !== master) as [string, string];
+        const setPriority = (name: string, value: string) => assert.strictEqual(redisCli(container(name), lab.password, REDIS_PORT, "CONFIG", "SET", "replica-priority", value), "OK");
+        const expected = (zero: string[] = []) => lab.hosts.map((h) => (zero.includes(h.name) ? "0" : "100"));
+        /**
+         * Runs the program, expects its refusal, then checks that nothing moved while the unsafe
+         * condition still holds: the master, and the priorities (`zero`: those set to 0 by the test;
+         * "later": a replica cannot answer now, so they are checked once it is back); `sentinelDownOn`:
+         * the host whose sentinel the test stopped (the others must still agree).
+         */
+        async function refused(what: string, on: string, to: string | undefined, message: RegExp, zero: string[] | "later" = [], sentinelDownOn?: string): Promise<void> {
+            const r = await atHost(on, to);
+            assert.strictEqual(r.status, 1, `${what}: exit ${String(r.status)}\n${r.stdout}\n${r.stderr}`);
+            assert.match(r.stderr, message, `${what}:\n${r.stdout}\n${r.stderr}`);
+            assert.ok(!(r.stdout + r.stderr).includes(lab.password), `${what}: the program printed the password`);
+            assert.strictEqual(agreedMaster(sentinelDownOn), master, `${what}: mastership moved`);
+            if (zero !== "later") assert.deepStrictEqual(priorities(), expected(zero), `${what}: replica priorities changed`);
+        }
+        /** After putting the lab back: healthy as deployed, and the writer confirms new writes. */
+        async function restored(what: string): Promise<void> {
+            await eventually(`healthy again after ${what}`, 90, () => assert.strictEqual(status().code, 0));
+            assert.strictEqual(agreedMaster(), master, `${what}: mastership moved`);
+            assert.deepStrictEqual(priorities(), expected(), `${what}: replica priorities changed`);
+            await writerConfirmsAfter(what);
+        }
+
+        await startWriter("ops:refusals:host", 600);
+        await refused("run on a replica", first, undefined, /ERROR: this host is not the master Sentinel names \(/);
+        await writerConfirmsAfter("the refusal on a replica");
+
+        await refused("target is the master itself", master, master, new RegExp(`switchover refused: ${address(master)} is not a replica of this master`));
+        await writerConfirmsAfter("the refusal of a target that is no replica");
+
+        setPriority(second, "0");
+        try {
+            await refused("target with replica-priority 0", master, second, new RegExp(`switchover refused: ${address(second)} cannot take over: its replica-priority is 0 \\(never promoted\\)`), [second]);
+            setPriority(first, "0");
+            await refused("no replica eligible", master, undefined, /switchover refused: no replica can take over \(see above\)/, [first, second]);
+        } finally {
+            setPriority(first, "100");
+            setPriority(second, "100");
+        }
+        await restored("the priority-0 refusals");
+
+        // SIGSTOP: the target stays connected (state online) but stops acknowledging; more than RH_MAX_LAG (2 s) later it lags.
+        const pid = (name: string) => onHost(container(name), `systemctl show -p MainPID --value ${SERVER_UNIT}`).trim();
+        onHost(container(second), `kill -STOP ${pid(second)}`);
+        try {
+            await new Promise((r) => setTimeout(r, 5000));
+            await refused("a lagging target", master, second, new RegExp(`switchover refused: ${address(second)} cannot take over: it last acknowledged \\d+s ago`), "later");
+        } finally {
+            onHost(container(second), `kill -CONT ${pid(second)}`);
+        }
+        await restored("the lagging-target refusal");
+
+        onHost(container(second), `systemctl stop ${SENTINEL_UNIT}`);
+        try {
+            await refused("a sentinel down", master, undefined, new RegExp(`switchover refused: sentinel ${address(second)}:${SENTINEL_PORT} does not answer`), [], second);
+        } finally {
+            onHost(container(second), `systemctl start ${SENTINEL_UNIT}`);
+        }
+        await restored("the sentinel-down refusal");
+
+        // A quorum above the sentinel count: that sentinel's CKQUORUM fails, every sentinel still answers.
+        const quorum = (n: number) => assert.strictEqual(redisCli(container(first), lab.password, SENTINEL_PORT, "SENTINEL", "SET", "lab", "quorum", String(n)), "OK");
+        quorum(4);
+        try {
+            await refused("no quorum", master, undefined, new RegExp(`switchover refused: SENTINEL CKQUORUM at ${address(first)}:${SENTINEL_PORT}: NOQUORUM`));
+        } finally {
+            quorum(2);
+        }
+        await restored("the no-quorum refusal");
+
+        for (const n of [first, second]) onHost(container(n), `systemctl stop ${SERVER_UNIT}`);
+        try {
+            await refused("no replica connected", master, undefined, /switchover refused: no replica is connected to take over/, "later");
+        } finally {
+            for (const n of [first, second]) onHost(container(n), `systemctl start ${SERVER_UNIT}`);
+        }
+        await restored("the no-replica refusal");
+
+        const report = await writer!.stop();
+        writer = undefined;
+        assertNothingLost(report, "the refused switchovers at the host");
+        assert.strictEqual(agreedMaster(), master);
+    });
+
     it("a new password rolls across the cluster under a writer: no data node restarts, no replica or sentinel refused, 0 confirmed writes lost; the old password is refused after", async () => {
         const old = lab.password;
         // A new random password (not the old one with a suffix: the file check below looks for the old one).
@@ -200,8 +337,7 @@ describe("operator commands: live status, and a switchover that loses no confirm
         await stack.setConfig("redis-ha:password", { value: next, secret: true });
         await stack.up();
         // The writer's connections were opened with the old password: they stay logged in.
-        const atUp = writer!.confirmed();
-        await eventually("the writer confirms writes after the rotation", 10, () => assert.ok(writer!.confirmed() > atUp + 20));
+        await writerConfirmsAfter("the rotation");
         const report = await writer!.stop(next);
         writer = undefined;
         assertNothingLost(report, "password rotation");
@@ -209,6 +345,21 @@ describe("operator commands: live status, and a switchover that loses no confirm
         lab.password = next;
 
         assert.deepStrictEqual(pids(), pidsBefore, "a data node restarted for a new password");
+        // The file checks below first find a planted old grant (the leftover they exist for), then it goes.
+        const ours = "find /etc/redis-ha/lab -type f";
+        const userDefaultLines = (container: string) =>
+            onHost(container, "grep -rhE '^user default ' /etc/redis-ha/lab || true")
+                .split("\n")
+                .filter((l) => l.trim() !== "");
+        const canary = "/etc/redis-ha/lab/operations-spec-canary.conf";
+        const first = lab.hosts[0]!.container;
+        onHost(first, `umask 077; printf 'user default on #%s ~* &* +@all\\n' "$REDISCLI_AUTH" > ${canary}`, sha256(old));
+        try {
+            assert.strictEqual(onHost(first, grepFiles(ours), sha256(old)).trim(), canary, "the file check misses an old `#<sha256>` grant");
+            assert.ok(userDefaultLines(first).some((l) => l.includes(`#${sha256(old)}`)), "the `user default` check misses an old grant");
+        } finally {
+            onHost(first, `rm -f ${canary}`);
+        }
         lab.hosts.forEach((h, n) => {
             const [redisMark, sentinelMark] = marks[n]!;
             const logged = onHost(h.container, `tail -n +$((${redisMark} + 1)) /var/log/redis-ha/lab/redis.log; tail -n +$((${sentinelMark} + 1)) /var/log/redis-ha/lab/sentinel.log`);
@@ -219,12 +370,22 @@ describe("operator commands: live status, and a switchover that loses no confirm
                 assert.strictEqual(redisCli(h.container, next, port, "ACL", "LOG"), "", `${h.name}:${port}: ACL LOG has entries`);
                 assert.strictEqual(redisCli(h.container, next, port, "PING"), "PONG", `${h.name}:${port} refuses the new password`);
                 assert.match(redisCli(h.container, old, port, "PING"), /WRONGPASS|NOAUTH/, `${h.name}:${port} still takes the old password`);
+                // Live, as Redis holds it (SHA-256 hashes): the new password's alone; the messages name no hash.
                 const hashes = redisCli(h.container, next, port, "ACL", "GETUSER", "default").split("\n").filter((l) => /^[0-9a-f]{64}$/.test(l));
-                assert.strictEqual(hashes.length, 1, `${h.name}:${port} accepts ${hashes.length} passwords`);
+                assert.ok(!hashes.includes(sha256(old)), `${h.name}:${port}: the default user still holds the old password's hash`);
+                assert.deepStrictEqual([hashes.length, hashes[0] === sha256(next)], [1, true], `${h.name}:${port} accepts ${hashes.length} passwords, the new one ${hashes.includes(sha256(next)) ? "among them" : "not among them"}`);
             }
-            // What a restart reads: the new password, and the old one nowhere in our files.
+            // What a restart reads: the new password, and the old one nowhere in our files, neither in
+            // plain text nor as the `#<sha256>` a CONFIG REWRITE or Sentinel's own rewrite writes in `user` lines.
+            // grepFiles takes the pattern from REDISCLI_AUTH: neither secret nor hash is ever on a command line.
             assert.strictEqual(onHost(h.container, `grep -lF -- "$REDISCLI_AUTH" /etc/redis-ha/lab/redis.conf /etc/redis-ha/lab/sentinel.conf | wc -l`, next).trim(), "2", h.name);
-            assert.strictEqual(onHost(h.container, `grep -rlF -- "$REDISCLI_AUTH" /etc/redis-ha/lab || true`, old).trim(), "", `${h.name} keeps the old password in a file`);
+            assert.strictEqual(onHost(h.container, grepFiles(ours), old).trim(), "", `${h.name} keeps the old password in a file`);
+            assert.strictEqual(onHost(h.container, grepFiles(ours), sha256(old)).trim(), "", `${h.name} keeps the old password's hash in a file (a \`user ... #<sha256>\` grant)`);
+            // Every `user default` line written into our files grants the new password alone.
+            const userLines = userDefaultLines(h.container);
+            const granted = userLines.map((l) => (l.match(/#[0-9a-f]{64}/g) ?? []).map((t) => t.slice(1)));
+            assert.ok(userLines.length > 0, `${h.name}: no \`user default\` line in /etc/redis-ha/lab (Sentinel's own rewrite writes one)`);
+            granted.forEach((g, i) => assert.deepStrictEqual([g.length, g[0] === sha256(next)], [1, true], `${h.name}: \`user default\` line ${i + 1} grants ${g.length} password hash(es), the new one ${g.includes(sha256(next)) ? "among them" : "not among them"}`));
         });
         // Everyone who connects from now on: a client with the new password, status and the stack.
         await startWriter("ops:rotation:after");
