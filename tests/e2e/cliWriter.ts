@@ -16,6 +16,8 @@ export interface CliWriterReport {
     readonly: number;
     lost: number;
     longestGapMs: number;
+    /** The loop ended by its own bound (maxSeconds, 40000 visits) before it was stopped: a step outlasted the writer. */
+    stoppedByBound: boolean;
 }
 
 const LOG = "/root/cli-writer.log";
@@ -34,7 +36,8 @@ while [ ! -e ${STOP} ] && [ $SECONDS -lt $end ] && [ $i -lt 40000 ]; do
   printf '%s %s %s\\n' "$(date +%s%3N)" "$id" "$o" >> ${LOG}
   sleep 0.005
 done
-echo done >> ${LOG}`;
+# How it ended: stopped by the test, or by its own bound (then it was not writing at the end).
+if [ -e ${STOP} ]; then echo "done stop" >> ${LOG}; else echo "done bound" >> ${LOG}; fi`;
 }
 
 export interface CliWriter {
@@ -51,10 +54,11 @@ export function startCliWriter(lab: TestLab, container: string, address: { host:
         async stop() {
             onHost(container, `touch ${STOP}`);
             await eventually("the redis-cli writer to stop", 30, () => {
-                if (lines().at(-1) !== "done") throw new Error("still running");
+                if (!lines().at(-1)?.startsWith("done ")) throw new Error("still running");
             });
-            const visits = lines()
-                .filter((l) => l !== "done")
+            const all = lines();
+            const visits = all
+                .filter((l) => !l.startsWith("done "))
                 .map((l) => l.split(" "))
                 .map(([at, id, outcome]) => ({ at: Number(at), id: id ?? "", outcome: outcome ?? "" }));
             const confirmed = visits.filter((v) => v.outcome === "confirmed");
@@ -70,6 +74,7 @@ export function startCliWriter(lab: TestLab, container: string, address: { host:
                     readonly: visits.filter((v) => v.outcome === "readonly").length,
                     lost: result.lost,
                     longestGapMs,
+                    stoppedByBound: all.at(-1) === "done bound",
                 };
             } finally {
                 reader.disconnect();

@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { PreviewResult, Stack } from "@pulumi/pulumi/automation";
-import { TestLab, assertNothingLost, createTestLab, eventually, field, mainPid, onHost, redisCli } from "./labHarness";
+import { TestLab, assertNothingLost, assertStillWriting, createTestLab, eventually, field, mainPid, onHost, redisCli } from "./labHarness";
 import { CounterReport, CounterWriter, startCounterWriter } from "../../examples/visit-counter/counter";
 
 const LAB = "rhtday2";
@@ -47,8 +47,10 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         await writer.ready;
     }
 
+    /** After the step: the writer still gets new writes confirmed (a writer that stopped fails here), then every confirmed one is read back. */
     async function stopWriter(): Promise<CounterReport> {
         assert.ok(writer, "writer running");
+        await assertStillWriting(writer, `after step ${step}`);
         const report = await writer.stop();
         writer = undefined;
         assertNothingLost(report, `step ${step}`);
@@ -238,19 +240,49 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
             "redis-ha:quorum": 3,
         };
         const three = { ...current };
-        // Sampled every second during both updates: the sentinel being updated may be down or still
-        // reconnecting, but never more than one at a time, so a failover stays possible throughout.
+        // Sampled every second during both updates: the sentinel being updated may be down (stopped,
+        // restarting) or still reconnecting, but never more than one at a time, so a failover stays
+        // possible throughout. lab-1..3's sentinels must answer at every sample: one that is stopped
+        // counts as not OK. lab-4's is the one this test adds and removes on purpose: it may be absent
+        // only before its step installs it (while growing), or once its removal has stopped it (while
+        // shrinking), and then it must stay gone.
         const quorumFailures: string[] = [];
+        /** lab-4's sentinel gone after it was installed, or back after its removal began: failures on their own. */
+        const lab4Failures: string[] = [];
         const singleNotOk: string[] = [];
         let samples = 0;
-        const watchQuorum = async (run: () => Promise<unknown>) => {
+        const state = (container: string) =>
+            onHost(
+                container,
+                `if [ "$(systemctl show -p LoadState --value ${SENTINEL_UNIT})" = not-found ]; then echo absent
+elif ! systemctl is-active --quiet ${SENTINEL_UNIT}; then echo "stopped ($(systemctl is-active ${SENTINEL_UNIT} || true))"
+else redis-cli --no-auth-warning --raw -p ${SENTINEL_PORT} SENTINEL CKQUORUM lab 2>&1 || true; fi`,
+                lab.password,
+            ).trim();
+        const watchQuorum = async (lab4: "joining" | "leaving", run: () => Promise<unknown>) => {
             let done = false;
+            // joining: lab-4's sentinel seen installed; leaving: seen stopped or gone (its removal began).
+            let lab4Seen = false;
             const watcher = (async () => {
                 for (let i = 0; i < 600 && !done; i++) {
-                    // Every host's sentinel, lab-4's included while it has one.
                     const notOk = lab.hosts.flatMap((h) => {
-                        const reply = onHost(h.container, `systemctl is-active --quiet ${SENTINEL_UNIT} || exit 0; redis-cli --no-auth-warning --raw -p ${SENTINEL_PORT} SENTINEL CKQUORUM lab 2>&1 || true`, lab.password).trim();
-                        return reply === "" || /^OK/.test(reply) ? [] : [`${h.name}: ${reply}`];
+                        const reply = state(h.container);
+                        if (h === host(4)) {
+                            if (lab4 === "joining") {
+                                if (reply === "absent") {
+                                    if (lab4Seen) lab4Failures.push(`${h.name}: its sentinel disappeared after it was installed`);
+                                    return [];
+                                }
+                                lab4Seen = true;
+                            } else {
+                                if (reply === "absent" || reply.startsWith("stopped")) {
+                                    lab4Seen = true;
+                                    return [];
+                                }
+                                if (lab4Seen) lab4Failures.push(`${h.name}: its sentinel came back after its removal began: ${reply}`);
+                            }
+                        }
+                        return /^OK/.test(reply) ? [] : [`${h.name}: ${reply}`];
                     });
                     samples++;
                     if (notOk.length === 1) singleNotOk.push(notOk[0]!);
@@ -264,23 +296,27 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
                 done = true;
                 await watcher;
             }
+            // And where it ends: lab-4's sentinel answering OK once it joined, gone once it left.
+            if (lab4 === "joining") assert.match(state(host(4).container), /^OK/, "lab-4's sentinel after the grow");
+            else assert.strictEqual(state(host(4).container), "absent", "lab-4's sentinel after the shrink");
         };
 
         await startWriter();
-        await watchQuorum(async () => (await stack(four)).up());
+        await watchQuorum("joining", async () => (await stack(four)).up());
         await stopWriter();
         dataHostCount = () => 4;
         assertHealthy(3, 4);
 
         await startWriter();
-        await watchQuorum(async () => (await stack(three)).up());
+        await watchQuorum("leaving", async () => (await stack(three)).up());
         await stopWriter();
         dataHostCount = () => 3;
         assertHealthy(2, 3);
         assert.strictEqual(onHost(host(4).container, "systemctl list-unit-files 'redis-ha-*' --no-legend | wc -l").trim(), "0", "lab-4 still has our units");
         console.log(`      CKQUORUM: ${samples} samples of every sentinel; ${singleNotOk.length} with one sentinel not OK (the one being updated): ${JSON.stringify(singleNotOk.slice(0, 5))}`);
         assert.ok(samples > 10, "CKQUORUM was sampled throughout");
-        assert.deepStrictEqual(quorumFailures, []);
+        assert.deepStrictEqual(quorumFailures, [], "more than one sentinel not OK (stopped, unreachable or no quorum) at once");
+        assert.deepStrictEqual(lab4Failures, []);
     });
 
     it("finds a hand-edited config with preview --refresh and puts it back with the next up", async () => {
@@ -356,9 +392,7 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
                 up.map((h) => redis(hostAt(h.address), "CONFIG", "GET", "maxmemory")),
                 maxmemoryBefore.filter((_, i) => members()[i] !== down),
             );
-            await new Promise((r) => setTimeout(r, 2000));
-            const midway = writer!.confirmed();
-            await eventually("writes still acknowledged with a host down", 30, () => assert.ok(writer!.confirmed() > midway + 10));
+            await assertStillWriting(writer!, `the failed up with ${down.name} down`);
         } finally {
             execDocker("start", down.container);
         }
@@ -399,8 +433,7 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
             return true;
         });
         assert.ok(killed);
-        const midway = writer!.confirmed();
-        await eventually("writes go on with the victim down", 60, () => assert.ok(writer!.confirmed() > midway + 10));
+        await assertStillWriting(writer!, `the failed up with ${victim.name} killed`);
         execDocker("start", victim.container);
         await eventually(`${victim.name} back`, 120, () => assert.strictEqual(onHost(victim.container, `systemctl is-active ${SERVER_UNIT} ${SENTINEL_UNIT}`).trim(), "active\nactive"));
         await (await stack({ ...current, "redis-ha:redis": { maxmemory: "40mb", maxclients: 5000 } })).up();

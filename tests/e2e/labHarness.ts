@@ -153,3 +153,27 @@ export function assertNothingLost(report: CounterReport, during: string): void {
     assert.strictEqual(report.lost, 0, `${during}: confirmed writes lost: ${JSON.stringify(report)}`);
     console.log(`      writer: ${report.confirmed} confirmed, ${report.unconfirmed} unconfirmed, ${report.errors} errors, ${report.lost} lost, longest gap ${report.longestGapMs} ms`);
 }
+
+/**
+ * After a step (an `up`, a switch, a host killed...): the writer is still getting NEW writes
+ * confirmed. A writer that stopped, or one stuck since the step, fails here, by name, instead of
+ * passing on the writes it confirmed before. Bounded: `more` new confirmations within `seconds`.
+ */
+export async function assertStillWriting(writer: { confirmed(): number }, after: string, more = 10, seconds = 60): Promise<void> {
+    const from = writer.confirmed();
+    await eventually(`${after}: the writer confirming new writes (${from} confirmed before)`, seconds, () => {
+        const now = writer.confirmed();
+        if (now < from + more) throw new Error(`${now - from} new writes confirmed, ${more} wanted`);
+    });
+}
+
+/**
+ * `systemd-analyze security` of a loaded unit on a lab host: its overall exposure (e.g. 1.0) and the
+ * rating systemd gives it (OK, MEDIUM, EXPOSED, UNSAFE).
+ */
+export function unitExposure(container: string, unit: string): { score: number; rating: string } {
+    const out = onHost(container, `systemd-analyze security --no-pager ${unit}`);
+    const m = /Overall exposure level for \S+: ([0-9.]+) (\w+)/.exec(out);
+    assert.ok(m, `no overall exposure line for ${unit}:\n${out}`);
+    return { score: Number(m[1]), rating: m[2]! };
+}

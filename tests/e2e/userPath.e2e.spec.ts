@@ -14,7 +14,7 @@ import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
 import { ROOT, detectExecutor, engineEnv, installedCommandPlugin, labHostKeys } from "../../lab/automation";
 import { clusterProblems } from "../../lab/clusterHealth";
-import { TestLab, assertNothingLost, createTestLab, labLeftovers, mainPid, nodejsLanguageHostInstalled, notRun, onHost, redisCli } from "./labHarness";
+import { TestLab, assertNothingLost, assertStillWriting, createTestLab, eventually, labLeftovers, mainPid, nodejsLanguageHostInstalled, notRun, onHost, redisCli } from "./labHarness";
 import { CounterWriter, startCounterWriter } from "../../examples/visit-counter/counter";
 
 const LAB = "rhtuser";
@@ -63,8 +63,11 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
             waitReplicas: 1,
             maxSeconds: 600,
         });
-    /** Our unit files on a host (0 once a destroy removed everything). */
-    const unitsOfOurs = (container: string) => onHost(container, "ls /etc/systemd/system | grep -c redis-ha- || true").trim();
+    /**
+     * Our unit files on a host, their drop-ins and their .wants links included (0 once a destroy removed
+     * everything). `find` fails (and so the assert) if it cannot look, instead of counting nothing.
+     */
+    const unitsOfOurs = (container: string) => onHost(container, "set -o pipefail; find /etc/systemd/system -name 'redis-ha-*' | wc -l").trim();
     const healthy = async () =>
         assert.deepStrictEqual(
             await clusterProblems({ masterName: "lab", sentinels: lab.hosts.map((h) => ({ host: h.address, port: SENTINEL_PORT })), password: lab.password, expectReplicas: 2 }),
@@ -75,7 +78,7 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
      * Replaces every step of a running cluster (`change`), with a client writing; nothing may stop,
      * restart or be lost, and the successors (`owner`: executor and resource name) own the services.
      */
-    async function replaceEverything(first: Stack, change: () => Promise<Stack>, owner: { executor: string; resourceName: string }): Promise<void> {
+    async function replaceEverything(first: Stack, change: () => Promise<Stack>, owner: { executor: string; resourceName: string }, from: string): Promise<void> {
         await first.up();
         writeKeys();
         const before = { pids: pids(), data: dataDirs() };
@@ -85,6 +88,8 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
         try {
             const next = await change();
             output = (await next.up()).stdout;
+            // The writer went through the replacement: it still gets new writes confirmed now.
+            await assertStillWriting(w, `replacing every step (${from} → ${owner.executor})`);
         } finally {
             assertNothingLost(await w.stop(), "replacing every step");
         }
@@ -93,8 +98,12 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
         assert.deepStrictEqual(keysIntact(), lab.hosts.map(() => String(KEYS)), "keys lost");
         // The old steps were deleted (their removals saw the successors' ownership and left everything running).
         for (const h of lab.hosts) for (const kind of ["redis", "sentinel"]) assert.match(output, new RegExp(`lab-${h.name}-${kind}-apply deleted`), output.slice(-3000));
-        // remote.Command does not try to pass its previous output through sshd's AcceptEnv.
-        assert.doesNotMatch(output, /Unable to set|AcceptEnv/);
+        // remote.Command's removals do not try to pass their previous output through sshd's AcceptEnv
+        // (addPreviousOutputInEnv: false): without it, each deleted remote.Command warns "Unable to set
+        // 'PULUMI_COMMAND_STDOUT' ... AcceptEnv". Only remote.Command passes previous output (on update and
+        // delete), so the check means something only when the old steps were remote.Commands: the
+        // `command` executor's. redis-ha's ShellCommand (dynamic) sends no environment at all.
+        if (from === "command") assert.doesNotMatch(output, /Unable to set|AcceptEnv/);
         for (const h of lab.hosts) {
             assert.strictEqual(
                 onHost(h.container, "cat /etc/redis-ha/lab/owner.server /etc/redis-ha/lab/owner.sentinel").trim(),
@@ -109,15 +118,15 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
         if (!installedCommandPlugin()) notRun(this, "executor switch dynamic ↔ command", "the `command` resource plugin (pulumi plugin install resource command)");
         const stack = (executor: string) => lab.cluster({ config: { ...TIMING, "redis-ha:executor": executor } });
         const first = await stack("dynamic");
-        await replaceEverything(first, () => stack("command"), { executor: "command", resourceName: "lab" });
-        await replaceEverything(await stack("command"), () => stack("dynamic"), { executor: "dynamic", resourceName: "lab" });
+        await replaceEverything(first, () => stack("command"), { executor: "command", resourceName: "lab" }, "dynamic");
+        await replaceEverything(await stack("command"), () => stack("dynamic"), { executor: "dynamic", resourceName: "lab" }, "command");
         await (await stack("dynamic")).destroy();
         for (const h of lab.hosts) assert.strictEqual(unitsOfOurs(h.container), "0", h.name);
     });
 
     it(`renames the component (every step gets a new URN) on the ${detectExecutor()} executor with a writer: nothing stopped or lost; destroy still removes everything`, async () => {
         const stack = (resourceName: string) => lab.cluster({ config: TIMING, resourceName });
-        await replaceEverything(await stack("lab"), () => stack("lab-renamed"), { executor: detectExecutor(), resourceName: "lab-renamed" });
+        await replaceEverything(await stack("lab"), () => stack("lab-renamed"), { executor: detectExecutor(), resourceName: "lab-renamed" }, detectExecutor());
         // The successors own the services: their removal does remove them.
         await (await stack("lab-renamed")).destroy();
         for (const h of lab.hosts) {
@@ -129,8 +138,13 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
 
     describe("SSH host keys", () => {
         const fp = (line: string) => execFileSync("ssh-keygen", ["-lf", "-"], { input: line, encoding: "utf8" }).split(" ")[1]!;
-        /** An SSH login to the host since `since` (journald of its sshd): a refused host must see none. */
-        const logins = (container: string, since: string) => onHost(container, `journalctl -u ssh --since '${since}' --no-pager | grep -c 'Accepted publickey' || true`).trim();
+        /**
+         * SSH logins to the host since `since` (journald of its sshd): a refused host must see none. A
+         * journalctl that fails fails the count (pipefail) rather than reading as 0; the test proves the
+         * count sees a login with one of its own afterwards.
+         */
+        const logins = (container: string, since: string) =>
+            onHost(container, `set -o pipefail; journalctl -u ssh --since '${since}' --no-pager -o cat | { grep -c 'Accepted publickey' || true; }`).trim();
         const nothingDeployed = () => lab.hosts.map((h) => onHost(h.container, "ls /etc/redis-ha/keys 2>/dev/null | wc -l").trim());
 
         it(`refuses a host whose key does not match (${detectExecutor()} executor), naming both fingerprints, before anything is sent`, async () => {
@@ -147,6 +161,12 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
             });
             assert.strictEqual(logins(lab.hosts[0]!.container, since), "0", "lab-1 saw an SSH login");
             assert.deepStrictEqual(nothingDeployed(), ["0", "0", "0"]);
+            // The count can see a login: one of ours, with the lab's key, shows as exactly one.
+            const known = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rh-login-")), "known_hosts");
+            fs.writeFileSync(known, `${lab.hosts[0]!.address} ${keys["lab-1"]}\n`);
+            execFileSync("ssh", ["-i", lab.args.privateKeyPath, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", `UserKnownHostsFile=${known}`, "-o", "StrictHostKeyChecking=yes", `root@${lab.hosts[0]!.address}`, "true"], { stdio: "ignore" });
+            fs.rmSync(path.dirname(known), { recursive: true, force: true });
+            await eventually("our own login in lab-1's sshd log", 10, () => assert.strictEqual(logins(lab.hosts[0]!.container, since), "1"));
             await stack.destroy();
         });
 
@@ -216,12 +236,14 @@ describe("the user's path: CLI, replaced steps, host keys (real engine, real lab
             assert.ok(!preview.stdout.includes(lab.password), "the password is in the preview");
             const up = pulumi(["up", "--yes", "-s", "lab"]);
             assert.strictEqual(up.status, 0, up.stdout.slice(-4000) + up.stderr);
-            assert.doesNotMatch(up.stdout + up.stderr, /Unable to set|AcceptEnv/);
             await healthy();
             const again = pulumi(["preview", "--expect-no-changes", "-s", "lab"]);
             assert.strictEqual(again.status, 0, again.stdout.slice(-3000));
             const destroy = pulumi(["destroy", "--yes", "-s", "lab"]);
             assert.strictEqual(destroy.status, 0, destroy.stdout.slice(-3000) + destroy.stderr);
+            // Deleting remote.Commands is where they would pass their previous output through sshd's
+            // AcceptEnv (see replaceEverything): only on the `command` executor can this warning appear.
+            if (detectExecutor() === "command") assert.doesNotMatch(destroy.stdout + destroy.stderr, /Unable to set|AcceptEnv/);
             for (const h of lab.hosts) assert.strictEqual(unitsOfOurs(h.container), "0", h.name);
         });
 
