@@ -134,11 +134,15 @@ write_shims() {
     mkdir -p "$ROOT/.redis-ha/bin"
     # The CLI beside the shims: the operator commands (npm run ops) find it there in a shell whose PATH lacks it.
     ln -sf "$PULUMI_BIN_DIR/pulumi" "$ROOT/.redis-ha/bin/pulumi"
-    cat >"$ROOT/.redis-ha/bin/pulumi-resource-pulumi-nodejs" <<SHIM
+    # Written aside and moved in: a running engine may be executing the shim now (rewriting the file
+    # in place fails its next start with "text file busy").
+    local shim="$ROOT/.redis-ha/bin/pulumi-resource-pulumi-nodejs"
+    cat >"$shim.new" <<SHIM
 #!/bin/sh
 exec node "$ROOT/node_modules/@pulumi/pulumi/cmd/dynamic-provider" "\$@"
 SHIM
-    chmod +x "$ROOT/.redis-ha/bin/pulumi-resource-pulumi-nodejs"
+    chmod +x "$shim.new"
+    mv -f "$shim.new" "$shim"
 }
 
 # ssh-keygen (lab keys, host-key fingerprints), curl (downloads), shellcheck (the lint in

@@ -1,8 +1,10 @@
 /**
  * The frontend (HAProxy + keepalived holding a VIP, seed 001) and the exporters, on a real lab of five
  * hosts: three data nodes with sentinels, two frontend hosts. Clients that know only the VIP (plain
- * redis-cli, and ioredis without Sentinel) write through it across a master kill and across the kill
- * of the frontend host that holds the VIP, each confirmed write (WAIT 1) checked one by one.
+ * redis-cli, and ioredis without Sentinel) write through it across a master kill, the kill of the
+ * frontend host that holds the VIP, the higher-priority frontend eligible again (nopreempt: the VIP
+ * stays), a paused and a partitioned VIP holder, each confirmed write (WAIT 1) checked one by one.
+ * The new units' `systemd-analyze security` scores stay within README's figures.
  */
 import * as assert from "assert";
 import * as http from "http";
@@ -11,9 +13,22 @@ import { spawnSync } from "child_process";
 import { engineEnv } from "../../lab/automation";
 import type { ClusterStatus } from "../../ops/status";
 import { Stack } from "@pulumi/pulumi/automation";
-import { TestLab, createTestLab, eventually, field, grepFiles, labLeftovers, mainPid, onHost, redisCli } from "./labHarness";
+import { TestLab, createTestLab, eventually, field, grepFiles, labLeftovers, mainPid, onHost, redisCli, unitExposure } from "./labHarness";
 import { FAULT_SCENARIOS, FaultScenario, waitHealthy } from "./faultScenarios";
-import { FRONTEND_LAB_HOSTS, FRONTEND_PORT, frontendConfig, frontendHosts, frontendKilled, runThroughVip, vipHolders } from "./frontendScenarios";
+import {
+    FRONTEND_LAB_HOSTS,
+    FRONTEND_PORT,
+    frontendBackWithoutPreempting,
+    frontendConfig,
+    frontendHosts,
+    frontendKilled,
+    frontendPartitioned,
+    frontendPaused,
+    runThroughVip,
+    settledOnOneHolder,
+    vipHolders,
+    vrrpPriorities,
+} from "./frontendScenarios";
 import { findNeedles, secretNeedles } from "./secretScan";
 
 const LAB = "rhtfront";
@@ -22,6 +37,11 @@ const { vip: VIP, through: THROUGH, config } = frontendConfig(SUBNET);
 const PORT = FRONTEND_PORT;
 const UNITS = { haproxy: "redis-ha-lab-haproxy.service", keepalived: "redis-ha-lab-keepalived.service" };
 const EXPORTER = { server: "redis-ha-lab-server-exporter.service", sentinel: "redis-ha-lab-sentinel-exporter.service" };
+/**
+ * `systemd-analyze security` bounds: README's figures (HAProxy 1.0, keepalived 2.2, exporters 1.1)
+ * with a little room for another systemd's weights, far below an unsandboxed unit's 9.6.
+ */
+const EXPOSURE_BOUNDS: Record<string, number> = { [UNITS.haproxy]: 1.2, [UNITS.keepalived]: 2.5, [EXPORTER.server]: 1.3, [EXPORTER.sentinel]: 1.3 };
 /** Debian's own services on every lab host: redis-ha must leave them as they are. */
 const DEBIAN_UNITS = ["haproxy.service", "prometheus-redis-exporter.service", "redis-server.service"];
 
@@ -97,6 +117,26 @@ describe("frontend: HAProxy + keepalived VIP for clients without Sentinel, and t
         assert.strictEqual(status.hosts.flatMap((h) => Object.values(h.exporters ?? {})).filter((s) => s === "active").length, 6);
     });
 
+    it("scores within README's figures in systemd-analyze security: HAProxy and keepalived on both frontends, both exporters on every data node", () => {
+        const checked: string[] = [];
+        for (const [hosts, units] of [
+            [frontends, [UNITS.haproxy, UNITS.keepalived]],
+            [lab.hosts.slice(0, 3), [EXPORTER.server, EXPORTER.sentinel]],
+        ] as const) {
+            for (const h of hosts) {
+                for (const unit of units) {
+                    assert.strictEqual(onHost(h.container, `systemctl is-active ${unit} || true`).trim(), "active", `${h.name} ${unit}`);
+                    const { score, rating } = unitExposure(h.container, unit);
+                    checked.push(`${h.name} ${unit} ${score} ${rating}`);
+                    assert.ok(score <= EXPOSURE_BOUNDS[unit]!, `${h.name} ${unit} scores ${score} ${rating}, more than ${EXPOSURE_BOUNDS[unit]}`);
+                    assert.doesNotMatch(rating, /EXPOSED|UNSAFE/, `${h.name} ${unit} rated ${rating}`);
+                }
+            }
+        }
+        assert.strictEqual(checked.length, 10);
+        console.log(`      ${[...new Set(checked.map((c) => c.replace(/^\S+ /, "")))].join("; ")}`);
+    });
+
     it("never routes to a node that says master without a majority of the sentinels naming it", async () => {
         const master = await waitHealthy(lab);
         const rogue = lab.hosts.slice(0, 3).find((h) => h !== master)!;
@@ -125,6 +165,7 @@ describe("frontend: HAProxy + keepalived VIP for clients without Sentinel, and t
         console.log(`      redis-cli through the VIP: ${r.cli.confirmed} confirmed, ${r.cli.unconfirmed} unconfirmed (${r.cli.readonly} READONLY), ${r.cli.lost} lost, longest gap ${r.cli.longestGapMs / 1000} s`);
         assert.strictEqual(r.ioredis.lost, 0, `ioredis: confirmed writes lost: ${JSON.stringify(r.ioredis)}`);
         assert.strictEqual(r.cli.lost, 0, `redis-cli: confirmed writes lost: ${JSON.stringify(r.cli)}`);
+        assert.strictEqual(r.cli.stoppedByBound, false, `redis-cli: the writer stopped at its bound before the fault was over: ${JSON.stringify(r.cli)}`);
         assert.ok(r.ioredis.confirmed > 40 && r.cli.confirmed > 40, `both writers wrote throughout: ${JSON.stringify(r)}`);
         // No client saw READONLY, and no node that kept running refused a write as a replica.
         assert.strictEqual(r.ioredis.readonly + r.cli.readonly, 0, "a write through the VIP reached a replica (READONLY at a client)");
@@ -163,6 +204,39 @@ describe("frontend: HAProxy + keepalived VIP for clients without Sentinel, and t
         // nopreempt: the VIP stays where it went; a second `pulumi up` changes nothing.
         assert.strictEqual(vipHolder().length, 1);
         await stack.preview({ expectNoChanges: true });
+    });
+
+    it("nopreempt: the higher-priority frontend, eligible again after losing the VIP, leaves it where it is; 0 confirmed writes lost", async () => {
+        const priority = vrrpPriorities(lab, "lab");
+        const [high, low] = [...frontends].sort((a, b) => priority[b.name]! - priority[a.name]!);
+        // Only a host of higher priority would take the VIP back: equal ones never preempt, so the case needs it.
+        assert.ok(priority[high!.name]! > priority[low!.name]!, `VRRP priorities ${JSON.stringify(priority)}`);
+        if ((await settledOnOneHolder(lab, VIP)) !== high) {
+            // Restarting the lower one's keepalived hands the VIP over (it announces priority 0 as it stops).
+            onHost(low!.container, `systemctl restart ${UNITS.keepalived}`);
+            await eventually(`${high!.name} holding the VIP`, 30, () => assert.deepStrictEqual(vipHolder(), [high]));
+        }
+        const scenario = frontendBackWithoutPreempting(VIP);
+        await assertThroughVip(scenario, (master) => lab.hosts.slice(0, 3).find((h) => h !== master)!);
+        assert.strictEqual(scenario.seen.length, 20);
+        const moved = scenario.seen.filter((holders) => holders.length !== 1 || holders[0] !== low!.name);
+        assert.deepStrictEqual(moved, [], `the VIP left ${low!.name} after ${high!.name} was eligible again`);
+        console.log(`      ${low!.name} kept the VIP for ${scenario.seen.length} s after ${high!.name}'s HAProxy was back`);
+    });
+
+    it("a paused frontend (the VIP holder frozen 15 s): the other one answers at the VIP, 0 confirmed writes lost, one VIP holder after it resumes", async () => {
+        const scenario = frontendPaused(VIP, 15);
+        await assertThroughVip(scenario, (master) => lab.hosts.slice(0, 3).find((h) => h !== master)!);
+        assert.strictEqual(scenario.afterResume.length, 1, "the VIP settled on one host after the resume");
+        console.log(`      after the resume the VIP settled on ${scenario.afterResume[0]}`);
+    });
+
+    it("a partitioned frontend (the VIP holder cut off from the other frontend and the data nodes 15 s): 0 confirmed writes lost, none sent to a replica, one VIP holder after healing", async () => {
+        const scenario = frontendPartitioned(VIP, 15);
+        await assertThroughVip(scenario, (master) => lab.hosts.slice(0, 3).find((h) => h !== master)!);
+        assert.strictEqual(scenario.afterHeal.length, 1, "the VIP settled on one host after healing");
+        assert.deepStrictEqual(vipHolder().map((h) => h.name), scenario.afterHeal);
+        console.log(`      after healing the VIP settled on ${scenario.afterHeal[0]}`);
     });
 
     it("exporters: redis_up 1 everywhere, the master's connected_slaves, scrape targets as outputs", async () => {

@@ -1,11 +1,13 @@
 /**
  * Secrets acceptance, on the real engine and a real lab with ACL users and TLS on: the Redis password,
  * the ACL users' passwords and the TLS private keys appear nowhere they could be read by someone who
- * should not have them: process argument lists (sampled on every lab host and
- * on this machine throughout deploy, update, refresh and destroy), engine output (up, preview and
- * update with diffs, refresh, destroy), the state and exported stack, engine logs, journald, and
- * world-readable files on the hosts. Every detector is first shown to find a planted canary, so a
- * check that could not see a leak fails instead of passing.
+ * should not have them: process argument lists (sampled on every lab host and on this machine
+ * throughout deploy, update, refresh, a password rotation, a deploy with the frontend and the
+ * exporters (TLS off: not supported together yet), a rotation through them, and destroy), engine
+ * output (up, preview and update with diffs, refresh, destroy), the state and exported stack, engine
+ * logs, journald, and world-readable files on the hosts. Every detector is first shown to find a
+ * planted canary (the argv detectors again in the frontend phase), so a check that could not see a
+ * leak fails instead of passing.
  */
 import * as assert from "assert";
 import * as crypto from "crypto";
@@ -14,7 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
-import { detectExecutor, engineEnv, labPasswordFile } from "../../lab/automation";
+import { detectExecutor, engineEnv, labPasswordFile, setSecretConfig } from "../../lab/automation";
 import { aclCredentials } from "../../components/config/acl";
 import { ACL_DEFAULTS } from "../../components/config/defaults";
 import { makePki } from "../fixtures/pki";
@@ -24,6 +26,11 @@ import { ArgvSampler, EngineCapture, ExecTracer, findNeedles, secretNeedles } fr
 const LAB = "rhtsecret";
 const CLUSTER = "lab";
 const REDIS_PORT = 6389;
+const SUBNET = "10.177.84";
+/** The frontend and the exporters (refused with TLS): a later phase, on lab-2 and lab-3 beside their data nodes. */
+const FRONTEND = { hosts: ["lab-2", "lab-3"], vip: `${SUBNET}.100`, port: 6390 };
+/** In the argv of our HAProxy and of our exporters: a sampler that saw them watched them run. */
+const FRONTEND_ARGV = { haproxy: `/etc/redis-ha/${CLUSTER}.frontend/haproxy.cfg`, exporter: "-redis.password-file" };
 
 /** Files under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
@@ -43,12 +50,17 @@ describe("Secrets stay secret (real engine, real lab)", function () {
     /** The secrets in plaintext, one per line, for grep on the hosts (passed as REDISCLI_AUTH, i.e. in the environment). */
     let hostPatterns: string;
     let tlsConfig: Record<string, string>;
+    /** The cluster password now: the lab's, until the rotation sets `rotated`. */
+    let password = "";
+    /** The passwords the two rotations set (random, generated up front so that every detector looks for them from the start). */
+    const rotated = crypto.randomBytes(24).toString("base64");
+    const rotatedAgain = crypto.randomBytes(24).toString("base64");
     /** redis-cli on a host over TLS, as the host itself (its own certificate), with the cluster password. */
     const hostCli = (container: string, ...args: string[]) =>
         onHost(
             container,
             `d=/etc/redis-ha/${CLUSTER}/tls-server; redis-cli --no-auth-warning --raw --tls --cacert $d/ca-*.crt --cert $d/node-*.crt --key $d/node-*.key -p ${REDIS_PORT} ${args.join(" ")}`,
-            lab.password,
+            password,
         ).trim();
     const samplers: ArgvSampler[] = [];
     const tracers: ExecTracer[] = [];
@@ -57,20 +69,23 @@ describe("Secrets stay secret (real engine, real lab)", function () {
     const STEP_PROGRAM = "/bin/bash\0-s\0";
 
     before(async () => {
-        lab = await createTestLab(LAB, "10.177.84");
+        lab = await createTestLab(LAB, SUBNET);
+        password = lab.password;
         const pki = makePki(path.join(lab.sandbox.dir, "pki"), lab.hosts);
         tlsConfig = { caCertFile: pki.caCertFile, certFile: path.join(pki.dir, "{host}.crt"), keyFile: path.join(pki.dir, "{host}.key") };
-        const acl = aclCredentials({ replicationUser: ACL_DEFAULTS.replicationUser, sentinelUser: ACL_DEFAULTS.sentinelUser }, lab.password, CLUSTER);
+        // The ACL users' passwords derive from the cluster password: the rotation changes them too.
+        const acls = [lab.password, rotated].map((p) => aclCredentials({ replicationUser: ACL_DEFAULTS.replicationUser, sentinelUser: ACL_DEFAULTS.sentinelUser }, p, CLUSTER));
         const keys = Object.values(pki.hosts).map((h) => fs.readFileSync(h.keyFile, "utf8"));
         // A PEM key's base64 lines each carry key material; the whole PEM may also travel base64-encoded.
         const keyLines = keys.flatMap((k) => k.split("\n").filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l)));
-        const passwords = [lab.password, acl.replication.password, acl.sentinel.password];
-        needles = [...passwords, ...keys].flatMap(secretNeedles).concat(keyLines);
+        const passwords = [lab.password, rotated, rotatedAgain, ...acls.flatMap((a) => [a.replication.password, a.sentinel.password])];
+        // Hex too: HAProxy's checks carry the password hex-encoded.
+        needles = [...passwords, ...keys].flatMap(secretNeedles).concat(keyLines, [lab.password, rotated, rotatedAgain].map((p) => Buffer.from(p).toString("hex")));
         hostPatterns = [...passwords, ...keyLines].join("\n");
         for (const h of lab.hosts) {
             const stopFile = "/run/rh-argv-sampler.stop";
             samplers.push(
-                new ArgvSampler(h.name, ["docker", "exec", h.container, "bash", "-c", ArgvSampler.loop(stopFile)], needles, [STEP_PROGRAM, canary], () => {
+                new ArgvSampler(h.name, ["docker", "exec", h.container, "bash", "-c", ArgvSampler.loop(stopFile)], needles, [STEP_PROGRAM, canary, FRONTEND_ARGV.haproxy, FRONTEND_ARGV.exporter], () => {
                     execFileSync("docker", ["exec", h.container, "touch", stopFile]);
                 }),
             );
@@ -92,19 +107,24 @@ describe("Secrets stay secret (real engine, real lab)", function () {
         assert.strictEqual(labLeftovers(LAB), "", "the test lab left containers or networks behind");
     });
 
-    it("samples argument lists on every host and here, and would see a secret there (canary)", async () => {
+    /** The canary in a process's argv on every host and here: long enough for the samplers, and a few milliseconds for the tracers (over SSH on each host). */
+    async function plantCanary(): Promise<void> {
         // `; true` keeps bash from exec-ing sleep, so the canary stays in bash's argv while it runs.
         for (const h of lab.hosts) execFileSync("docker", ["exec", h.container, "bash", "-c", "sleep 1.5; true", canary]);
         const local = spawn("bash", ["-c", "sleep 1.5; true", canary]);
         await new Promise((r) => local.on("close", r));
-        await eventually("every sampler saw the canary's argv", 20, () => {
-            for (const s of samplers) assert.ok(s.saw(canary), `sampler on ${s.where} did not see the canary process (${s.samples} samples)`);
-        });
-        // The exec tracers see a program that lives a few milliseconds: over SSH on each host, and here.
         for (const h of lab.hosts) {
             execFileSync("ssh", ["-i", lab.args.privateKeyPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", `root@${h.address}`, "true", canary], { stdio: "ignore" });
         }
         execFileSync("true", [canary]);
+    }
+
+    it("samples argument lists on every host and here, and would see a secret there (canary)", async () => {
+        await plantCanary();
+        await eventually("every sampler saw the canary's argv", 20, () => {
+            for (const s of samplers) assert.ok(s.saw(canary), `sampler on ${s.where} did not see the canary process (${s.samples} samples)`);
+        });
+        // The exec tracers see a program that lives a few milliseconds: over SSH on each host, and here.
         await eventually("every exec tracer saw the canary", 20, () => {
             for (const t of tracers) assert.ok(t.text().includes(canary), `the exec tracer on ${t.where} did not see the canary`);
         });
@@ -169,6 +189,52 @@ describe("Secrets stay secret (real engine, real lab)", function () {
         assert.deepStrictEqual(findNeedles(exported, [...needles, sshKeyNeedle()]), []);
         assert.match(exported, /"ciphertext"/, "the step programs were stored, encrypted");
         assertLocalFilesClean();
+    });
+
+    it("rotates the password (set from stdin, `up`): the cluster answers to the new one", async () => {
+        setSecretConfig(lab.sandbox, stack.workspace.workDir, stack.name, "redis-ha:password", rotated);
+        const up = await stack.up(engine.handlers("up"));
+        assert.strictEqual(up.summary.result, "succeeded");
+        assert.ok((up.summary.resourceChanges?.update ?? 0) > 0, JSON.stringify(up.summary.resourceChanges));
+        password = rotated;
+        for (const h of lab.hosts) assert.strictEqual(hostCli(h.container, "PING"), "PONG", `${h.name}: the rotated password`);
+    });
+
+    it("deploys the frontend and the exporters (TLS and ACL off: not supported together yet), the samplers watching them", async () => {
+        // The TLS cluster goes first: turning TLS off in place is not what this test is about.
+        const destroy = await stack.destroy(engine.handlers("destroy"));
+        assert.strictEqual(destroy.summary.result, "succeeded");
+        await stack.removeConfig("redis-ha:tls");
+        await stack.removeConfig("redis-ha:acl");
+        await stack.setConfig("redis-ha:frontend", { value: JSON.stringify(FRONTEND) });
+        await stack.setConfig("redis-ha:metrics", { value: JSON.stringify({ enabled: true }) });
+        const up = await stack.up(engine.handlers("up"));
+        assert.strictEqual(up.summary.result, "succeeded");
+        const vip = onHost(lab.hosts[0]!.container, `redis-cli --no-auth-warning --raw -h ${FRONTEND.vip} -p ${FRONTEND.port} ROLE | head -n 1`, password).trim();
+        assert.strictEqual(vip, "master", "the VIP answers as the master");
+        // The host samplers saw our HAProxy and our exporters run, so their argv was scanned too.
+        await eventually("the samplers saw HAProxy and the exporters", 20, () => {
+            for (const s of samplers.filter((x) => x.where !== "this machine")) {
+                assert.ok(s.saw(FRONTEND_ARGV.exporter), `${s.where}: no exporter seen running`);
+                if (FRONTEND.hosts.includes(s.where)) assert.ok(s.saw(FRONTEND_ARGV.haproxy), `${s.where}: our HAProxy not seen running`);
+            }
+        });
+        // The detectors still see a planted secret in this phase: a sampler or tracer that died since the first canary fails here.
+        const before = new Map(samplers.map((s) => [s.where, s.watched.get(canary) ?? 0]));
+        const traced = new Map(tracers.map((t) => [t.where, t.text().split(canary).length]));
+        await plantCanary();
+        await eventually("every sampler and tracer saw the canary again", 20, () => {
+            for (const s of samplers) assert.ok((s.watched.get(canary) ?? 0) > before.get(s.where)!, `sampler on ${s.where} no longer sees the canary`);
+            for (const t of tracers) assert.ok(t.text().split(canary).length > traced.get(t.where)!, `the exec tracer on ${t.where} no longer sees the canary`);
+        });
+    });
+
+    it("rotates the password again with the frontend and the exporters running (each exporter's step waits for its redis_up 1): the VIP answers to the new one", async () => {
+        setSecretConfig(lab.sandbox, stack.workspace.workDir, stack.name, "redis-ha:password", rotatedAgain);
+        const up = await stack.up(engine.handlers("up"));
+        assert.strictEqual(up.summary.result, "succeeded");
+        password = rotatedAgain;
+        assert.strictEqual(onHost(lab.hosts[0]!.container, `redis-cli --no-auth-warning --raw -h ${FRONTEND.vip} -p ${FRONTEND.port} PING`, password).trim(), "PONG");
     });
 
     it("destroys the cluster", async () => {
