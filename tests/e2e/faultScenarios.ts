@@ -137,6 +137,13 @@ export const FAULT_SCENARIOS: FaultScenario[] = [
 ];
 
 let rollingChanges = 0;
+/**
+ * The config the operations last deployed: the rolling change sets maxclients, and an operation after
+ * it must keep that (configuring the stack back to DURABILITY_CONFIG would make `redis-ha status` see
+ * every unit differ from the stack's, and the switchover refuse; the rotation's `up` would roll the
+ * maxclients change back inside its own measurement).
+ */
+let deployedConfig: Record<string, unknown> | undefined;
 
 /**
  * Operations of our own, measured like the faults (the benchmark's, not the e2e faults spec's: day-2's
@@ -153,7 +160,8 @@ export const OPERATION_SCENARIOS: FaultScenario[] = [
         inject: async (lab) => {
             // maxclients changes the unit's LimitNOFILE: a restart of every node. Alternates, so that each trial is a change.
             const maxclients = 4000 + (rollingChanges++ % 2) * 100;
-            await (await lab.cluster({ config: { ...DURABILITY_CONFIG, "redis-ha:redis": { ...DURABILITY_CONFIG["redis-ha:redis"], maxclients } } })).up();
+            deployedConfig = { ...DURABILITY_CONFIG, "redis-ha:redis": { ...DURABILITY_CONFIG["redis-ha:redis"], maxclients } };
+            await (await lab.cluster({ config: deployedConfig })).up();
         },
         heal: async () => undefined,
     },
@@ -163,7 +171,7 @@ export const OPERATION_SCENARIOS: FaultScenario[] = [
         expectFailover: true,
         operation: true,
         inject: async (lab) => {
-            const stack = await lab.cluster({ config: DURABILITY_CONFIG });
+            const stack = await lab.cluster({ config: deployedConfig ?? DURABILITY_CONFIG });
             await operatorCommand(lab, stack.workspace.workDir, "switchover");
         },
         heal: async () => undefined,
@@ -191,7 +199,7 @@ export const OPERATION_SCENARIOS: FaultScenario[] = [
         operation: true,
         inject: async (lab) => {
             const next = `rotated-${crypto.randomBytes(18).toString("base64url")}`;
-            const stack = await lab.cluster({ config: DURABILITY_CONFIG });
+            const stack = await lab.cluster({ config: deployedConfig ?? DURABILITY_CONFIG });
             await stack.setConfig("redis-ha:password", { value: next, secret: true });
             await stack.up();
             lab.password = next;
