@@ -84,8 +84,8 @@ type ProjectWithPlugins = ProjectSettings & { plugins?: { providers: Array<{ nam
  * examples/python-consumer names it) as a project plugin: the engine takes it from there, instead
  * of finding a copy on PATH and warning "using pulumi-resource-pulumi-nodejs from $PATH" at every run.
  */
-export function labProject(name: string, settings: Omit<ProjectSettings, "name"> = { runtime: "nodejs" }): ProjectWithPlugins {
-    return { name, ...settings, plugins: { providers: [{ name: "pulumi-nodejs", path: path.join(ROOT, "provider", "dynamic-provider") }] } };
+export function labProject(name: string): ProjectWithPlugins {
+    return { name, runtime: "nodejs", plugins: { providers: [{ name: "pulumi-nodejs", path: path.join(ROOT, "provider", "dynamic-provider") }] } };
 }
 
 /** Whether the `command` plugin is installed at the version @pulumi/command declares. */

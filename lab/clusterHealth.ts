@@ -69,9 +69,3 @@ export async function healthProblems(target: ClusterHealthTarget, seconds = 30):
         await new Promise((r) => setTimeout(r, 1000));
     }
 }
-
-/** Waits up to `seconds` for the cluster to be healthy; throws with what is wrong otherwise. */
-export async function assertClusterHealthy(target: ClusterHealthTarget, seconds = 30): Promise<void> {
-    const problems = await healthProblems(target, seconds);
-    if (problems.length > 0) throw new Error(`cluster ${target.masterName} is not healthy:\n  - ${problems.join("\n  - ")}`);
-}

@@ -6,7 +6,7 @@
  * REDIS_HA_LAB_SUBNET make another lab beside this one (the specs that walk this command use them).
  */
 import * as path from "path";
-import { ROOT, clusterStack, defaultSandbox, deployedExecutor, detectExecutor, engineEnv, labArgs, labClusterConfig, labExecutor, labPassword, labPasswordFile, labStack, startStoppedLabHosts } from "../lab/automation";
+import { ROOT, clusterStack, defaultSandbox, deployedExecutor, engineEnv, labArgs, labClusterConfig, labExecutor, labPassword, labPasswordFile, labStack, startStoppedLabHosts } from "../lab/automation";
 import { healthProblems } from "../lab/clusterHealth";
 import { convergeHealthy } from "../lab/converge";
 
@@ -28,9 +28,11 @@ async function main(action: string): Promise<void> {
         await lab.up({ onOutput });
         const { config, secrets } = labClusterConfig(sandbox, args);
         const cluster = await clusterStack(sandbox, "lab", { config, secrets });
-        const { executor, kept } = labExecutor(await deployedExecutor(cluster), detectExecutor(), process.env.REDIS_HA_EXECUTOR);
+        // What labClusterConfig picked for this machine (detectExecutor): asked once, it lists the plugins.
+        const configured = config["redis-ha:executor"] === "command" ? "command" : "dynamic";
+        const { executor, kept } = labExecutor(await deployedExecutor(cluster), configured, process.env.REDIS_HA_EXECUTOR);
         if (kept) {
-            console.log(`[lab] keeping the executor this cluster was deployed with (${executor}); REDIS_HA_EXECUTOR=${detectExecutor()} switches it`);
+            console.log(`[lab] keeping the executor this cluster was deployed with (${executor}); REDIS_HA_EXECUTOR=${configured} switches it`);
             await cluster.setConfig("redis-ha:executor", { value: executor });
         }
         const env = engineEnv(sandbox);

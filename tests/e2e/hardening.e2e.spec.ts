@@ -9,7 +9,7 @@ import * as assert from "assert";
 import * as os from "os";
 import Redis from "ioredis";
 import { Stack } from "@pulumi/pulumi/automation";
-import { TestLab, createTestLab, eventually, field, labLeftovers, onHost, redisCli } from "./labHarness";
+import { TestLab, createTestLab, eventually, field, labLeftovers, onHost, redisCli, unitExposure } from "./labHarness";
 import { labHostKeys } from "../../lab/automation";
 
 const LAB = "rhtharden";
@@ -26,14 +26,6 @@ function testerAddress(): string {
         if (found) return found.address;
     }
     throw new Error(`this machine has no address on ${SUBNET}.0/24`);
-}
-
-/** `systemd-analyze security` overall exposure of a loaded unit, e.g. 1.0. */
-function exposure(container: string, unit: string): number {
-    const out = onHost(container, `systemd-analyze security --no-pager ${unit}`);
-    const m = /Overall exposure level for \S+: ([0-9.]+)/.exec(out);
-    assert.ok(m, `no overall exposure line for ${unit}:\n${out}`);
-    return Number(m[1]);
 }
 
 /**
@@ -79,7 +71,7 @@ describe("hardened units (real engine, real lab)", function () {
         for (const h of cluster) {
             for (const unit of UNITS) {
                 assert.strictEqual(onHost(h.container, `systemctl is-active ${unit}`).trim(), "active", `${h.name} ${unit}`);
-                const score = exposure(h.container, unit);
+                const score = unitExposure(h.container, unit).score;
                 assert.ok(score <= 1.0, `${h.name} ${unit} scores ${score}`);
             }
         }

@@ -14,7 +14,7 @@ import * as path from "path";
 import { spawn, spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { engineEnv } from "../../lab/automation";
-import { TestLab, assertNothingLost, createTestLab, eventually, grepFiles, onHost, redisCli } from "./labHarness";
+import { TestLab, assertNothingLost, assertStillWriting, createTestLab, eventually, grepFiles, onHost, redisCli } from "./labHarness";
 import { CounterWriter, startCounterWriter } from "../../examples/visit-counter/counter";
 import type { ClusterStatus } from "../../ops/status";
 import { OperatedCluster, loadStackCluster } from "../../ops/stackCluster";
@@ -72,14 +72,9 @@ describe("operator commands: live status, and a switchover that loses no confirm
         writer = startCounterWriter({ masterName: "lab", sentinels: lab.hosts.map((h) => ({ host: h.address, port: SENTINEL_PORT })), password: lab.password, key, waitReplicas: 1, maxSeconds });
         await writer.ready;
     }
-    /**
-     * After a step, before the next one: the writer still gets NEW writes confirmed (a writer that
-     * stopped, by its bound or stuck, confirms none). Bounded wait; no speed is asserted.
-     */
+    /** After a step, before the next one: this spec's writer still gets new writes confirmed (labHarness's bounded wait). */
     async function writerConfirmsAfter(step: string): Promise<void> {
-        const w = writer!;
-        const at = w.confirmed();
-        await eventually(`the writer confirms new writes after ${step}`, 60, () => assert.ok(w.confirmed() >= at + 10, `${w.confirmed() - at} new confirmed writes after ${step}`));
+        await assertStillWriting(writer!, `after ${step}`);
     }
 
     before(async () => {
