@@ -20,6 +20,8 @@ export interface HostReport {
 
 export interface DataNodeStatus {
     unit: string;
+    /** What it runs, as it reports itself (`redis 7.0.15`, `valkey 8.1.1`); empty when it does not answer. */
+    server: string;
     /** Role as Redis reports it (`master`, `slave`). */
     role: string;
     /** For a replica: the master it follows (`ip:port`) and its link. */
@@ -35,6 +37,8 @@ export interface DataNodeStatus {
 
 export interface SentinelStatus {
     unit: string;
+    /** What it runs (`redis 7.0.15`, `valkey 8.1.1`); empty when it does not answer. */
+    server: string;
     /** The master it names (`ip:port`). */
     master: string;
     flags: string;
@@ -121,6 +125,7 @@ export function summarizeStatus(spec: ClusterSpec, stack: string, reports: HostR
             const role = v["redis.role"] ?? "";
             status.redis = {
                 unit: v["redis.unit"],
+                server: v["redis.server"] ?? "",
                 role: role || "no answer",
                 ...(role === "slave" ? { following: `${v["redis.master_host"] ?? ""}:${v["redis.master_port"] ?? ""}`, link: v["redis.master_link_status"] ?? "" } : {}),
                 ...(role === "master" ? { connectedReplicas: num(v["redis.connected_slaves"]) } : {}),
@@ -131,6 +136,7 @@ export function summarizeStatus(spec: ClusterSpec, stack: string, reports: HostR
         if (v["sentinel.unit"] !== undefined) {
             status.sentinel = {
                 unit: v["sentinel.unit"],
+                server: v["sentinel.server"] ?? "",
                 master: v["sentinel.master"] ?? "",
                 flags: v["sentinel.flags"] ?? "",
                 configEpoch: v["sentinel.config-epoch"] ?? "",
@@ -189,13 +195,14 @@ export function summarizeStatus(spec: ClusterSpec, stack: string, reports: HostR
 
 /** The status as a table an operator reads, then the problems. */
 export function formatStatus(status: ClusterStatus): string {
-    const rows = [["HOST", "ADDRESS", "REDIS", "ROLE", "LINK", "OFFSET", "LAG", "PRIO", "SENTINEL", "NAMES MASTER", "EPOCH", "CKQUORUM", "IN SYNC"]];
+    const rows = [["HOST", "ADDRESS", "SERVER", "REDIS", "ROLE", "LINK", "OFFSET", "LAG", "PRIO", "SENTINEL", "NAMES MASTER", "EPOCH", "CKQUORUM", "IN SYNC"]];
     for (const h of status.hosts) {
         const r = h.redis;
         const s = h.sentinel;
         rows.push([
             h.host,
             h.address,
+            serverCell(h),
             r?.unit ?? "-",
             r ? (r.role === "slave" ? "replica" : r.role) : "-",
             r?.link ?? (r?.connectedReplicas !== undefined ? `${r.connectedReplicas} replicas` : "-"),
@@ -216,6 +223,12 @@ export function formatStatus(status: ClusterStatus): string {
         h.frontend ? [`frontend ${h.host}: haproxy ${h.frontend.haproxy}, keepalived ${h.frontend.keepalived}, ${h.frontend.holdsVip ? "holds the VIP" : "stands by"}, routes to ${h.frontend.routesTo || "nothing"}`] : [],
     );
     return [head, "", ...table, ...(frontends.length ? ["", ...frontends] : []), ...(status.problems.length ? ["", "problems:", ...status.problems.map((p) => `  - ${p}`)] : [])].join("\n");
+}
+
+/** What a host's services run: one name and version, or the data node's and the sentinel's when they differ (mid-migration). */
+function serverCell(h: HostStatus): string {
+    const found = [...new Set([h.redis?.server, h.sentinel?.server].filter((x): x is string => !!x))];
+    return found.length ? found.join(" / ") : "-";
 }
 
 /** Gathers and summarizes. */

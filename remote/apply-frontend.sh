@@ -3,7 +3,7 @@
 # `keepalived -t`): a file it would refuse never replaces the running one.
 require_root_and_binary "$RH_HAPROXY_BIN" haproxy
 require_root_and_binary "$RH_KEEPALIVED_BIN" keepalived
-command -v redis-cli >/dev/null || fail "redis-cli not found: install Debian's redis-tools package"
+require_cli
 id haproxy >/dev/null 2>&1 || fail "user 'haproxy' does not exist: install Debian's haproxy package, which creates it"
 require_port_free_or_ours "$RH_FRONTEND_PORT" "$RH_HAPROXY_UNIT"
 install -d -m 0755 -o root -g root "$RH_CONFIG_ROOT"

@@ -68,10 +68,10 @@ write_config() {
 restart_reason() {
     local key running installed
     [ "$unit_changed" = no ] || { echo "its unit changed"; return 0; }
-    binary_replaced "$RH_REDIS_UNIT" && { echo "its redis-server binary was replaced on disk (an upgrade)"; return 0; }
-    running=$(info_field 127.0.0.1 "$RH_REDIS_PORT" server redis_version)
-    installed=$("$RH_REDIS_SERVER_BIN" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
-    [ "$running" = "$installed" ] || { echo "redis-server $installed is installed, $running is running"; return 0; }
+    binary_replaced "$RH_REDIS_UNIT" && { echo "its $RH_SERVER_PACKAGE binary was replaced on disk (an upgrade)"; return 0; }
+    running=$(server_identity 127.0.0.1 "$RH_REDIS_PORT" | cut -d' ' -f2)
+    installed=$(binary_version)
+    [ "$running" = "$installed" ] || { echo "$RH_SERVER_PACKAGE $installed is installed, $running is running"; return 0; }
     for key in $changed $removed; do
         case " $RH_RESTART_DIRECTIVES " in *" $key "*) echo "$key changed and Redis cannot take it live"; return 0 ;; esac
     done
@@ -81,7 +81,7 @@ restart_reason() {
 # Fails (setting `refused`) at the first directive Redis does not take live.
 refused=""
 # shellcheck disable=SC2154 # rh_tls_flags is set by lib.sh, inlined before this file
-config_set_stdin() { timeout 5 redis-cli --no-auth-warning "${rh_tls_flags[@]}" -p "$RH_REDIS_PORT" -x CONFIG SET "$1" 2>&1 || true; }
+config_set_stdin() { timeout 5 "$RH_CLI" --no-auth-warning "${rh_tls_flags[@]}" -p "$RH_REDIS_PORT" -x CONFIG SET "$1" 2>&1 || true; }
 apply_live() {
     local key reply
     for key in $changed; do

@@ -60,7 +60,7 @@ if ! systemctl is-active --quiet "$RH_SENTINEL_UNIT"; then
     log "starting $RH_SENTINEL_UNIT"
     systemctl start "$RH_SENTINEL_UNIT" || fail "$RH_SENTINEL_UNIT failed to start: $(journalctl -u "$RH_SENTINEL_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
 elif [ "$unit_changed" = yes ] || binary_replaced "$RH_SENTINEL_UNIT"; then
-    log "restarting $RH_SENTINEL_UNIT (its unit or its redis-server binary changed)"
+    log "restarting $RH_SENTINEL_UNIT (its unit or its $RH_SERVER_PACKAGE binary changed)"
     systemctl restart "$RH_SENTINEL_UNIT"
 else
     log "$RH_SENTINEL_UNIT unchanged"

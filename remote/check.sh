@@ -4,7 +4,7 @@
     echo "$RH_UNIT_PATH differs from redis-ha's unit"
 systemctl is-enabled --quiet "$RH_UNIT" 2>/dev/null || echo "$RH_UNIT is not enabled"
 systemctl is-active --quiet "$RH_UNIT" || echo "$RH_UNIT is not running"
-binary_replaced "$RH_UNIT" && echo "$RH_UNIT runs a redis-server binary that was replaced on disk (an upgrade): it must restart"
+binary_replaced "$RH_UNIT" && echo "$RH_UNIT runs a $RH_SERVER_PACKAGE binary that was replaced on disk (an upgrade): it must restart"
 if [ ! -f "$RH_CONF_PATH" ] || [ ! -f "$RH_CONF_PATH.managed" ]; then
     echo "$RH_CONF_PATH is missing"
 else

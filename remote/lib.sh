@@ -27,17 +27,29 @@ if [ "${RH_TLS:-no}" = yes ]; then
     rh_tls_flags=(--tls --cacert "$RH_TLS_CA_FILE" --cert "$RH_TLS_CERT_FILE" --key "$RH_TLS_KEY_FILE")
 fi
 
-# redis-cli without the password on the command line (it reads REDISCLI_AUTH).
+# The server's CLI (RH_CLI: redis-cli or valkey-cli) without the password on the command line: both
+# read REDISCLI_AUTH (valkey-cli from 9.0 on prefers VALKEYCLI_AUTH and falls back to it).
 rcli() {
     local host=$1 port=$2
     shift 2
-    timeout 5 redis-cli --no-auth-warning --raw "${rh_tls_flags[@]}" -h "$host" -p "$port" "$@" 2>/dev/null
+    timeout 5 "$RH_CLI" --no-auth-warning --raw "${rh_tls_flags[@]}" -h "$host" -p "$port" "$@" 2>/dev/null
 }
 
 # Value of `field` in an INFO section (field:value lines).
 info_field() {
     rcli "$1" "$2" INFO "$3" | tr -d '\r' | awk -F: -v k="$4" '$1 == k { print $2 }'
 }
+
+# "<server> <version>" of the server at host:port (e.g. `redis 7.0.15`, `valkey 8.1.1`; nothing when
+# it does not answer): Valkey's INFO keeps `redis_version` at 7.2.4 for old clients and gives its own
+# as `valkey_version`.
+server_identity() {
+    rcli "$1" "$2" INFO server | tr -d '\r' |
+        awk -F: '$1 == "redis_version" { r = $2 } $1 == "valkey_version" { v = $2 } END { if (v != "") print "valkey " v; else if (r != "") print "redis " r }'
+}
+
+# The version of this host's server binary (`--version` prints `... v=7.0.15 ...`).
+binary_version() { "$RH_REDIS_SERVER_BIN" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p'; }
 
 # Value of `field` in SENTINEL MASTER <name> (alternating key / value lines).
 sentinel_master_field() {
@@ -58,9 +70,14 @@ down_entries() {
 require_prerequisites() {
     [ "$(id -u)" = 0 ] || fail "must run as root (ssh user is $(id -un)); use root or a user with root rights"
     command -v systemctl >/dev/null || fail "systemd is required (systemctl not found)"
-    [ -x "$RH_REDIS_SERVER_BIN" ] || fail "$RH_REDIS_SERVER_BIN not found: install Debian's redis-server package (apt-get install redis-server)"
-    command -v redis-cli >/dev/null || fail "redis-cli not found: install Debian's redis-tools package"
-    id "$RH_SERVICE_USER" >/dev/null 2>&1 || fail "user '$RH_SERVICE_USER' does not exist: install Debian's redis-server package, which creates it"
+    [ -x "$RH_REDIS_SERVER_BIN" ] || fail "$RH_REDIS_SERVER_BIN not found: install Debian's $RH_SERVER_PACKAGE package (apt-get install $RH_SERVER_PACKAGE)"
+    require_cli
+    id "$RH_SERVICE_USER" >/dev/null 2>&1 || fail "user '$RH_SERVICE_USER' does not exist: install Debian's $RH_SERVER_PACKAGE package, which creates it"
+}
+
+# The server's CLI, which every step talks to the services through.
+require_cli() {
+    command -v "$RH_CLI" >/dev/null || fail "$RH_CLI not found: install Debian's $RH_TOOLS_PACKAGE package (apt-get install $RH_TOOLS_PACKAGE)"
 }
 
 # Refuses a port another process listens on (checked before anything on the host changes).
@@ -220,6 +237,8 @@ function acl_user(n,    i, j, m, t) {
 {
     n = tokenize($0)
     key = tolower(T[1]); first = 2
+    # Valkey names masterauth and masteruser primaryauth and primaryuser, and its CONFIG REWRITE writes those.
+    if (key == "primaryauth") key = "masterauth"; else if (key == "primaryuser") key = "masteruser"
     if (key == "sentinel" && n >= 2) {
         sub_ = tolower(T[2]); key = key " " sub_; first = 3
         if (sub_ ~ /^(monitor|auth-pass|auth-user|down-after-milliseconds|failover-timeout|parallel-syncs|config-epoch|leader-epoch|known-replica|known-sentinel|notification-script|client-reconfig-script|master-reboot-down-after-period)$/ && n >= 3) {
@@ -290,10 +309,10 @@ scratch_start() {
     SCRATCH_PID=$!
     true_within 5 test -S "$SCRATCH_DIR/s" && return 0
     scratch_stop
-    log "could not start a scratch redis-server (it reads this Redis version's defaults and value forms)" >&2
+    log "could not start a scratch $RH_SERVER server (it reads this version's defaults and value forms)" >&2
     return 1
 }
-scratch_cli() { env -u REDISCLI_AUTH timeout 5 redis-cli --raw -s "$SCRATCH_DIR/s" "$@" 2>/dev/null; }
+scratch_cli() { env -u REDISCLI_AUTH timeout 5 "$RH_CLI" --raw -s "$SCRATCH_DIR/s" "$@" 2>/dev/null; }
 scratch_stop() {
     [ -n "$SCRATCH_DIR" ] || return 0
     kill "$SCRATCH_PID" 2>/dev/null || true

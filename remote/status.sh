@@ -2,6 +2,7 @@
 report() { printf '%s=%s\n' "$1" "$(printf '%s' "$2" | tr '\n' ' ' | sed 's/ *$//')"; }
 if [ "$RH_HAS_REDIS" = yes ]; then
     report redis.unit "$(systemctl is-active "$RH_REDIS_UNIT" 2>/dev/null || true)"
+    report redis.server "$(server_identity 127.0.0.1 "$RH_REDIS_PORT" || true)"
     info=$(rcli 127.0.0.1 "$RH_REDIS_PORT" INFO replication | tr -d '\r' || true)
     for field in role master_host master_port master_link_status master_last_io_seconds_ago connected_slaves master_repl_offset slave_repl_offset; do
         report "redis.$field" "$(awk -F: -v k="$field" '$1 == k { print $2 }' <<<"$info")"
@@ -10,6 +11,7 @@ if [ "$RH_HAS_REDIS" = yes ]; then
 fi
 if [ "$RH_HAS_SENTINEL" = yes ]; then
     report sentinel.unit "$(systemctl is-active "$RH_SENTINEL_UNIT" 2>/dev/null || true)"
+    report sentinel.server "$(server_identity 127.0.0.1 "$RH_SENTINEL_PORT" || true)"
     report sentinel.master "$(sentinel_master_of "127.0.0.1:$RH_SENTINEL_PORT")"
     for field in flags config-epoch num-slaves num-other-sentinels quorum failover-state; do
         report "sentinel.$field" "$(sentinel_master_field 127.0.0.1 "$RH_SENTINEL_PORT" "$field" || true)"

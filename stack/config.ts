@@ -125,6 +125,7 @@ export function clusterArgsFromConfig(config: ConfigSource, preview = pulumi.run
         ipAllowList: config.getObject<string[]>("ipAllowList"),
         allowUnsafeTopology,
         hostTuning,
+        server: config.get("server"),
     };
     if (problems.length > 0 || password === undefined || (sshPrivateKey === undefined && !preview)) {
         // Report the topology's problems in the same message, so one preview shows everything to fix.

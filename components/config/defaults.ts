@@ -31,8 +31,6 @@ export const SSH_CONNECT_ATTEMPTS = 2;
 
 /** Paths on the hosts. `{cluster}` is the validated cluster name. */
 export const PATHS = {
-    redisServerBinary: "/usr/bin/redis-server",
-    redisCliBinary: "/usr/bin/redis-cli",
     configRoot: "/etc/redis-ha",
     dataRoot: "/var/lib/redis-ha",
     logRoot: "/var/log/redis-ha",
@@ -62,9 +60,20 @@ export const DEFAULT_IP_ADDRESS_ALLOW: readonly string[] = ["10.0.0.0/8", "172.1
  */
 export const MIN_PASSWORD_LENGTH = 16;
 
-/** The account our services run as: the one Debian's redis-server package creates. */
-export const SERVICE_USER = "redis";
-export const SERVICE_GROUP = "redis";
+/**
+ * The servers redis-ha deploys (`server`), each from its Debian packages: the binary our units run
+ * (`--sentinel` for Sentinel), the CLI our remote programs talk through, and the account the
+ * services run as (the one the server package creates, which owns nothing of the existing server's).
+ * Valkey is a fork of Redis 7.2: same protocol, directives, replication and Sentinel, so everything
+ * else (clients, ACL, TLS, exporter) stays the same.
+ */
+export const SERVERS = {
+    redis: { label: "Redis", serverPackage: "redis-server", toolsPackage: "redis-tools", serverBinary: "/usr/bin/redis-server", cli: "redis-cli", user: "redis", group: "redis", docs: "https://redis.io/docs/management/" },
+    valkey: { label: "Valkey", serverPackage: "valkey-server", toolsPackage: "valkey-tools", serverBinary: "/usr/bin/valkey-server", cli: "valkey-cli", user: "valkey", group: "valkey", docs: "https://valkey.io/topics/" },
+} as const;
+export type ServerKind = keyof typeof SERVERS;
+/** `server`: Redis unless the stack picks Valkey, so that clusters deployed before the setting existed keep what they run. */
+export const DEFAULT_SERVER: ServerKind = "redis";
 
 /**
  * redis.conf: the typed settings' defaults (each with its reason), which changes restart a node and

@@ -206,11 +206,60 @@ export const REDIS_CONFIG_GET_DIRECTIVES = [
     "zset-max-ziplist-value",
 ] as const;
 
+/**
+ * Directives of the newer servers redis-ha deploys that Redis 7.0 lacks: `CONFIG GET *` names of
+ * Debian 13's redis-server 8.0.2 and valkey-server 8.1.1 (the trixie lab image) not in the list above.
+ * A stack may name them; the preflight then asks each host's own server binary whether it accepts
+ * every directive of its redis.conf, so a version that lacks one is refused before any host changes.
+ */
+export const NEWER_CONFIG_GET_DIRECTIVES = [
+    "active-defrag-cycle-us",
+    "aof-rewrite-cpulist",
+    "availability-zone",
+    "bgsave-cpulist",
+    "bio-cpulist",
+    "cluster-announce-client-ipv4",
+    "cluster-announce-client-ipv6",
+    "cluster-announce-human-nodename",
+    "cluster-blacklist-ttl",
+    "cluster-compatibility-sample-ratio",
+    "cluster-manual-failover-timeout",
+    "cluster-slot-stats-enabled",
+    "commandlog-execution-slower-than",
+    "commandlog-large-reply-max-len",
+    "commandlog-large-request-max-len",
+    "commandlog-reply-larger-than",
+    "commandlog-request-larger-than",
+    "commandlog-slow-execution-max-len",
+    "dual-channel-replication-enabled",
+    "extended-redis-compatibility",
+    "hide-user-data-from-log",
+    "import-mode",
+    "locale-collate",
+    "log-format",
+    "log-timestamp-format",
+    "max-new-connections-per-cycle",
+    "max-new-tls-connections-per-cycle",
+    "prefetch-batch-max-size",
+    "primaryauth",
+    "primaryuser",
+    "rdb-version-check",
+    "rdma-bind",
+    "rdma-completion-vector",
+    "rdma-port",
+    "rdma-rx-size",
+    "replica-full-sync-buffer-limit",
+    "server-cpulist",
+    "set-max-listpack-entries",
+    "set-max-listpack-value",
+    "unixsocketgroup",
+] as const;
+
 /** Directives valid only in a config file (not in `CONFIG GET *`). */
 export const REDIS_FILE_ONLY_DIRECTIVES = ["include", "loadmodule", "rename-command", "user"] as const;
 
-/** Every directive Redis 7.0 knows, lower case. */
-export const REDIS_DIRECTIVES: ReadonlySet<string> = new Set<string>([...REDIS_CONFIG_GET_DIRECTIVES, ...REDIS_FILE_ONLY_DIRECTIVES]);
+/** Every directive Redis 7.0, Redis 8.0 or Valkey 8.1 knows, lower case. */
+export const REDIS_DIRECTIVES: ReadonlySet<string> = new Set<string>([...REDIS_CONFIG_GET_DIRECTIVES, ...NEWER_CONFIG_GET_DIRECTIVES, ...REDIS_FILE_ONLY_DIRECTIVES]);
 
 /** Why a directive cannot go in `redis.extraDirectives`, and what to do instead. */
 export interface RefusedDirective {
@@ -243,9 +292,13 @@ const WRITTEN: Record<string, RefusedDirective> = Object.fromEntries(
  * table, with each row's reason), and the ones the hardened unit or the Sentinel topology cannot run with.
  */
 export const REFUSED_EXTRA_DIRECTIVES: Readonly<Record<string, RefusedDirective>> = {
-    ...Object.fromEntries([...REDIS_CONFIG_GET_DIRECTIVES].filter((d) => d.startsWith("tls-")).map((d) => [d, tls])),
-    ...Object.fromEntries([...REDIS_CONFIG_GET_DIRECTIVES].filter((d) => d.startsWith("cluster-")).map((d) => [d, cluster])),
+    ...Object.fromEntries([...REDIS_DIRECTIVES].filter((d) => d.startsWith("tls-")).map((d) => [d, tls])),
+    ...Object.fromEntries([...REDIS_DIRECTIVES].filter((d) => d.startsWith("cluster-")).map((d) => [d, cluster])),
+    ...Object.fromEntries([...REDIS_DIRECTIVES].filter((d) => /^(server|bio|aof[-_]rewrite|bgsave)[-_]cpulist$/.test(d)).map((d) => [d, cpulist])),
     ...WRITTEN,
+    // Valkey's names for masterauth and masteruser, which redis-ha writes.
+    primaryauth: ownedBy(WRITTEN.masterauth?.why ?? "", WRITTEN.masterauth?.fix ?? ""),
+    primaryuser: ownedBy(WRITTEN.masteruser?.why ?? "", WRITTEN.masteruser?.fix ?? ""),
     appenddirname: ownedBy(WRITTEN.dir?.why ?? "", WRITTEN.dir?.fix ?? ""),
     aclfile: ownedBy("an ACL file makes Redis ignore `requirepass` and the users redis-ha writes", "remove it and use the `acl` option"),
     include: ownedBy("CONFIG REWRITE copies included settings into the main file, so an included file stops controlling anything after the first failover", "put the directives themselves in `redis.extraDirectives`"),
@@ -255,8 +308,4 @@ export const REFUSED_EXTRA_DIRECTIVES: Readonly<Record<string, RefusedDirective>
     "enable-module-command": runtimeCode,
     "enable-protected-configs": runtimeCode,
     "socket-mark-id": ownedBy("it needs CAP_NET_ADMIN, which the hardened unit does not have", "remove it"),
-    server_cpulist: cpulist,
-    bio_cpulist: cpulist,
-    aof_rewrite_cpulist: cpulist,
-    bgsave_cpulist: cpulist,
 };

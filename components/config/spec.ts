@@ -2,7 +2,7 @@
  * The resolved description of a cluster: every default applied, every name checked.
  * Everything downstream (rendering, ordering, resources) reads only this.
  */
-import { PATHS, REDIS_TCP_BACKLOG } from "./defaults";
+import { PATHS, REDIS_TCP_BACKLOG, ServerKind } from "./defaults";
 import { HostKey } from "./hostKeys";
 import { AppendFsync, TlsAuthClients } from "./types";
 
@@ -134,6 +134,8 @@ export interface ClusterSpec {
     unsafeTopology: boolean;
     /** Whether the data nodes' hosts get the kernel settings Redis asks for (`hostTuning`). */
     hostTuning: boolean;
+    /** Which server the data nodes and sentinels run (`server`): Debian's Redis or Valkey. */
+    server: ServerKind;
     /** The VIP frontend; undefined when off. */
     frontend?: FrontendSpec;
     /** The exporters; undefined when off. */

@@ -21,6 +21,9 @@ import {
     MIN_PASSWORD_LENGTH,
     MIN_UNPRIVILEGED_PORT,
     SENTINEL_DEFAULTS,
+    DEFAULT_SERVER,
+    SERVERS,
+    ServerKind,
 } from "./defaults";
 import { SettingCheck, TYPED_SETTINGS } from "./directiveTable";
 import { AclSettings, FrontendSettings, Host, LogLevel, MetricsSettings, RedisSettings, SentinelSettings, SshSettings, TlsSettings } from "./types";
@@ -81,6 +84,12 @@ export interface ClusterTopologyArgs {
      * values stay as they are until the next boot.
      */
     hostTuning?: boolean;
+    /**
+     * The server the data nodes and sentinels run (default `redis`): `redis` (Debian's redis-server
+     * and redis-tools) or `valkey` (valkey-server and valkey-tools, Debian 13 and bookworm-backports).
+     * Clients see no difference. The existing server on 6379 may be either; it is never touched.
+     */
+    server?: string;
     /** ACL users for replication and Sentinel (default: off). */
     acl?: AclSettings;
     /** TLS on every Redis and Sentinel port (default: off). */
@@ -167,6 +176,7 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
 
     const allowUnsafeTopology = resolveBoolean("allowUnsafeTopology", args.allowUnsafeTopology, report);
     const hostTuning = resolveBoolean("hostTuning", args.hostTuning, report);
+    const server = resolveServer(args.server, report);
     if (Array.isArray(args.sentinels) && sentinels.length === 0 && args.sentinels.length === 0) {
         report("sentinels", "is empty: nothing would detect a failed master or promote a replica", "list at least 3 hosts from `hosts` to run a sentinel");
     } else if (sentinels.length > 0 && sentinels.length < 3 && !allowUnsafeTopology) {
@@ -250,9 +260,19 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
         ipAllowList,
         unsafeTopology: sentinels.length < 3,
         hostTuning,
+        server,
         frontend,
         metrics,
     };
+}
+
+/** `server`: one of SERVERS (default DEFAULT_SERVER). */
+function resolveServer(value: unknown, report: Report): ServerKind {
+    if (value === undefined) return DEFAULT_SERVER;
+    if (typeof value === "string" && Object.hasOwn(SERVERS, value)) return value as ServerKind;
+    const known = Object.keys(SERVERS).map((k) => JSON.stringify(k)).join(" or ");
+    report("server", `${JSON.stringify(value)} is not a server redis-ha deploys`, `set it to ${known} (default ${JSON.stringify(DEFAULT_SERVER)})`);
+    return DEFAULT_SERVER;
 }
 
 /** An on/off setting (default false); anything but a boolean is reported. */
@@ -339,7 +359,7 @@ function resolveExtraDirectives(value: unknown, report: Report): ClusterSpec["re
         }
         if (!REDIS_DIRECTIVES.has(name)) {
             const near = closestDirective(name);
-            report(at, "is not a Redis 7.0 directive", near ? `did you mean "${near}"? Otherwise remove it` : "remove it, or use a directive from Redis 7.0's redis.conf");
+            report(at, "is not a directive of Redis 7.0, Redis 8.0 or Valkey 8.1", near ? `did you mean "${near}"? Otherwise remove it` : "remove it, or use a directive from your server's redis.conf");
             continue;
         }
         if (result.some((d) => d.name === name)) {

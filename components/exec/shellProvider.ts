@@ -88,6 +88,8 @@ export async function runShell(target: SshTarget | undefined, command: string, s
             child.on("close", (code: number | null) =>
                 code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`local command exited with ${code}:\n${tail(`${stdout}\n${stderr}`)}`)),
             );
+            // A command that exits without reading its stdin closes the pipe first (EPIPE): its exit code is what counts.
+            child.stdin.on("error", () => undefined);
             child.stdin.end(stdin ?? "");
         });
     }

@@ -1,7 +1,7 @@
 /**
  * What runs where, and in which order. Pure: a resolved spec in, ordered step descriptions out.
  */
-import { PASSWORD_DIRECTIVES, PATHS, RESTART_DIRECTIVES, SENTINEL_OWNED_DIRECTIVES, SERVICE_GROUP, SERVICE_USER, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
+import { PASSWORD_DIRECTIVES, PATHS, RESTART_DIRECTIVES, SENTINEL_OWNED_DIRECTIVES, SERVERS, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
 import * as crypto from "crypto";
 import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
 import { AclCredential, dataNodeLogins, passwordSha256, replicationPassword } from "../config/acl";
@@ -9,6 +9,7 @@ import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
 import { encodeFile, installedProgramsVar } from "../remote/payload";
 import { EXPORTER_BINARY, FRONTEND_BINARIES } from "../config/defaults";
+import { REDIS_FILE_ONLY_DIRECTIVES } from "../config/redisDirectives";
 import { INTERFACE_PLACEHOLDER, exporterEndpoint, exporterPort, frontendOf, metricsOf, respCommand, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
 import {
     AuthInputs,
@@ -76,12 +77,17 @@ const dataAddresses = (spec: ClusterSpec) => [spec.master, ...spec.replicas].map
 
 function commonVars(spec: ClusterSpec, host: HostSpec): CommonInputs {
     const { paths } = spec;
+    const server = SERVERS[spec.server];
     return {
         RH_HOST: host.name,
         RH_MASTER_NAME: spec.masterName,
-        RH_REDIS_SERVER_BIN: PATHS.redisServerBinary,
-        RH_SERVICE_USER: SERVICE_USER,
-        RH_SERVICE_GROUP: SERVICE_GROUP,
+        RH_SERVER: spec.server,
+        RH_REDIS_SERVER_BIN: server.serverBinary,
+        RH_CLI: server.cli,
+        RH_SERVER_PACKAGE: server.serverPackage,
+        RH_TOOLS_PACKAGE: server.toolsPackage,
+        RH_SERVICE_USER: server.user,
+        RH_SERVICE_GROUP: server.group,
         RH_CONFIG_ROOT: PATHS.configRoot,
         RH_DATA_ROOT: PATHS.dataRoot,
         RH_LOG_ROOT: PATHS.logRoot,
@@ -256,6 +262,7 @@ export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: strin
     // Redis's host warnings concern data nodes: tcp-backlog as Redis will run with it (511 unless set).
     const isRedisHost = hasRole(plan.dataNodes, host) || hasRole(spec.sentinels, host);
     const backlog = hasRole(plan.dataNodes, host) ? String(tcpBacklog(spec)) : "";
+    const units = [...(hasRole(plan.dataNodes, host) ? [paths.redisUnitName] : []), ...(hasRole(spec.sentinels, host) ? [paths.sentinelUnitName] : [])];
     return {
         ...commonVars(spec, host),
         RH_PORTS: ports.join(" "),
@@ -264,7 +271,22 @@ export function preflightVars(spec: ClusterSpec, host: HostSpec, revision: strin
         // Only where there is something to say, so that a cluster without frontend or metrics keeps its preflight's inputs.
         ...(isRedisHost ? {} : { RH_REDIS_HOST: "no" as const }),
         ...(binaries.length ? { RH_BINARIES: [...new Set(binaries)].join(" ") } : {}),
+        ...(units.length ? { RH_SERVER_UNITS: units.join(" ") } : {}),
+        ...(hasRole(plan.dataNodes, host) ? { RH_DIRECTIVES: configTableDirectives(spec, host).join(" ") } : {}),
     };
+}
+
+/**
+ * The directives of `host`'s redis.conf that are in the server's config table (`CONFIG GET` knows
+ * them), which the preflight asks the host's own server binary about: a version that lacks one is
+ * refused before any host changes. File-only directives (`user`, `include`, ...) are not asked.
+ */
+export function configTableDirectives(spec: ClusterSpec, host: HostSpec): string[] {
+    const names = renderRedisConf(spec, host, "preflight-placeholder")
+        .split("\n")
+        .map((line) => line.trim().split(/\s+/)[0] ?? "")
+        .filter((name) => name !== "" && !name.startsWith("#") && !(REDIS_FILE_ONLY_DIRECTIVES as readonly string[]).includes(name));
+    return [...new Set(names)].sort();
 }
 
 /** Inputs of the install step on `host`: every remote program the other steps, removals and checks run there. */

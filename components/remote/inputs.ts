@@ -11,7 +11,13 @@ export type CommonInputs = {
     RH_HOST: string;
     /** The Sentinel master name (the cluster name). */
     RH_MASTER_NAME: string;
+    /** The server (`server`: redis or valkey), its binary, its CLI and their Debian packages (named in the programs' messages). */
+    RH_SERVER: string;
     RH_REDIS_SERVER_BIN: string;
+    RH_CLI: string;
+    RH_SERVER_PACKAGE: string;
+    RH_TOOLS_PACKAGE: string;
+    /** The account the server package creates, which our services run as. */
     RH_SERVICE_USER: string;
     RH_SERVICE_GROUP: string;
     /** Roots shared by every cluster on the host (removed when the last cluster leaves). */
@@ -82,6 +88,10 @@ export type PreflightInputs = CommonInputs & {
     RH_REDIS_HOST?: "yes" | "no";
     /** `package:binary` words the host's frontend or exporters need (absent: none). */
     RH_BINARIES?: string;
+    /** Our data node's and sentinel's units on this host: a deployed one must run the stack's server. */
+    RH_SERVER_UNITS?: string;
+    /** The config-table directives of this host's redis.conf, each of which its server must accept (data nodes). */
+    RH_DIRECTIVES?: string;
 };
 
 /** `hostTuning` of a data node's host; the files' contents only when on. */

@@ -4,7 +4,7 @@
 import * as path from "path";
 import { packageRoot } from "../packageRoot";
 import * as nunjucks from "nunjucks";
-import { ACL_RULES, PATHS, SENTINEL_MAXCLIENTS, SERVICE_GROUP, SERVICE_USER } from "../config/defaults";
+import { ACL_RULES, PATHS, SENTINEL_MAXCLIENTS, SERVERS } from "../config/defaults";
 import { aclCredentials, aclPasswordHash } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
 import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
@@ -144,19 +144,23 @@ export function renderUnit(spec: ClusterSpec, kind: ServiceKind): string {
     const isServer = kind === "server";
     const config = isServer ? paths.redisConf : paths.sentinelConf;
     const mode = isServer ? "" : " --sentinel";
+    const server = SERVERS[spec.server];
     return render("redis-ha.service.njk", {
         clusterName: spec.clusterName,
-        description: isServer ? `Redis HA data node (cluster ${spec.clusterName}, port ${spec.redisPort})` : `Redis HA Sentinel (cluster ${spec.clusterName}, port ${spec.sentinelPort})`,
-        execStart: `${PATHS.redisServerBinary} ${config}${mode} --supervised systemd --daemonize no`,
-        user: SERVICE_USER,
-        group: SERVICE_GROUP,
+        description: isServer
+            ? `${server.label} HA data node (cluster ${spec.clusterName}, port ${spec.redisPort})`
+            : `${server.label} HA Sentinel (cluster ${spec.clusterName}, port ${spec.sentinelPort})`,
+        documentation: server.docs,
+        execStart: `${server.serverBinary} ${config}${mode} --supervised systemd --daemonize no`,
+        user: server.user,
+        group: server.group,
         runtimeDirectory: isServer ? paths.redisRuntimeDir : paths.sentinelRuntimeDir,
         // Redis needs maxclients + 32 descriptors and cannot raise the limit itself without CAP_SYS_RESOURCE.
         // Sentinel keeps Redis's default maxclients: a data-node setting must not restart the sentinels.
         limitNofile: (isServer ? spec.redis.maxclients : SENTINEL_MAXCLIENTS) + 32,
         // The config directory must be writable: CONFIG REWRITE and Sentinel write a temp file beside the config and rename it.
         readWritePaths: [paths.configDir, paths.dataDir, paths.logDir],
-        execPaths: `${PATHS.redisServerBinary} /usr/lib /lib`,
+        execPaths: `${server.serverBinary} /usr/lib /lib`,
         ipAddressAllow: ipAddressAllow(spec).join(" "),
         allowListReason: "localhost, the cluster's hosts, the stack's ipAllowList",
         ...UNPRIVILEGED_HARDENING,

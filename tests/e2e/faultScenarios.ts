@@ -141,9 +141,10 @@ let rollingChanges = 0;
  * The config the operations last deployed: the rolling change sets maxclients, and an operation after
  * it must keep that (configuring the stack back to DURABILITY_CONFIG would make `redis-ha status` see
  * every unit differ from the stack's, and the switchover refuse; the rotation's `up` would roll the
- * maxclients change back inside its own measurement).
+ * maxclients change back inside its own measurement). One per lab: a process may run several.
  */
-let deployedConfig: Record<string, unknown> | undefined;
+const deployedConfigs = new Map<string, Record<string, unknown>>();
+const deployedConfig = (lab: TestLab) => deployedConfigs.get(lab.args.name) ?? DURABILITY_CONFIG;
 
 /**
  * Operations of our own, measured like the faults (the benchmark's, not the e2e faults spec's: day-2's
@@ -160,8 +161,8 @@ export const OPERATION_SCENARIOS: FaultScenario[] = [
         inject: async (lab) => {
             // maxclients changes the unit's LimitNOFILE: a restart of every node. Alternates, so that each trial is a change.
             const maxclients = 4000 + (rollingChanges++ % 2) * 100;
-            deployedConfig = { ...DURABILITY_CONFIG, "redis-ha:redis": { ...DURABILITY_CONFIG["redis-ha:redis"], maxclients } };
-            await (await lab.cluster({ config: deployedConfig })).up();
+            deployedConfigs.set(lab.args.name, { ...DURABILITY_CONFIG, "redis-ha:redis": { ...DURABILITY_CONFIG["redis-ha:redis"], maxclients } });
+            await (await lab.cluster({ config: deployedConfig(lab) })).up();
         },
         heal: async () => undefined,
     },
@@ -171,7 +172,7 @@ export const OPERATION_SCENARIOS: FaultScenario[] = [
         expectFailover: true,
         operation: true,
         inject: async (lab) => {
-            const stack = await lab.cluster({ config: deployedConfig ?? DURABILITY_CONFIG });
+            const stack = await lab.cluster({ config: deployedConfig(lab) });
             await operatorCommand(lab, stack.workspace.workDir, "switchover");
         },
         heal: async () => undefined,
@@ -199,7 +200,7 @@ export const OPERATION_SCENARIOS: FaultScenario[] = [
         operation: true,
         inject: async (lab) => {
             const next = `rotated-${crypto.randomBytes(18).toString("base64url")}`;
-            const stack = await lab.cluster({ config: deployedConfig ?? DURABILITY_CONFIG });
+            const stack = await lab.cluster({ config: deployedConfig(lab) });
             await stack.setConfig("redis-ha:password", { value: next, secret: true });
             await stack.up();
             lab.password = next;

@@ -51,9 +51,13 @@ export function requireLabImage(): string {
     return image;
 }
 
-export async function createTestLab(name: string, subnetPrefix: string, hostCount = 3): Promise<TestLab> {
+/**
+ * A private lab of `hostCount` hosts. `image`: another lab image than LAB_IMAGE (e.g. LAB_IMAGE_TRIXIE);
+ * `clusterConfig`: stack config every cluster of this lab starts from (e.g. `redis-ha:server`).
+ */
+export async function createTestLab(name: string, subnetPrefix: string, hostCount = 3, labOpts: { image?: string; clusterConfig?: Record<string, unknown> } = {}): Promise<TestLab> {
     const sandbox = tempSandbox();
-    const args = labArgs(sandbox, { name, subnetPrefix, hostCount, image: requireLabImage() });
+    const args = labArgs(sandbox, { name, subnetPrefix, hostCount, image: labOpts.image ?? requireLabImage() });
     const lab = await labStack(sandbox, args);
     await lab.up();
     const hosts = labHosts(args).map((h) => ({ ...h, container: `${name}-${h.name}` }));
@@ -68,7 +72,7 @@ export async function createTestLab(name: string, subnetPrefix: string, hostCoun
             const base = labClusterConfig(sandbox, args);
             const stack = await clusterStack(sandbox, "lab", {
                 stackName: opts.stackName ?? "lab",
-                config: { ...base.config, ...(opts.config ?? {}) },
+                config: { ...base.config, ...(labOpts.clusterConfig ?? {}), ...(opts.config ?? {}) },
                 secrets: base.secrets,
                 resourceName: opts.resourceName,
                 program: opts.program,

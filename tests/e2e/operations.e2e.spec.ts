@@ -113,7 +113,9 @@ describe("operator commands: live status, and a switchover that loses no confirm
         const text = cli("status");
         assert.strictEqual(text.status, 0, text.stderr);
         assert.match(text.stdout, /^cluster lab \(stack lab\): master lab-1, healthy\n/);
-        assert.match(text.stdout, /^lab-2 +10\.177\.76\.\d+ +active +replica +up /m);
+        // What each host runs, as its server reports itself (the lab image's Debian 12 Redis).
+        assert.match(text.stdout, /^lab-2 +10\.177\.76\.\d+ +redis 7\.0\.\d+ +active +replica +up /m);
+        assert.deepStrictEqual([...new Set(s.hosts.flatMap((h) => [h.redis?.server, h.sentinel?.server]))].map((x) => /^redis 7\.0\.\d+$/.test(x ?? "")), [true]);
         assert.ok(!(text.stdout + text.stderr).includes(lab.password), "status printed the password");
 
         onHost(lab.hosts[2]!.container, `systemctl stop ${SENTINEL_UNIT}`);

@@ -25,6 +25,12 @@ describe("golden files: data node, sentinel, one assembled program", () => {
         golden("redis-ha-dev-sentinel.service", renderUnit(spec, "sentinel"));
     });
 
+    it("with `server: valkey`, the units run Debian's valkey-server as its valkey user", () => {
+        const valkey = resolveClusterSpec(threeHostTopology({ server: "valkey" }));
+        golden("redis-ha-dev-server.valkey.service", renderUnit(valkey, "server"));
+        golden("redis-ha-dev-sentinel.valkey.service", renderUnit(valkey, "sentinel"));
+    });
+
     it("the data node's step program: its inputs and the installed files it runs, by hash", () => {
         golden("apply-redis.program", installedProgram("apply-redis", redisStepVars(spec, spec.master, PASSWORD), PASSWORD));
     });

@@ -19,6 +19,8 @@ function reports(master: string, override: Record<string, Record<string, string>
         const isMaster = h.name === master;
         const values: Record<string, string> = {
             "redis.unit": "active",
+            "redis.server": "redis 7.0.15",
+            "sentinel.server": "redis 7.0.15",
             "redis.role": isMaster ? "master" : "slave",
             ...(isMaster ? { "redis.connected_slaves": "2", "redis.master_repl_offset": "1000" } : { "redis.master_host": addr(master).split(":")[0]!, "redis.master_port": "6389", "redis.master_link_status": "up", "redis.slave_repl_offset": "990" }),
             "redis.replica_priority": "100",
@@ -44,7 +46,22 @@ describe("redis-ha status", () => {
         assert.deepStrictEqual(s.hosts.filter((h) => h.host !== "app-1").map((h) => h.redis?.lagBytes), [10, 10]);
         const text = formatStatus(s);
         assert.match(text, /^cluster dev \(stack dev\): master app-1, healthy\n/);
-        assert.match(text, /^app-2 +10\.0\.2\.72 +active +replica +up +990 +10 B +100 +active/m);
+        assert.match(text, /^app-2 +10\.0\.2\.72 +redis 7\.0\.15 +active +replica +up +990 +10 B +100 +active/m);
+    });
+
+    it("shows what each host runs, both names while a host's data node and sentinel differ (a migration)", () => {
+        const s = summarizeStatus(spec, "dev", reports("app-1", { "app-2": { "redis.server": "valkey 8.1.1" }, console: { "redis.server": "valkey 8.1.1", "sentinel.server": "valkey 8.1.1" } }));
+        assert.deepStrictEqual(
+            s.hosts.map((h) => [h.host, h.redis?.server, h.sentinel?.server]),
+            [
+                ["console", "valkey 8.1.1", "valkey 8.1.1"],
+                ["app-1", "redis 7.0.15", "redis 7.0.15"],
+                ["app-2", "valkey 8.1.1", "redis 7.0.15"],
+            ],
+        );
+        const text = formatStatus(s);
+        assert.match(text, /^app-2 +10\.0\.2\.72 +valkey 8\.1\.1 \/ redis 7\.0\.15 +active +replica/m);
+        assert.match(text, /^console +\S+ +valkey 8\.1\.1 +active/m);
     });
 
     it("reports every problem: sentinels disagreeing, a down link, a stopped unit, a host that cannot be asked, drift", () => {

@@ -47,6 +47,14 @@ describe("remote/lib.sh config comparison", () => {
         assert.strictEqual(lib("conf_differences rendered.conf rewritten.conf", { "rendered.conf": RENDERED, "rewritten.conf": REWRITTEN }), "");
     });
 
+    it("reads Valkey's rewrite of masterauth and masteruser (primaryauth, primaryuser) as the same directives", () => {
+        const ours = `${RENDERED}masteruser repl\nmasterauth "pa ss\\"word"\n`;
+        const valkey = `${REWRITTEN}primaryuser "repl"\nprimaryauth "pa ss\\"word"\n`;
+        assert.strictEqual(lib("conf_differences ours.conf valkey.conf", { "ours.conf": ours, "valkey.conf": valkey }), "");
+        assert.strictEqual(lib("conf_differences ours.conf edited.conf", { "ours.conf": ours, "edited.conf": valkey.replace("primaryauth", "primaryauth x") }).trim(), "masterauth");
+        assert.strictEqual(lib("conf_value valkey.conf masterauth", { "valkey.conf": valkey }), 'pa ss"word');
+    });
+
     it("names each managed directive edited by hand, and one that is missing", () => {
         const edited = REWRITTEN.replace("maxmemory 64mb", "maxmemory 1mb").replace("save 60 10000\n", "");
         const out = lib("conf_differences rendered.conf edited.conf | sort", { "rendered.conf": RENDERED, "edited.conf": edited.replace('dir "/var/lib/redis-ha/lab"\n', "") });

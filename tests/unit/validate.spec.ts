@@ -88,7 +88,7 @@ describe("resolveClusterSpec", () => {
 
     it("treats directive names as data, not as object keys", () => {
         const problems = problemsOf(() => resolveClusterSpec(threeHostTopology({ redis: { extraDirectives: { constructor: "1", __proto__x: "2", hz: { a: 1 } as unknown as string } } })));
-        assert.ok(problems.some((p) => p.startsWith("redis.extraDirectives.constructor: is not a Redis 7.0 directive")), problems.join("\n"));
+        assert.ok(problems.some((p) => p.startsWith("redis.extraDirectives.constructor: is not a directive of Redis 7.0, Redis 8.0 or Valkey 8.1")), problems.join("\n"));
         assert.ok(problems.some((p) => p.startsWith("redis.extraDirectives.hz: ") && /not a string, number or boolean/.test(p)), problems.join("\n"));
     });
 
@@ -107,6 +107,13 @@ describe("resolveClusterSpec", () => {
         assert.strictEqual(resolveClusterSpec(threeHostTopology()).unsafeTopology, false);
         // The flag lifts the sentinel count only: the quorum rules still hold.
         assert.ok(problemsOf(() => resolveClusterSpec(threeHostTopology({ ...twoHosts, allowUnsafeTopology: true, quorum: 1 }))).some((p) => p.startsWith("quorum: 1 is below a majority")));
+    });
+
+    it("takes server as redis (the default) or valkey, and names the field and the choices otherwise", () => {
+        assert.strictEqual(resolveClusterSpec(threeHostTopology()).server, "redis");
+        assert.strictEqual(resolveClusterSpec(threeHostTopology({ server: "valkey" })).server, "valkey");
+        assert.deepStrictEqual(problemsOf(() => resolveClusterSpec(threeHostTopology({ server: "keydb" }))), ['server: "keydb" is not a server redis-ha deploys. Fix: set it to "redis" or "valkey" (default "redis")']);
+        assert.deepStrictEqual(problemsOf(() => resolveClusterSpec(threeHostTopology({ server: "toString" }))), ['server: "toString" is not a server redis-ha deploys. Fix: set it to "redis" or "valkey" (default "redis")']);
     });
 
     it("takes hostTuning as true or false (default off), and names the field otherwise", () => {
