@@ -34,7 +34,7 @@ export function reliabilityTable(bench: FaultBenchmark): string {
     );
     return [
         BEGIN,
-        `Measured by \`bash bench/run.sh\` on ${measuredOn(bench)} (${bench.machine}; ${bench.redis.split(" ").slice(0, 3).join(" ")}): ${new Set(bench.scenarios.map((r) => r.trials)).size === 1 ? `${bench.trialsPerScenario} trials` : "the trials listed"} per fault or operation and client policy (a visit confirmed by \`WAIT 1\`, or by Redis's reply alone), every confirmed visit checked by its id at the end; stack config \`${JSON.stringify(bench.durability["redis-ha:redis"])}\`, sentinel \`down-after-milliseconds\` ${bench.durability["redis-ha:sentinel"].downAfterMilliseconds}.`,
+        `Measured by \`bash bench/run.sh\` on ${measuredOn(bench)} (${bench.machine}; ${bench.redis.split(" ").slice(0, 3).join(" ")}): ${trialsText(bench.scenarios.map((r) => r.trials))} per fault or operation and client policy (a visit confirmed by \`WAIT 1\`, or by Redis's reply alone), every confirmed visit checked by its id at the end; stack config \`${JSON.stringify(bench.durability["redis-ha:redis"])}\`, sentinel \`down-after-milliseconds\` ${bench.durability["redis-ha:sentinel"].downAfterMilliseconds}.`,
         "",
         "| fault or operation | confirmed by | trials | failovers | failover time (min / median / max) | longest write gap (min / median / max) | visits confirmed | not confirmed (error, no reply, WAIT short) | old master after the fault: visits it took unconfirmed; client stuck there (min / median / max) | confirmed and lost |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -118,3 +118,9 @@ function main(): void {
 }
 
 if (require.main === module) main();
+
+/** "3 trials" when every row ran as many (after partial runs, the file's own trialsPerScenario may be another run's), else "the trials listed". */
+function trialsText(trials: number[]): string {
+    const counts = [...new Set(trials)];
+    return counts.length === 1 ? `${counts[0] ?? 0} trials` : "the trials listed";
+}
