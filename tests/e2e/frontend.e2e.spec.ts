@@ -7,13 +7,12 @@
  * The new units' `systemd-analyze security` scores stay within README's figures.
  */
 import * as assert from "assert";
-import * as http from "http";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { engineEnv } from "../../lab/automation";
 import type { ClusterStatus } from "../../ops/status";
 import { Stack } from "@pulumi/pulumi/automation";
-import { TestLab, createTestLab, eventually, field, grepFiles, labLeftovers, mainPid, onHost, redisCli, unitExposure } from "./labHarness";
+import { TestLab, createTestLab, eventually, field, grepFiles, labLeftovers, mainPid, metric, onHost, redisCli, scrape, unitExposure } from "./labHarness";
 import { FAULT_SCENARIOS, FaultScenario, waitHealthy } from "./faultScenarios";
 import {
     FRONTEND_LAB_HOSTS,
@@ -44,20 +43,6 @@ const EXPORTER = { server: "redis-ha-lab-server-exporter.service", sentinel: "re
 const EXPOSURE_BOUNDS: Record<string, number> = { [UNITS.haproxy]: 1.2, [UNITS.keepalived]: 2.5, [EXPORTER.server]: 1.3, [EXPORTER.sentinel]: 1.3 };
 /** Debian's own services on every lab host: redis-ha must leave them as they are. */
 const DEBIAN_UNITS = ["haproxy.service", "prometheus-redis-exporter.service", "redis-server.service"];
-
-function scrape(address: string, port: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const req = http.get({ host: address, port, path: "/metrics", timeout: 5000 }, (res) => {
-            let body = "";
-            res.on("data", (c: Buffer) => (body += c.toString()));
-            res.on("end", () => resolve(body));
-        });
-        req.on("timeout", () => req.destroy(new Error("timeout")));
-        req.on("error", reject);
-    });
-}
-
-const metric = (body: string, name: string) => body.split("\n").find((l) => l.startsWith(`${name} `))?.split(" ")[1];
 
 describe("frontend: HAProxy + keepalived VIP for clients without Sentinel, and the exporters", function () {
     this.timeout(30 * 60 * 1000);

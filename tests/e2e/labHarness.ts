@@ -4,6 +4,7 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
+import * as http from "http";
 import { CounterReport } from "../../examples/visit-counter/counter";
 import { execFileSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -181,3 +182,19 @@ export function unitExposure(container: string, unit: string): { score: number; 
     assert.ok(m, `no overall exposure line for ${unit}:\n${out}`);
     return { score: Number(m[1]), rating: m[2]! };
 }
+
+/** An exporter's /metrics page, fetched as Prometheus would (from this machine, over the lab network). */
+export function scrape(address: string, port: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const req = http.get({ host: address, port, path: "/metrics", timeout: 5000 }, (res) => {
+            let body = "";
+            res.on("data", (c: Buffer) => (body += c.toString()));
+            res.on("end", () => resolve(body));
+        });
+        req.on("timeout", () => req.destroy(new Error("timeout")));
+        req.on("error", reject);
+    });
+}
+
+/** The value of an unlabelled metric in a /metrics page. */
+export const metric = (body: string, name: string) => body.split("\n").find((l) => l.startsWith(`${name} `))?.split(" ")[1];

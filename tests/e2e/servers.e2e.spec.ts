@@ -5,19 +5,22 @@
  * deploy (every node and sentinel runs what was asked, as its package's user), a second up that
  * changes and restarts nothing, a switchover, a rolling change and a killed master with a writer
  * whose every confirmed write is checked, a directive the host's version lacks and a switch to the
- * other server both refused before any host changes, and a destroy that leaves the existing server
- * as it was.
+ * other server both refused before any host changes, ACL users and the exporters, a password rotation
+ * under a writer, and a destroy that leaves the existing server as it was.
  *
  * Which entries run: REDIS_HA_IMAGES (scripts/test.sh sets what fits CI's time; `bookworm` is the
  * rest of the suite). An entry left out, or without its lab image, is reported as not run.
  */
 import * as assert from "assert";
+import * as crypto from "crypto";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { engineEnv } from "../../lab/automation";
 import type { ClusterStatus } from "../../ops/status";
-import { TestLab, createTestLab, eventually, field, mainPid, notRun, onHost, redisCli } from "./labHarness";
+import { ACL_DEFAULTS, METRICS_DEFAULTS } from "../../components/config/defaults";
+import { CounterReport, startCounterWriter } from "../../examples/visit-counter/counter";
+import { TestLab, assertNothingLost, assertStillWriting, createTestLab, eventually, field, mainPid, metric, notRun, onHost, redisCli, scrape } from "./labHarness";
 import { DURABILITY_CONFIG, FAULT_SCENARIOS, FaultScenario, OPERATION_SCENARIOS, runFault, waitHealthy } from "./faultScenarios";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -182,6 +185,45 @@ for (const entry of MATRIX) {
             await stack.up();
             await waitHealthy(lab);
             assert.deepStrictEqual(pids(), before.pids, "the up after the refusals restarted something");
+        });
+
+        it(`on ${entry.server}, ACL users and the exporters, then a password rotation under a writer: replicas log in as the replication user, redis_up 1, the old password refused everywhere, nothing lost`, async () => {
+            await waitHealthy(lab);
+            const redis = JSON.parse((await stack.getAllConfig())["redis-ha:redis"]?.value ?? "{}") as Record<string, unknown>;
+            stack = await lab.cluster({ config: { "redis-ha:redis": redis, "redis-ha:acl": { enabled: true }, "redis-ha:metrics": { enabled: true } } });
+            await stack.up();
+            const master = await waitHealthy(lab);
+            const replicas = redisCli(master.container, lab.password, 6389, "CLIENT", "LIST", "TYPE", "replica");
+            assert.strictEqual(replicas.match(new RegExp(` user=${ACL_DEFAULTS.replicationUser} `, "g"))?.length, 2, replicas);
+            for (const h of lab.hosts) {
+                for (const port of [METRICS_DEFAULTS.redisExporterPort, METRICS_DEFAULTS.sentinelExporterPort]) {
+                    await eventually(`${h.name}:${port} redis_up 1`, 30, async () => assert.strictEqual(metric(await scrape(h.address, port), "redis_up"), "1"));
+                }
+            }
+
+            const old = lab.password;
+            const writer = startCounterWriter({ masterName: "lab", sentinels: lab.hosts.map((h) => ({ host: h.address, port: 26389 })), password: old, key: `servers:${entry.server}:rotation`, waitReplicas: 1, maxSeconds: 300 });
+            let report: CounterReport | undefined;
+            try {
+                await writer.ready;
+                await assertStillWriting(writer, "before the rotation");
+                const next = `rotated-${crypto.randomBytes(18).toString("base64url")}`;
+                await stack.setConfig("redis-ha:password", { value: next, secret: true });
+                await stack.up();
+                lab.password = next;
+                await waitHealthy(lab);
+                await assertStillWriting(writer, "after the rotation");
+            } finally {
+                report = await writer.stop(lab.password);
+            }
+            assertNothingLost(report, `the rotation on ${entry.server}`);
+            for (const h of lab.hosts) {
+                for (const port of [6389, 26389]) {
+                    assert.match(onHost(h.container, `redis-cli --no-auth-warning -p ${port} PING 2>&1 || true`, old), /WRONGPASS|invalid username-password|NOAUTH/, `${h.name}:${port} still takes the old password`);
+                    assert.strictEqual(redisCli(h.container, lab.password, port, "PING"), "PONG", `${h.name}:${port}`);
+                }
+            }
+            assert.deepStrictEqual(status().problems, []);
         });
 
         it(`destroy leaves nothing of ours; the existing ${entry.existingUnit} on 6379 kept its process and its data`, async () => {
