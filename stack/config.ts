@@ -9,6 +9,7 @@ import { RedisHaClusterArgs } from "../components/redisHaCluster";
 import { ClusterTopologyArgs, ConfigProblem, RedisHaConfigError, expandHome, passwordProblems, resolveClusterSpec } from "../components/config/validate";
 import { TlsConfig, tlsFromConfig } from "./tlsConfig";
 import { AclSettings, FrontendSettings, Host, MetricsSettings, RedisSettings, SentinelSettings } from "../components/config/types";
+import { ServerKind } from "../components/config/defaults";
 
 /** The parts of pulumi.Config this module uses, so that tests can hand in a plain object. */
 export interface ConfigSource {
@@ -125,7 +126,8 @@ export function clusterArgsFromConfig(config: ConfigSource, preview = pulumi.run
         ipAllowList: config.getObject<string[]>("ipAllowList"),
         allowUnsafeTopology,
         hostTuning,
-        server: config.get("server"),
+        // Checked by resolveClusterSpec, which names the field and the values it takes.
+        server: config.get("server") as ServerKind | undefined,
     };
     if (problems.length > 0 || password === undefined || (sshPrivateKey === undefined && !preview)) {
         // Report the topology's problems in the same message, so one preview shows everything to fix.

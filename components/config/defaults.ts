@@ -60,6 +60,26 @@ export const DEFAULT_IP_ADDRESS_ALLOW: readonly string[] = ["10.0.0.0/8", "172.1
  */
 export const MIN_PASSWORD_LENGTH = 16;
 
+/** The values of `server` (an enum in the component's schema). */
+export const ServerKind = { redis: "redis", valkey: "valkey" } as const;
+export type ServerKind = (typeof ServerKind)[keyof typeof ServerKind];
+
+/** What redis-ha needs to know of a server's Debian packages. */
+export interface ServerPackages {
+    /** How messages and unit descriptions name it. */
+    label: string;
+    /** The package of the server binary, which also creates the service account. */
+    serverPackage: string;
+    /** The package of its CLI. */
+    toolsPackage: string;
+    serverBinary: string;
+    cli: string;
+    user: string;
+    group: string;
+    /** The unit's Documentation=. */
+    docs: string;
+}
+
 /**
  * The servers redis-ha deploys (`server`), each from its Debian packages: the binary our units run
  * (`--sentinel` for Sentinel), the CLI our remote programs talk through, and the account the
@@ -67,11 +87,10 @@ export const MIN_PASSWORD_LENGTH = 16;
  * Valkey is a fork of Redis 7.2: same protocol, directives, replication and Sentinel, so everything
  * else (clients, ACL, TLS, exporter) stays the same.
  */
-export const SERVERS = {
+export const SERVERS: Readonly<Record<ServerKind, ServerPackages>> = {
     redis: { label: "Redis", serverPackage: "redis-server", toolsPackage: "redis-tools", serverBinary: "/usr/bin/redis-server", cli: "redis-cli", user: "redis", group: "redis", docs: "https://redis.io/docs/management/" },
     valkey: { label: "Valkey", serverPackage: "valkey-server", toolsPackage: "valkey-tools", serverBinary: "/usr/bin/valkey-server", cli: "valkey-cli", user: "valkey", group: "valkey", docs: "https://valkey.io/topics/" },
-} as const;
-export type ServerKind = keyof typeof SERVERS;
+};
 /** `server`: Redis unless the stack picks Valkey, so that clusters deployed before the setting existed keep what they run. */
 export const DEFAULT_SERVER: ServerKind = "redis";
 

@@ -22,7 +22,6 @@ import {
     MIN_UNPRIVILEGED_PORT,
     SENTINEL_DEFAULTS,
     DEFAULT_SERVER,
-    SERVERS,
     ServerKind,
 } from "./defaults";
 import { SettingCheck, TYPED_SETTINGS } from "./directiveTable";
@@ -89,7 +88,7 @@ export interface ClusterTopologyArgs {
      * and redis-tools) or `valkey` (valkey-server and valkey-tools, Debian 13 and bookworm-backports).
      * Clients see no difference. The existing server on 6379 may be either; it is never touched.
      */
-    server?: string;
+    server?: ServerKind;
     /** ACL users for replication and Sentinel (default: off). */
     acl?: AclSettings;
     /** TLS on every Redis and Sentinel port (default: off). */
@@ -269,8 +268,8 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
 /** `server`: one of SERVERS (default DEFAULT_SERVER). */
 function resolveServer(value: unknown, report: Report): ServerKind {
     if (value === undefined) return DEFAULT_SERVER;
-    if (typeof value === "string" && Object.hasOwn(SERVERS, value)) return value as ServerKind;
-    const known = Object.keys(SERVERS).map((k) => JSON.stringify(k)).join(" or ");
+    if (typeof value === "string" && Object.hasOwn(ServerKind, value)) return value as ServerKind;
+    const known = Object.values(ServerKind).map((k) => JSON.stringify(k)).join(" or ");
     report("server", `${JSON.stringify(value)} is not a server redis-ha deploys`, `set it to ${known} (default ${JSON.stringify(DEFAULT_SERVER)})`);
     return DEFAULT_SERVER;
 }

@@ -5,8 +5,8 @@
  * deploy (every node and sentinel runs what was asked, as its package's user), a second up that
  * changes and restarts nothing, a switchover, a rolling change and a killed master with a writer
  * whose every confirmed write is checked, a directive the host's version lacks and a switch to the
- * other server both refused before any host changes, ACL users and the exporters, a password rotation
- * under a writer, and a destroy that leaves the existing server as it was.
+ * other server both refused before any host changes, a password rotation under a writer, and a
+ * destroy that leaves the existing server as it was; all of it with ACL users and the exporters on.
  *
  * Which entries run: REDIS_HA_IMAGES (scripts/test.sh sets what fits CI's time; `bookworm` is the
  * rest of the suite). An entry left out, or without its lab image, is reported as not run.
@@ -74,7 +74,8 @@ for (const entry of MATRIX) {
         let lab: TestLab;
         let stack: Stack;
         const existing: Record<string, string> = {};
-        const config = { ...DURABILITY_CONFIG, "redis-ha:server": entry.server };
+        // ACL users and the exporters from the first deploy: every step below runs with them.
+        const config = { ...DURABILITY_CONFIG, "redis-ha:server": entry.server, "redis-ha:acl": { enabled: true }, "redis-ha:metrics": { enabled: true } };
 
         const status = (): ClusterStatus => {
             const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "ops", "cli.ts"), "status", "--json", "-s", "lab", "--cwd", stack.workspace.workDir], {
@@ -188,10 +189,6 @@ for (const entry of MATRIX) {
         });
 
         it(`on ${entry.server}, ACL users and the exporters, then a password rotation under a writer: replicas log in as the replication user, redis_up 1, the old password refused everywhere, nothing lost`, async () => {
-            await waitHealthy(lab);
-            const redis = JSON.parse((await stack.getAllConfig())["redis-ha:redis"]?.value ?? "{}") as Record<string, unknown>;
-            stack = await lab.cluster({ config: { "redis-ha:redis": redis, "redis-ha:acl": { enabled: true }, "redis-ha:metrics": { enabled: true } } });
-            await stack.up();
             const master = await waitHealthy(lab);
             const replicas = redisCli(master.container, lab.password, 6389, "CLIENT", "LIST", "TYPE", "replica");
             assert.strictEqual(replicas.match(new RegExp(` user=${ACL_DEFAULTS.replicationUser} `, "g"))?.length, 2, replicas);

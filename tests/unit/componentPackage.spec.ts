@@ -55,6 +55,7 @@ describe("component package: the schema other languages are generated from", fun
         const values = (name: string) => schema.typeDefinitions[name]?.enum?.map((m) => String(m.value)).sort();
         assert.deepStrictEqual(values("AppendFsync"), ["always", "everysec", "no"]);
         assert.deepStrictEqual(values("Executor"), ["command", "dynamic"]);
+        assert.deepStrictEqual(values("ServerKind"), ["redis", "valkey"]);
         assert.deepStrictEqual(values("TlsAuthClients"), ["no", "optional", "yes"]);
         assert.ok(values("MaxmemoryPolicy")?.includes("allkeys-lru"));
         assert.ok(values("LogLevel")?.includes("notice"));

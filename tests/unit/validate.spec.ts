@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { RedisHaConfigError, resolveClusterSpec } from "../../components/config/validate";
 import { threeHostTopology } from "../fixtures/topology";
+import { ServerKind } from "../../components/config/defaults";
 
 function problemsOf(fn: () => unknown): string[] {
     try {
@@ -112,8 +113,8 @@ describe("resolveClusterSpec", () => {
     it("takes server as redis (the default) or valkey, and names the field and the choices otherwise", () => {
         assert.strictEqual(resolveClusterSpec(threeHostTopology()).server, "redis");
         assert.strictEqual(resolveClusterSpec(threeHostTopology({ server: "valkey" })).server, "valkey");
-        assert.deepStrictEqual(problemsOf(() => resolveClusterSpec(threeHostTopology({ server: "keydb" }))), ['server: "keydb" is not a server redis-ha deploys. Fix: set it to "redis" or "valkey" (default "redis")']);
-        assert.deepStrictEqual(problemsOf(() => resolveClusterSpec(threeHostTopology({ server: "toString" }))), ['server: "toString" is not a server redis-ha deploys. Fix: set it to "redis" or "valkey" (default "redis")']);
+        assert.deepStrictEqual(problemsOf(() => resolveClusterSpec(threeHostTopology({ server: "keydb" as ServerKind }))), ['server: "keydb" is not a server redis-ha deploys. Fix: set it to "redis" or "valkey" (default "redis")']);
+        assert.deepStrictEqual(problemsOf(() => resolveClusterSpec(threeHostTopology({ server: "toString" as ServerKind }))), ['server: "toString" is not a server redis-ha deploys. Fix: set it to "redis" or "valkey" (default "redis")']);
     });
 
     it("takes hostTuning as true or false (default off), and names the field otherwise", () => {
