@@ -99,7 +99,8 @@ describe("README command (1): bash scripts/lab.sh, as a user runs it", function 
         const fresh = spawnSync("bash", ["-c", line], { cwd: os.tmpdir(), env: { HOME: os.homedir(), PATH: "/usr/local/bin:/usr/bin:/bin" }, encoding: "utf8" });
         assert.strictEqual(fresh.status, 0, `${line}\n${fresh.stdout}${fresh.stderr}`);
         assert.match(fresh.stdout, /^cluster lab \(stack lab\): master lab-\d, healthy/m);
-        for (const h of HOSTS) assert.match(fresh.stdout, new RegExp(`^${h.name} +${h.address.replace(/\./g, "\\.")} +active`, "m"));
+        // Each host's row: what it runs (the lab image's Debian 12 Redis), then its data node's unit.
+        for (const h of HOSTS) assert.match(fresh.stdout, new RegExp(`^${h.name} +${h.address.replace(/\./g, "\\.")} +redis 7\\.0\\.\\d+ +active`, "m"));
     });
 
     it("repairs a dead cluster (every unit stopped) with `pulumi up --refresh`, keeping its data, and a half-dead one", () => {
