@@ -268,7 +268,7 @@ export function resolveClusterSpec(args: ClusterTopologyArgs, secrets: { passwor
 /** `server`: one of SERVERS (default DEFAULT_SERVER). */
 function resolveServer(value: unknown, report: Report): ServerKind {
     if (value === undefined) return DEFAULT_SERVER;
-    if (typeof value === "string" && Object.hasOwn(ServerKind, value)) return value as ServerKind;
+    if (typeof value === "string" && Object.prototype.hasOwnProperty.call(ServerKind, value)) return value as ServerKind;
     const known = Object.values(ServerKind).map((k) => JSON.stringify(k)).join(" or ");
     report("server", `${JSON.stringify(value)} is not a server redis-ha deploys`, `set it to ${known} (default ${JSON.stringify(DEFAULT_SERVER)})`);
     return DEFAULT_SERVER;
