@@ -1,6 +1,6 @@
 /**
  * Writes the README's Reliability table from bench/results/faults.json, its frontend table from
- * bench/results/frontend.json and its Performance table from bench/results/deploy.json (never typed by hand).
+ * bench/results/frontend.json, its migration table from bench/results/migration.json and its Performance table from bench/results/deploy.json (never typed by hand).
  *   npx tsx bench/readmeTable.ts
  */
 import * as fs from "fs";
@@ -8,6 +8,7 @@ import * as path from "path";
 import { FaultBenchmark, RESULTS_FILE, Spread } from "./faults";
 import { DEPLOY_RESULTS_FILE, DeployBenchmark } from "./deploy";
 import { FRONTEND_RESULTS_FILE, FrontendBenchmark } from "./frontend";
+import { MIGRATION_RESULTS_FILE, MigrationBenchmark } from "./migration";
 import { COMMIT_NOT_RECORDED } from "./commit";
 
 const README = path.join(__dirname, "..", "README.md");
@@ -92,6 +93,26 @@ export function frontendTable(bench: FrontendBenchmark): string {
     ].join("\n");
 }
 
+const MIGRATION_BEGIN = "<!-- migration:begin -->";
+const MIGRATION_END = "<!-- migration:end -->";
+
+export function migrationTable(bench: MigrationBenchmark): string {
+    const range = (s: Spread | null) => (s === null ? "—" : `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s`);
+    const rows = bench.directions.map(
+        (r) =>
+            `| ${r.fromServer} → ${r.toServer} (${r.direction}) | ${r.trials}${r.failedTrials?.length ? ` (${r.failedTrials.length} did not finish)` : ""} | ${r.failovers} | ${range(r.stepSeconds)} | ${range(r.writeGapSeconds)} | ${r.confirmed} | ${r.unconfirmed + r.errors} | ${r.lost} (worst trial ${r.worstTrialLost}) | ${dateAndCommit(r.measuredOn ?? bench.date.slice(0, 10), r.commit)} |`,
+    );
+    return [
+        MIGRATION_BEGIN,
+        `Measured by \`bash bench/run.sh migration\` (${bench.machine}): each trial deploys the cluster on the old server, then sets \`server\` to the other and runs \`pulumi up\` while the visit counter writes, each visit confirmed by \`WAIT 1\` and checked by its id at the end; the same durability config as the table above.`,
+        "",
+        "| move | trials | mastership handed over | the `pulumi up` took (min / median / max) | longest write gap (min / median / max) | visits confirmed | not confirmed (error, no reply, WAIT short) | confirmed and lost | measured on |",
+        "|---|---|---|---|---|---|---|---|---|",
+        ...rows,
+        MIGRATION_END,
+    ].join("\n");
+}
+
 /** Replaces the README's section between `begin` and `end` with `table`. */
 function replaceSection(readme: string, begin: string, end: string, table: string): string {
     const start = readme.indexOf(begin);
@@ -113,6 +134,11 @@ function main(): void {
         const front = JSON.parse(fs.readFileSync(FRONTEND_RESULTS_FILE, "utf8")) as FrontendBenchmark;
         readme = replaceSection(readme, FRONT_BEGIN, FRONT_END, frontendTable(front));
         console.log(frontendTable(front));
+    }
+    if (fs.existsSync(MIGRATION_RESULTS_FILE)) {
+        const migration = JSON.parse(fs.readFileSync(MIGRATION_RESULTS_FILE, "utf8")) as MigrationBenchmark;
+        readme = replaceSection(readme, MIGRATION_BEGIN, MIGRATION_END, migrationTable(migration));
+        console.log(migrationTable(migration));
     }
     fs.writeFileSync(README, readme);
 }

@@ -108,19 +108,39 @@ apply_live() {
     done <<<"$defaults"
 }
 
+# A switch of server (redis <-> valkey) hands mastership to a replica still on the old server while
+# one is left: a replica of the old server may not read the new one's RDB files (Debian 12's Redis 7.0
+# cannot read Valkey 8.0's), so the new server takes mastership only once every other node runs it.
+prefer_old_server() {
+    local addr kind old="" new=""
+    for addr in $RH_DATA_ADDRESSES; do
+        [ "$addr" != "$RH_ANNOUNCE_ADDRESS:$RH_REDIS_PORT" ] || continue
+        kind=$(server_identity "${addr%:*}" "${addr##*:}" | cut -d' ' -f1)
+        if [ "$kind" = "$RH_SERVER" ]; then new+=" $addr"; elif [ -n "$kind" ]; then old+=" $addr"; fi
+    done
+    [ -n "$old" ] && [ -n "$new" ] || return 0
+    log "server switch: mastership goes to a replica still on the old server ($old), not to$new"
+    for addr in $new; do lower_priority_until_exit "${addr%:*}" "${addr##*:}"; done
+    wait_for 15 "every sentinel to see the lowered priorities" sentinels_see_priorities
+}
+
 if ! systemctl is-active --quiet "$RH_REDIS_UNIT"; then
     write_config
     log "starting $RH_REDIS_UNIT"
-    systemctl start "$RH_REDIS_UNIT" || fail "$RH_REDIS_UNIT failed to start: $(journalctl -u "$RH_REDIS_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
+    start_service "$RH_REDIS_UNIT"
 else
     wait_for "$RH_WAIT_START" "Redis on port $RH_REDIS_PORT to answer PING" redis_answers "$RH_REDIS_PORT"
     reason=$(restart_reason)
     if [ -z "$reason" ] && ! apply_live; then reason=$refused; fi
     if [ -n "$reason" ]; then
-        if is_current_master; then hand_over_mastership; fi
+        if is_current_master; then
+            running_server=$(server_identity 127.0.0.1 "$RH_REDIS_PORT" | cut -d' ' -f1)
+            [ -z "$running_server" ] || [ "$running_server" = "$RH_SERVER" ] || prefer_old_server
+            hand_over_mastership
+        fi
         write_config
         log "restarting $RH_REDIS_UNIT: $reason"
-        systemctl restart "$RH_REDIS_UNIT" || fail "$RH_REDIS_UNIT failed to restart: $(journalctl -u "$RH_REDIS_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
+        start_service "$RH_REDIS_UNIT"
     else
         write_config
         [ -n "$changed$removed" ] || log "$RH_REDIS_UNIT unchanged"

@@ -10,7 +10,13 @@ managed=$(decode "$RH_SENTINEL_CONF")
 conf=$RH_SENTINEL_CONF_PATH
 unit_changed=no
 managed_changed=no
-if ! { [ -f "$conf.managed" ] && printf '%s\n' "$managed" | cmp -s - "$conf.managed"; } || [ ! -f "$conf" ]; then
+deployed=$(unit_setting "$RH_SENTINEL_UNIT" ExecStart)
+if [ -n "$deployed" ] && [ "$deployed" != "$RH_REDIS_SERVER_BIN" ]; then
+    # A switch of server (redis <-> valkey): the other server's sentinel may have rewritten the file
+    # in its own words, so it is written again from ours and what Sentinel owns.
+    log "server switch: $RH_SENTINEL_UNIT runs $deployed; it moves to $RH_REDIS_SERVER_BIN"
+    managed_changed=yes
+elif ! { [ -f "$conf.managed" ] && printf '%s\n' "$managed" | cmp -s - "$conf.managed"; } || [ ! -f "$conf" ]; then
     managed_changed=yes
 elif [ -n "$(conf_differences "$conf.managed" "$conf" yes)" ]; then
     # Hand-edited: Sentinel drops its own tunables from the file when they equal its defaults, so
@@ -58,10 +64,10 @@ systemctl enable --quiet "$RH_SENTINEL_UNIT"
 
 if ! systemctl is-active --quiet "$RH_SENTINEL_UNIT"; then
     log "starting $RH_SENTINEL_UNIT"
-    systemctl start "$RH_SENTINEL_UNIT" || fail "$RH_SENTINEL_UNIT failed to start: $(journalctl -u "$RH_SENTINEL_UNIT" -n 5 --no-pager 2>/dev/null | tail -n 5)"
+    start_service "$RH_SENTINEL_UNIT"
 elif [ "$unit_changed" = yes ] || binary_replaced "$RH_SENTINEL_UNIT"; then
     log "restarting $RH_SENTINEL_UNIT (its unit or its $RH_SERVER_PACKAGE binary changed)"
-    systemctl restart "$RH_SENTINEL_UNIT"
+    start_service "$RH_SENTINEL_UNIT"
 else
     log "$RH_SENTINEL_UNIT unchanged"
 fi

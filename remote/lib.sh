@@ -48,8 +48,8 @@ server_identity() {
         awk -F: '$1 == "redis_version" { r = $2 } $1 == "valkey_version" { v = $2 } END { if (v != "") print "valkey " v; else if (r != "") print "redis " r }'
 }
 
-# The version of this host's server binary (`--version` prints `... v=7.0.15 ...`).
-binary_version() { "$RH_REDIS_SERVER_BIN" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p'; }
+# The version of a server binary, by default this host's (`--version` prints `... v=7.0.15 ...`).
+binary_version() { "${1:-$RH_REDIS_SERVER_BIN}" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p'; }
 
 # Value of `field` in SENTINEL MASTER <name> (alternating key / value lines).
 sentinel_master_field() {
@@ -94,9 +94,43 @@ require_port_free_or_ours() {
     done
 }
 
+# The cluster's directories belong to the account our services run as. While the cluster moves to
+# another server (redis <-> valkey, whose packages run them as different accounts), the other service
+# on this host (RH_PEER_UNIT) may still run as the old one: its group keeps write access (0770) until
+# its own step moves it too, since both rewrite their files in place (CONFIG REWRITE renames a temp file).
 ensure_directories() {
+    local group=$RH_SERVICE_GROUP mode=0750 peer_group=""
     install -d -m 0755 -o root -g root "$RH_CONFIG_ROOT" "$RH_DATA_ROOT" "$RH_LOG_ROOT"
-    install -d -m 0750 -o "$RH_SERVICE_USER" -g "$RH_SERVICE_GROUP" "$RH_CONFIG_DIR" "$RH_DATA_DIR" "$RH_LOG_DIR"
+    [ -z "${RH_PEER_UNIT:-}" ] || peer_group=$(unit_setting "$RH_PEER_UNIT" Group)
+    if [ -n "$peer_group" ] && [ "$peer_group" != "$RH_SERVICE_GROUP" ]; then group=$peer_group mode=0770; fi
+    install -d -m "$mode" -o "$RH_SERVICE_USER" -g "$group" "$RH_CONFIG_DIR" "$RH_DATA_DIR" "$RH_LOG_DIR"
+}
+
+# A setting (ExecStart, Group, ...) of one of our units as its installed file says; nothing when it is
+# not installed. ExecStart gives only the binary.
+unit_setting() {
+    local file
+    file=$(systemctl show -p FragmentPath --value "$1" 2>/dev/null || true)
+    [ -n "$file" ] && [ -f "$file" ] || return 0
+    sed -n "s/^$2=\([^ ]*\).*/\1/p" "$file" | head -n 1
+}
+
+# Gives this service's own files (RH_SERVICE_FILES) to the account it runs as, while it is stopped:
+# after a switch of server the new process runs as another account than the one that wrote them.
+own_service_files() {
+    local path
+    for path in $RH_SERVICE_FILES; do
+        [ -e "$path" ] || continue
+        find "$path" \( ! -user "$RH_SERVICE_USER" -o ! -group "$RH_SERVICE_GROUP" \) -exec chown -h "$RH_SERVICE_USER:$RH_SERVICE_GROUP" {} +
+    done
+}
+
+# Starts `unit`, stopped first when it runs (a restart), with its files given to its account in between.
+start_service() {
+    local unit=$1 verb=start
+    if systemctl is-active --quiet "$unit"; then verb=restart; systemctl stop "$unit"; fi
+    own_service_files
+    systemctl start "$unit" || fail "$unit failed to $verb: $(journalctl -u "$unit" -n 5 --no-pager 2>/dev/null | tail -n 5)"
 }
 
 # Records the step running now as the owner of this service (before anything else changes), so that
@@ -303,14 +337,27 @@ removed_directives() {
 # CONFIG GET prints a value in ("64mb" is 67108864). at_exit stops it however the program ends.
 SCRATCH_DIR=""
 SCRATCH_PID=""
+# A scratch server of `binary` (default: this host's server binary) on a socket in a temp directory;
+# `rdb`, if given, is copied in first, for it to load at startup. Its log's last lines stay in
+# SCRATCH_FAILURE when it does not come up.
+SCRATCH_FAILURE=""
 scratch_start() {
+    local binary=${1:-$RH_REDIS_SERVER_BIN} rdb=${2:-}
     SCRATCH_DIR=$(mktemp -d)
-    "$RH_REDIS_SERVER_BIN" --port 0 --unixsocket "$SCRATCH_DIR/s" --unixsocketperm 700 --dir "$SCRATCH_DIR" --save '' --appendonly no --daemonize no --logfile "$SCRATCH_DIR/log" >/dev/null 2>&1 &
+    [ -z "$rdb" ] || cp "$rdb" "$SCRATCH_DIR/dump.rdb"
+    "$binary" --port 0 --unixsocket "$SCRATCH_DIR/s" --unixsocketperm 700 --dir "$SCRATCH_DIR" --save '' --appendonly no --daemonize no --logfile "$SCRATCH_DIR/log" >/dev/null 2>&1 &
     SCRATCH_PID=$!
     true_within 5 test -S "$SCRATCH_DIR/s" && return 0
+    SCRATCH_FAILURE=$(scratch_log_tail)
     scratch_stop
-    log "could not start a scratch $RH_SERVER server (it reads this version's defaults and value forms)" >&2
+    log "could not start a scratch $(basename "$binary") server (it reads this version's defaults and value forms)" >&2
     return 1
+}
+# What a scratch server logged last that says why it stopped (its errors, else its last lines).
+scratch_log_tail() {
+    local log="$SCRATCH_DIR/log" lines
+    lines=$(grep -iE "rdb|fatal|error|can't" "$log" 2>/dev/null | tail -n 2) || lines=$(tail -n 2 "$log" 2>/dev/null)
+    printf '%s\n' "$lines" | sed 's/^[0-9]*:[A-Z] [0-9]* [A-Za-z]* [0-9]* [0-9:.]* [*#.-] //' | paste -sd' ' -
 }
 scratch_cli() { env -u REDISCLI_AUTH timeout 5 "$RH_CLI" --raw -s "$SCRATCH_DIR/s" "$@" 2>/dev/null; }
 scratch_stop() {
@@ -320,6 +367,32 @@ scratch_stop() {
     rm -rf "$SCRATCH_DIR"
     SCRATCH_DIR=""
 }
+
+# Why this host's server binary cannot start from the RDB file that `source` (another server's
+# binary) writes, or nothing when it can: a scratch `source` saves a key, then a scratch of ours
+# starts from that file and must answer with the key.
+rdb_unreadable() {
+    local source=$1 rdb format why=""
+    rdb=$(mktemp)
+    CLEANUP_FILES+=" $rdb"
+    scratch_start "$source" || { echo "$source does not start here to write an RDB file ($SCRATCH_FAILURE)"; return 0; }
+    scratch_cli SET redis-ha:rdb-check loaded >/dev/null
+    scratch_cli SAVE >/dev/null
+    cp "$SCRATCH_DIR/dump.rdb" "$rdb" 2>/dev/null || why="$source did not write an RDB file"
+    scratch_stop
+    [ -z "$why" ] || { echo "$why"; return 0; }
+    # The file starts with its format version: REDIS0011 is 11.
+    format=$(head -c 9 "$rdb" | tr -dc 'A-Z0-9' | sed 's/^REDIS0*//')
+    if ! scratch_start "$RH_REDIS_SERVER_BIN" "$rdb"; then
+        why=${SCRATCH_FAILURE:-it did not start}
+    elif ! true_within 5 scratch_has_key; then
+        why=$(scratch_log_tail)
+        why=${why:-it did not answer with the key}
+    fi
+    scratch_stop
+    [ -z "$why" ] || echo "$RH_SERVER $(binary_version) cannot read the RDB files $(basename "$source") $(binary_version "$source") writes (format $format; it says: $why)"
+}
+scratch_has_key() { [ "$(scratch_cli GET redis-ha:rdb-check)" = loaded ]; }
 
 # Redis's own default of each directive given, as "key<TAB>value" lines.
 redis_defaults() {
@@ -524,6 +597,8 @@ install_tls_files() {
     decode "$RH_TLS_CA" | write_if_changed "$RH_TLS_CA_FILE" 0640 "root:$RH_SERVICE_GROUP" || true
     decode "$RH_TLS_CERT" | write_if_changed "$RH_TLS_CERT_FILE" 0640 "root:$RH_SERVICE_GROUP" || true
     decode "$RH_TLS_KEY" | write_if_changed "$RH_TLS_KEY_FILE" 0640 "root:$RH_SERVICE_GROUP" || true
+    # Unchanged files too: after a switch of server the service runs as the other server's group.
+    chgrp "$RH_SERVICE_GROUP" "$RH_TLS_CA_FILE" "$RH_TLS_CERT_FILE" "$RH_TLS_KEY_FILE"
     find "$RH_TLS_DIR" -mindepth 1 -maxdepth 1 ! -path "$RH_TLS_CA_FILE" ! -path "$RH_TLS_CERT_FILE" ! -path "$RH_TLS_KEY_FILE" -exec rm -rf {} +
 }
 

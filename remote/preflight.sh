@@ -14,14 +14,18 @@ done
 for entry in $RH_PORTS; do
     require_port_free_or_ours "${entry%%:*}" "${entry#*:}"
 done
-# A deployed unit of ours runs the stack's server: a switch (redis <-> valkey) of a running cluster
-# is refused before any host changes, until redis-ha can move one over without loss.
+# A deployed unit of ours that runs another server than the stack's (redis <-> valkey): the update
+# moves the cluster over, replicas first. A replica of the new server syncs from a master of the old
+# one (the step hands mastership to the new server last), so it must read the RDB files the old one
+# writes; a version that cannot is refused here, before any host changes.
 for unit in ${RH_SERVER_UNITS:-}; do
-    file=$(systemctl show -p FragmentPath --value "$unit" 2>/dev/null || true)
-    if [ -z "$file" ] || [ ! -f "$file" ]; then continue; fi
-    deployed=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$file" | head -n 1)
-    [ -z "$deployed" ] || [ "$deployed" = "$RH_REDIS_SERVER_BIN" ] ||
-        fail "$unit runs $deployed, but the stack's server is $RH_SERVER ($RH_REDIS_SERVER_BIN): redis-ha does not move a deployed cluster to another server yet; set \`server\` back to what the cluster runs, or deploy $RH_SERVER as a new cluster (its own clusterName and ports) and move the clients"
+    deployed=$(unit_setting "$unit" ExecStart)
+    if [ -z "$deployed" ] || [ "$deployed" = "$RH_REDIS_SERVER_BIN" ]; then continue; fi
+    case " ${checked:-} " in *" $deployed "*) continue ;; esac
+    checked="${checked:-} $deployed"
+    why=$(rdb_unreadable "$deployed")
+    [ -z "$why" ] || fail "$unit runs $deployed, and the stack's server is $RH_SERVER ($RH_REDIS_SERVER_BIN), but $why: a $RH_SERVER replica could never sync from the running master, so the cluster cannot move over without loss. Set \`server\` back to what the cluster runs, or deploy $RH_SERVER as a new cluster (its own clusterName and ports) and move the clients"
+    log "server switch: $RH_SERVER $(binary_version) reads the RDB files of $(basename "$deployed") $(binary_version "$deployed"); the cluster moves over replicas first"
 done
 # Every config-table directive of redis.conf is one this host's server version accepts.
 if [ -n "${RH_DIRECTIVES:-}" ]; then

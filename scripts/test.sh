@@ -58,10 +58,10 @@ count() {
     echo "${n:-0}"
 }
 
-# Without bookworm in REDIS_HA_IMAGES, only the servers spec runs end to end (on the images named).
+# Without bookworm in REDIS_HA_IMAGES, only the servers and migration specs run end to end (on the images named).
 case ",$REDIS_HA_IMAGES," in
     *,bookworm,*) e2e_specs=(tests/e2e/*.e2e.spec.ts) ;;
-    *) e2e_specs=(tests/e2e/servers.e2e.spec.ts) ;;
+    *) e2e_specs=(tests/e2e/servers.e2e.spec.ts tests/e2e/migration.e2e.spec.ts) ;;
 esac
 run_pass "${executors[0]}" 'tests/unit/**/*.spec.ts' "${e2e_specs[@]}"
 if [ "${#executors[@]}" -gt 1 ]; then

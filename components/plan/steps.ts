@@ -26,6 +26,7 @@ import {
     RedisStepInputs,
     RemovalInputs,
     SentinelStepInputs,
+    ServiceAccountInputs,
     ServiceInputs,
     StatusInputs,
     SwitchoverInputs,
@@ -161,8 +162,25 @@ export function redisStepVars(spec: ClusterSpec, host: HostSpec, password: strin
             .map((l) => l.user)
             .join(" "),
         RH_DATA_ADDRESSES: dataAddresses(spec),
+        ...serviceAccountVars(spec, host, "server"),
         ...hostTuningVars(spec),
     };
+}
+
+/** The files a data node or sentinel writes itself, which belong to the account it runs as. */
+function serviceFiles(spec: ClusterSpec, kind: "server" | "sentinel"): string[] {
+    const { paths } = spec;
+    return kind === "server"
+        ? [paths.redisConf, paths.redisLog, `${paths.dataDir}/dump.rdb`, `${paths.dataDir}/appendonlydir`]
+        : [paths.sentinelConf, paths.sentinelLog];
+}
+
+/** Inputs of a data node's or sentinel's step that concern the account it runs as (see ServiceAccountInputs). */
+function serviceAccountVars(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): ServiceAccountInputs {
+    const { paths } = spec;
+    const peerRole = kind === "server" ? hasRole(spec.sentinels, host) : hasRole(deploymentPlan(spec).dataNodes, host);
+    const peerUnit = kind === "server" ? paths.sentinelUnitName : paths.redisUnitName;
+    return { RH_PEER_UNIT: peerRole ? peerUnit : "", RH_SERVICE_FILES: serviceFiles(spec, kind).join(" ") };
 }
 
 /** `hostTuning` of a data node's host: on with its files' contents, or off (the step removes files an earlier deployment left). */
@@ -389,6 +407,7 @@ export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, password: st
         RH_SENTINEL_CONF: encodeFile(renderSentinelConf(spec, host, password)),
         RH_EXPECT_REPLICAS: spec.replicas.length,
         RH_AUTH_USERS: "default",
+        ...serviceAccountVars(spec, host, "sentinel"),
     };
 }
 
@@ -477,9 +496,11 @@ export function removalVars(spec: ClusterSpec, host: HostSpec, kind: "server" | 
     const { paths } = spec;
     const isServer = kind === "server";
     const owner = ownerFile(spec, kind);
-    const files = isServer
-        ? [paths.redisConf, `${paths.redisConf}.managed`, paths.redisLog, `${paths.dataDir}/dump.rdb`, `${paths.dataDir}/appendonlydir`, `${paths.dataDir}/temp-*`, paths.redisTlsDir, owner, paths.sysctlFile, paths.thpUnitFile]
-        : [paths.sentinelConf, `${paths.sentinelConf}.managed`, paths.sentinelLog, paths.sentinelTlsDir, owner];
+    const files = [
+        ...serviceFiles(spec, kind),
+        `${isServer ? paths.redisConf : paths.sentinelConf}.managed`,
+        ...(isServer ? [`${paths.dataDir}/temp-*`, paths.redisTlsDir, owner, paths.sysctlFile, paths.thpUnitFile] : [paths.sentinelTlsDir, owner]),
+    ];
     return {
         ...serviceVars(spec, host, kind),
         ...(isServer ? { RH_TUNING_UNIT: paths.thpUnitName } : {}),

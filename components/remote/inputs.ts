@@ -114,10 +114,19 @@ export type DirectiveListInputs = {
     RH_SENTINEL_OWNED: string;
 };
 
+/** What the step of a data node or sentinel needs to move it to another server (redis <-> valkey), whose packages run it as another account. */
+export type ServiceAccountInputs = {
+    /** The other of our units on this host (the sentinel of a data node's host, and the reverse; empty: none): while it still runs as the old account, the shared directories stay writable for it. */
+    RH_PEER_UNIT: string;
+    /** This service's own files, given to its account whenever it (re)starts. */
+    RH_SERVICE_FILES: string;
+};
+
 /** remote/apply-redis.sh */
 export type RedisStepInputs = CommonInputs &
     TlsInputs &
     DirectiveListInputs &
+    ServiceAccountInputs &
     HostTuningInputs & {
         RH_REDIS_UNIT: string;
         RH_REDIS_UNIT_PATH: string;
@@ -132,7 +141,8 @@ export type RedisStepInputs = CommonInputs &
 
 /** remote/apply-sentinel.sh */
 export type SentinelStepInputs = CommonInputs &
-    TlsInputs & {
+    TlsInputs &
+    ServiceAccountInputs & {
         RH_SENTINEL_UNIT: string;
         RH_SENTINEL_UNIT_PATH: string;
         RH_SENTINEL_UNIT_FILE: string;

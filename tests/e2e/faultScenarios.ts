@@ -12,6 +12,7 @@ import { TestLab, eventually, field, onHost, redisCli } from "./labHarness";
 const REDIS_PORT = 6389;
 const SENTINEL_PORT = 26389;
 const SENTINEL_UNIT = "redis-ha-lab-sentinel.service";
+const SERVER_UNIT = "redis-ha-lab-server.service";
 
 type LabHost = TestLab["hosts"][number];
 
@@ -208,6 +209,35 @@ export const OPERATION_SCENARIOS: FaultScenario[] = [
         heal: async () => undefined,
     },
 ];
+
+/** The server (redis or valkey) `host`'s data node runs, as its unit's ExecStart says. */
+export function serverOf(host: LabHost): "redis" | "valkey" {
+    return /\/valkey-server /.test(onHost(host.container, `systemctl show -p ExecStart --value ${SERVER_UNIT}`)) ? "valkey" : "redis";
+}
+
+/**
+ * The move of a running cluster to the other server (redis <-> valkey) by its one setting, rolled
+ * out by pulumi up: replicas first, mastership handed to a node of the new server last, sentinels
+ * after. Apart from OPERATION_SCENARIOS: on Debian's packages it goes one way per image (the other
+ * way needs an RDB format the old server cannot read), so bench/migration.ts deploys anew per trial.
+ */
+export const SERVER_SWITCH: FaultScenario = {
+    name: "server-switch",
+    description: "the cluster moved to the other server (`server: redis` <-> `valkey`) by pulumi up: replicas first, mastership handed over, sentinels last",
+    expectFailover: true,
+    operation: true,
+    inject: async (lab, master) => {
+        const target = serverOf(master) === "redis" ? "valkey" : "redis";
+        deployedConfigs.set(lab.args.name, { ...deployedConfig(lab), "redis-ha:server": target });
+        await (await lab.cluster({ config: deployedConfig(lab) })).up();
+    },
+    heal: async () => undefined,
+};
+
+/** Forgets what the operations deployed on `lab` (a new cluster on it starts from its own config). */
+export function resetDeployedConfig(lab: TestLab): void {
+    deployedConfigs.delete(lab.args.name);
+}
 
 /** Runs `redis-ha <args>` (ops/cli.ts) against the lab's stack, as an operator would, without blocking the writer in this process. */
 function operatorCommand(lab: TestLab, workDir: string, ...args: string[]): Promise<void> {

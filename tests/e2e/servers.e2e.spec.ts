@@ -4,8 +4,8 @@
  * existing server on 6379 is that same server (Valkey's lab runs Debian's valkey-server there). Each:
  * deploy (every node and sentinel runs what was asked, as its package's user), a second up that
  * changes and restarts nothing, a switchover, a rolling change and a killed master with a writer
- * whose every confirmed write is checked, a directive the host's version lacks and a switch to the
- * other server both refused before any host changes, a password rotation under a writer, and a
+ * whose every confirmed write is checked, a directive the host's version lacks refused before any
+ * host changes (a switch to the other server: migration.e2e.spec.ts), a password rotation under a writer, and a
  * destroy that leaves the existing server as it was; all of it with ACL users and the exporters on.
  *
  * Which entries run: REDIS_HA_IMAGES (scripts/test.sh sets what fits CI's time; `bookworm` is the
@@ -169,7 +169,7 @@ for (const entry of MATRIX) {
             });
         }
 
-        it(`refuses, before any host changes, a directive this ${entry.server} lacks (${entry.lackedDirective.name}) and a switch to the other server`, async () => {
+        it(`refuses, before any host changes, a directive this ${entry.server} lacks (${entry.lackedDirective.name})`, async () => {
             await waitHealthy(lab);
             // The rolling change left maxclients set: the config deployed last is the base of both attempts.
             const deployed = (await stack.getAllConfig())["redis-ha:redis"]?.value ?? "{}";
@@ -177,15 +177,12 @@ for (const entry of MATRIX) {
             const before = { pids: pids(), units: unitFiles(), conf: lab.hosts.map((h) => onHost(h.container, "sha256sum /etc/redis-ha/lab/redis.conf.managed")).join("") };
             const lacked = await lab.cluster({ config: { "redis-ha:redis": { ...redis, extraDirectives: { [entry.lackedDirective.name]: entry.lackedDirective.value } } } });
             await assert.rejects(lacked.up(), new RegExp(`${entry.server} 8\\.\\d+\\.\\d+ here does not accept: ${entry.lackedDirective.name}; remove them from the stack's redis settings`));
-            const other = entry.server === "redis" ? "valkey" : "redis";
-            const switched = await lab.cluster({ config: { "redis-ha:redis": redis, "redis-ha:server": other } });
-            await assert.rejects(switched.up(), new RegExp(`redis-ha-lab-server\\.service runs /usr/bin/${entry.server}-server, but the stack's server is ${other} \\(/usr/bin/${other}-server\\): redis-ha does not move a deployed cluster to another server yet`));
             const after = { pids: pids(), units: unitFiles(), conf: lab.hosts.map((h) => onHost(h.container, "sha256sum /etc/redis-ha/lab/redis.conf.managed")).join("") };
             assert.deepStrictEqual(after, before, "a refused update changed a host");
             stack = await lab.cluster({ config: { "redis-ha:redis": redis } });
             await stack.up();
             await waitHealthy(lab);
-            assert.deepStrictEqual(pids(), before.pids, "the up after the refusals restarted something");
+            assert.deepStrictEqual(pids(), before.pids, "the up after the refusal restarted something");
         });
 
         it(`on ${entry.server}, ACL users and the exporters, then a password rotation under a writer: replicas log in as the replication user, redis_up 1, the old password refused everywhere, nothing lost`, async () => {
