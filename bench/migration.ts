@@ -57,6 +57,13 @@ function versionOn(container: string, binary: string): string {
     return `${binary.replace(/-server$/, "")} ${/ v=(\S+)/.exec(out)?.[1] ?? "?"}`;
 }
 
+/** Why a trial failed, in a line: the remote programs' ERROR lines when the engine's output has them. */
+function failure(err: unknown): string {
+    const text = err instanceof Error ? err.message : String(err);
+    const errors = [...new Set(text.split("\n").filter((l) => /ERROR|error:/.test(l)).map((l) => l.trim()))];
+    return (errors.length ? errors.slice(0, 3).join(" | ") : text).slice(0, 600);
+}
+
 async function runDirection(d: Direction, trials: number, out: MigrationBenchmark): Promise<void> {
     const image = process.env[d.imageVar];
     if (!image) throw new Error(`${d.imageVar} is not set: run through bench/run.sh, which builds the lab images`);
@@ -76,7 +83,7 @@ async function runDirection(d: Direction, trials: number, out: MigrationBenchmar
                 out.runs.push({ ...result, direction: d.id, trial });
                 process.stderr.write(`[bench] migration ${d.id} trial ${trial}/${trials}: ${JSON.stringify(result)}\n`);
             } catch (err) {
-                failed.push(`trial ${trial}: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`);
+                failed.push(`trial ${trial}: ${failure(err)}`);
                 process.stderr.write(`[bench] migration ${d.id} trial ${trial}/${trials} FAILED: ${failed[failed.length - 1]}\n`);
             } finally {
                 await (await lab.cluster({ config: { ...config, "redis-ha:server": d.to } })).destroy();

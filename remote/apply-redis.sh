@@ -77,9 +77,25 @@ restart_reason() {
     done
 }
 
+# requirepass leaves the file when ACL users come (the `user default` line takes over), but the
+# running node keeps it, and a CONFIG REWRITE (Sentinel's, at a failover) would write it back in
+# plaintext. Clearing it alone would leave the default user without password (nopass) for a moment,
+# so it goes in one transaction with the passwords that user has now (commands on stdin, not argv).
+clear_requirepass() {
+    local hashes reply
+    [ -n "$(rcli 127.0.0.1 "$RH_REDIS_PORT" CONFIG GET requirepass | sed -n 2p | tr -d '\r')" ] || return 0
+    hashes=$(accepted_hashes 127.0.0.1 "$RH_REDIS_PORT" default | sed 's/^/#/' | paste -sd' ' -)
+    [ -n "$hashes" ] || { refused="the default user has no password to keep while requirepass is cleared"; return 1; }
+    reply=$(printf 'MULTI\nCONFIG SET requirepass ""\nACL SETUSER default on resetpass %s\nEXEC\n' "$hashes" | rcli 127.0.0.1 "$RH_REDIS_PORT" | tr -d '\r' | tail -n 2 | paste -sd' ' -)
+    [ "$reply" = "OK OK" ] || { refused="Redis did not clear requirepass with the default user's passwords kept (${reply:-no answer})"; return 1; }
+    log "requirepass cleared live; the default user keeps its passwords (the file's \`user default\` line)"
+}
+
 # CONFIG SET of every changed directive; the value goes on stdin (-x), never on a command line.
 # Fails (setting `refused`) at the first directive Redis does not take live.
 refused=""
+# Set when the replication login (masteruser, masterauth) changed live: the replica logs in again.
+relogin=no
 # shellcheck disable=SC2154 # rh_tls_flags is set by lib.sh, inlined before this file
 config_set_stdin() { timeout 5 "$RH_CLI" --no-auth-warning "${rh_tls_flags[@]}" -p "$RH_REDIS_PORT" -x CONFIG SET "$1" 2>&1 || true; }
 apply_live() {
@@ -93,11 +109,18 @@ apply_live() {
             return 1
         fi
         log "applied $key live (CONFIG SET)"
+        case $key in masteruser | masterauth) relogin=yes ;; esac
     done
-    [ -n "$removed" ] || return 0
-    local defaults
+    case " $removed " in *" requirepass "*) clear_requirepass || return 1 ;; esac
+    # Not the passwords either: requirepass goes when ACL users come (the `user default` line takes
+    # over), and its default, "", would leave the default user without a password (nopass).
+    local defaults back=""
+    for key in $removed; do
+        case " $RH_PASSWORD_DIRECTIVES " in *" $key "*) ;; *) back+=" $key" ;; esac
+    done
+    [ -n "$back" ] || return 0
     # shellcheck disable=SC2086 # one directive name per word
-    defaults=$(redis_defaults $removed) || { refused="Redis's defaults of $removed could not be read"; return 1; }
+    defaults=$(redis_defaults $back) || { refused="Redis's defaults of$back could not be read"; return 1; }
     while IFS=$'\t' read -r key value; do
         reply=$(printf '%s' "$value" | config_set_stdin "$key")
         if [ "$reply" != OK ]; then
@@ -165,6 +188,12 @@ else
         [ "$(info_field 127.0.0.1 "$RH_REDIS_PORT" replication master_link_status)" = up ] &&
             [ "$(info_field 127.0.0.1 "$RH_REDIS_PORT" replication master_sync_in_progress)" = 0 ]
     }
+    if [ "$relogin" = yes ]; then
+        # The link stays logged in as before until it drops: it is dropped now, so that the new login
+        # is proven here (a partial resync) rather than at the next network blip.
+        rcli 127.0.0.1 "$RH_REDIS_PORT" CLIENT KILL TYPE master >/dev/null || true
+        log "replication login changed: reconnecting to $master_ip:$master_port with it"
+    fi
     wait_for "$RH_WAIT_SYNC" "replication from $master_ip:$master_port (master_link_status:up)" replica_synced
     log "redis replica of $master_ip:$master_port ready on $RH_ANNOUNCE_ADDRESS:$RH_REDIS_PORT"
 fi

@@ -27,7 +27,22 @@ log_in() {
     return 1
 }
 
-# Adds each `user:hash` of $2 that ip:port $1 does not accept yet.
+# Gives each ACL user of the data node at ip:port its rules (RH_ACL_RULES: `user:rules` entries
+# separated by `;`). ACL SETUSER applies them over what the user has and keeps its passwords, so a
+# user that does not exist yet (ACL users turned on for a running cluster) can do its job before any
+# replica or sentinel logs in as it.
+grant_rules() {
+    local addr=$1 entry user
+    local -a entries rules
+    IFS=';' read -ra entries <<<"$RH_ACL_RULES"
+    for entry in "${entries[@]}"; do
+        user=${entry%%:*}
+        read -ra rules <<<"${entry#*:}"
+        [ "$(rcli "${addr%:*}" "${addr##*:}" ACL SETUSER "$user" on "${rules[@]}")" = OK ] || fail "$addr refused the rules of ACL user $user (ACL SETUSER)"
+    done
+}
+
+# Adds each `user:hash` of $2 that ip:port $1 does not accept yet; $3: server or sentinel.
 accept_on() {
     local addr=$1 pair user hash
     if ! log_in "$addr"; then
@@ -41,6 +56,7 @@ accept_on() {
         [ "$(rcli "${addr%:*}" "${addr##*:}" ACL SETUSER "$user" "#$hash")" = OK ] || fail "$addr refused a new password for $user (ACL SETUSER)"
         log "$addr: $user accepts the new password too (the old one until the update ends)"
     done
+    if [ "$3" = server ] && [ -n "${RH_ACL_RULES:-}" ]; then grant_rules "$addr"; fi
 }
 
 # The replica at ip:port logs in to its master with the new replication password (`masterauth`).
@@ -83,8 +99,8 @@ retire_on() {
 
 case "$RH_AUTH_PHASE" in
 accept)
-    for addr in $RH_DATA_ADDRESSES; do accept_on "$addr" "$RH_DATA_AUTH"; done
-    for addr in $RH_SENTINEL_ADDRESSES; do accept_on "$addr" "$RH_SENTINEL_AUTH"; done
+    for addr in $RH_DATA_ADDRESSES; do accept_on "$addr" "$RH_DATA_AUTH" server; done
+    for addr in $RH_SENTINEL_ADDRESSES; do accept_on "$addr" "$RH_SENTINEL_AUTH" sentinel; done
     ;;
 retire)
     for addr in $RH_DATA_ADDRESSES; do

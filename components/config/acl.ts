@@ -9,6 +9,7 @@
  */
 import * as crypto from "crypto";
 import { AclSpec } from "./spec";
+import { ACL_RULES } from "./defaults";
 
 /** One ACL user's name and password. */
 export interface AclCredential {
@@ -41,6 +42,15 @@ export function passwordSha256(password: string): string {
 /** How redis.conf names a password without holding it: `#` and its SHA-256 in hex (what Redis stores and ACL LIST shows). */
 export function aclPasswordHash(password: string): string {
     return `#${passwordSha256(password)}`;
+}
+
+/** Every user of a data node and its rules: `default` (the admin) and the replication and Sentinel users. */
+export function aclUserRules(acl: AclSpec): Array<{ user: string; rules: string }> {
+    return [
+        { user: "default", rules: ACL_RULES.admin },
+        { user: acl.replicationUser, rules: ACL_RULES.replication },
+        { user: acl.sentinelUser, rules: ACL_RULES.sentinel },
+    ];
 }
 
 /** Every user of a data node and its password: `default` (the admin: the cluster password) and, with ACL users, the replication and Sentinel users. */

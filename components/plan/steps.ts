@@ -4,7 +4,7 @@
 import { PASSWORD_DIRECTIVES, PATHS, RESTART_DIRECTIVES, SENTINEL_OWNED_DIRECTIVES, SERVERS, SWITCHOVER_MAX_LAG_SECONDS, WAIT_SECONDS } from "../config/defaults";
 import * as crypto from "crypto";
 import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
-import { AclCredential, dataNodeLogins, passwordSha256, replicationPassword } from "../config/acl";
+import { AclCredential, aclUserRules, dataNodeLogins, passwordSha256, replicationPassword } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
 import { encodeFile, installedProgramsVar } from "../remote/payload";
@@ -431,6 +431,7 @@ export function authVars(spec: ClusterSpec, password: string, phase: "accept" | 
         RH_MASTERAUTH_SHA256: passwordSha256(replicationPassword(spec.acl, password, spec.clusterName)),
         RH_REDIS_CONF_PATH: spec.paths.redisConf,
         RH_SENTINEL_CONF_PATH: spec.paths.sentinelConf,
+        ...(spec.acl ? { RH_ACL_RULES: aclUserRules(spec.acl).map((u) => `${u.user}:${u.rules}`).join(";") } : {}),
     };
 }
 

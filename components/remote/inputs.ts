@@ -166,6 +166,8 @@ export type AuthInputs = CommonInputs &
         /** This host's configs, where the password the cluster runs with is stored. */
         RH_REDIS_CONF_PATH: string;
         RH_SENTINEL_CONF_PATH: string;
+        /** With ACL users, each one's rules (`user:rules` entries separated by `;`), given to it on every data node by `accept`. */
+        RH_ACL_RULES?: string;
     };
 
 /** remote/health-gate.sh */

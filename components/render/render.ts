@@ -4,8 +4,8 @@
 import * as path from "path";
 import { packageRoot } from "../packageRoot";
 import * as nunjucks from "nunjucks";
-import { ACL_RULES, PATHS, SENTINEL_MAXCLIENTS, SERVERS } from "../config/defaults";
-import { aclCredentials, aclPasswordHash } from "../config/acl";
+import { PATHS, SENTINEL_MAXCLIENTS, SERVERS } from "../config/defaults";
+import { aclCredentials, aclPasswordHash, aclUserRules, dataNodeLogins } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
 import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
 import { DirectiveContext, REDIS_CONF_DIRECTIVES } from "../config/directiveTable";
@@ -101,12 +101,16 @@ export function renderSentinelConf(spec: ClusterSpec, host: HostSpec, password: 
 function redisAcl(spec: ClusterSpec, password: string): DirectiveContext["acl"] {
     if (!spec.acl) return false;
     const creds = aclCredentials(spec.acl, password, spec.clusterName);
-    const users = [
-        { name: "default", hash: aclPasswordHash(password), rules: ACL_RULES.admin },
-        { name: creds.replication.user, hash: aclPasswordHash(creds.replication.password), rules: ACL_RULES.replication },
-        { name: creds.sentinel.user, hash: aclPasswordHash(creds.sentinel.password), rules: ACL_RULES.sentinel },
-    ];
-    return { users: users.map((u) => `${u.name} on ${u.hash} ${u.rules}`), masterUser: creds.replication.user, masterAuth: creds.replication.password };
+    const passwords = new Map(dataNodeLogins(spec.acl, password, spec.clusterName).map((l) => [l.user, l.password]));
+    return {
+        users: aclUserRules(spec.acl).map((u) => {
+            const userPassword = passwords.get(u.user);
+            if (userPassword === undefined) throw new Error(`internal: ACL user ${u.user} has no password`);
+            return `${u.user} on ${aclPasswordHash(userPassword)} ${u.rules}`;
+        }),
+        masterUser: creds.replication.user,
+        masterAuth: creds.replication.password,
+    };
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * ACL users, on the real engine and a real lab: with `acl.enabled`, replicas replicate as the
+ * ACL users, on the real engine and a real lab: turned on for a running cluster under a writer
+ * (nothing lost, no restart, the default user never without password); then replicas replicate as the
  * replication user, sentinels talk to the data nodes as the Sentinel user, neither user can do
  * anything else, redis.conf holds password hashes only, a Sentinel failover works, and a new cluster
  * password rotates every user's with no data node restart and no login refused.
@@ -10,7 +11,8 @@ import Redis from "ioredis";
 import { Stack } from "@pulumi/pulumi/automation";
 import { aclCredentials, aclPasswordHash } from "../../components/config/acl";
 import { ACL_DEFAULTS } from "../../components/config/defaults";
-import { TestLab, createTestLab, eventually, field, labLeftovers, onHost, redisCli } from "./labHarness";
+import { CounterReport, startCounterWriter } from "../../examples/visit-counter/counter";
+import { TestLab, assertNothingLost, assertStillWriting, createTestLab, eventually, field, labLeftovers, mainPid, onHost, redisCli } from "./labHarness";
 
 const LAB = "rhtacl";
 const CLUSTER = "lab";
@@ -41,10 +43,10 @@ describe("ACL users for replication and Sentinel (acl.enabled, real lab)", funct
     let addresses: string[];
     const containerOf = (address: string) => lab.hosts.find((h) => h.address === address)!.container;
 
+    // The cluster is deployed without ACL users; the first test turns them on, as a user would on a running one.
     before(async () => {
         lab = await createTestLab(LAB, "10.177.85");
-        stack = await lab.cluster({ config: { "redis-ha:acl": { enabled: true } } });
-        await stack.up();
+        await (await lab.cluster()).up();
         creds = aclCredentials({ replicationUser: REPLICATION_USER, sentinelUser: SENTINEL_USER }, lab.password, CLUSTER);
         addresses = lab.hosts.map((h) => h.address);
     });
@@ -80,6 +82,29 @@ describe("ACL users for replication and Sentinel (acl.enabled, real lab)", funct
             assert.strictEqual(field(m, "num-other-sentinels"), "2", h.name);
         }
     }
+
+    it("turns ACL users on for a running cluster under a writer (WAIT 1): no data node restarts, nothing lost, the default user keeps its password", async () => {
+        const pids = () => lab.hosts.map((h) => mainPid(h.container, `redis-ha-${CLUSTER}-server.service`));
+        const before = pids();
+        const writer = startCounterWriter({ masterName: CLUSTER, sentinels: lab.hosts.map((h) => ({ host: h.address, port: SENTINEL_PORT })), password: lab.password, key: "acl:enable", waitReplicas: 1, maxSeconds: 300 });
+        let report: CounterReport | undefined;
+        try {
+            await writer.ready;
+            await assertStillWriting(writer, "before ACL users");
+            stack = await lab.cluster({ config: { "redis-ha:acl": { enabled: true } } });
+            await stack.up();
+            await assertStillWriting(writer, "after ACL users");
+        } finally {
+            report = await writer.stop(lab.password);
+        }
+        assertNothingLost(report, "turning ACL users on");
+        assert.deepStrictEqual(pids(), before, "a data node restarted");
+        for (const h of lab.hosts) {
+            // requirepass left the file for the `user default` line: its default ("") must never reach the running node (nopass).
+            assert.match(onHost(h.container, `redis-cli --no-auth-warning -p ${REDIS_PORT} PING 2>&1 || true`), /NOAUTH/, `${h.name}: a data node answers without a password`);
+            assert.doesNotMatch(redisCli(h.container, lab.password, REDIS_PORT, "ACL", "GETUSER", "default"), /nopass/, h.name);
+        }
+    });
 
     it("replicates as the replication user", () => {
         assert.strictEqual(agreedMaster(), lab.hosts[0]!.address);

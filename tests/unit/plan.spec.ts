@@ -6,6 +6,7 @@ import { updateCommand } from "../../components/hostStep";
 import { STEP_COMMAND, shellQuote, standaloneCommand, stepProgram } from "../../components/remote/payload";
 import { threeHostTopology } from "../fixtures/topology";
 import { aclCredentials, aclPasswordHash } from "../../components/config/acl";
+import { ACL_RULES } from "../../components/config/defaults";
 import * as crypto from "crypto";
 
 const spec = resolveClusterSpec(threeHostTopology({ master: "app-2", replicas: ["console", "app-1"], sentinels: ["app-1", "app-2", "console"] }));
@@ -76,6 +77,9 @@ describe("password rotation (authVars)", () => {
         assert.strictEqual(vars.RH_SENTINEL_AUTH, `default:${hash(PASSWORD)}`);
         assert.strictEqual(vars.RH_MASTERAUTH_SHA256, sha(creds.replication.password));
         assert.strictEqual(vars.RH_ACL, "yes");
+        // Each user's rules, which `accept` gives it on every data node (ACL users turned on for a running cluster).
+        assert.strictEqual(vars.RH_ACL_RULES, `default:${ACL_RULES.admin};redis-ha-replication:${ACL_RULES.replication};redis-ha-sentinel:${ACL_RULES.sentinel}`);
+        assert.strictEqual(authVars(spec, PASSWORD, "accept").RH_ACL_RULES, undefined);
         assert.strictEqual(redisStepVars(acl, acl.master, PASSWORD).RH_AUTH_USERS, "default redis-ha-replication redis-ha-sentinel");
         for (const p of [PASSWORD, creds.replication.password, creds.sentinel.password]) assert.ok(!JSON.stringify(vars).includes(p));
     });
