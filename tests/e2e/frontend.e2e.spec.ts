@@ -7,12 +7,8 @@
  * The new units' `systemd-analyze security` scores stay within README's figures.
  */
 import * as assert from "assert";
-import * as path from "path";
-import { spawnSync } from "child_process";
-import { engineEnv } from "../../lab/automation";
-import type { ClusterStatus } from "../../ops/status";
 import { Stack } from "@pulumi/pulumi/automation";
-import { TestLab, createTestLab, eventually, field, grepFiles, labLeftovers, mainPid, metric, onHost, redisCli, scrape, unitExposure } from "./labHarness";
+import { TestLab, clusterStatus, createTestLab, eventually, field, grepFiles, labLeftovers, mainPid, metric, onHost, redisCli, scrape, unitExposure } from "./labHarness";
 import { FAULT_SCENARIOS, FaultScenario, waitHealthy } from "./faultScenarios";
 import {
     FRONTEND_LAB_HOSTS,
@@ -90,10 +86,7 @@ describe("frontend: HAProxy + keepalived VIP for clients without Sentinel, and t
     });
 
     it("redis-ha status shows each frontend (the VIP on one, both routing to the master) and every exporter active", () => {
-        const root = path.join(__dirname, "..", "..");
-        const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(root, "ops", "cli.ts"), "status", "--json", "-s", "lab", "--cwd", stack.workspace.workDir], { env: { ...process.env, ...engineEnv(lab.sandbox) }, encoding: "utf8" });
-        assert.strictEqual(r.status, 0, `status: ${r.stdout}${r.stderr}`);
-        const status = JSON.parse(r.stdout) as ClusterStatus;
+        const status = clusterStatus(lab, stack, { healthy: true });
         assert.ok(status.healthy, status.problems.join("; "));
         const fronts = status.hosts.filter((h) => h.frontend);
         assert.deepStrictEqual(fronts.map((h) => h.host), ["lab-4", "lab-5"]);

@@ -6,10 +6,12 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as http from "http";
 import { CounterReport } from "../../examples/visit-counter/counter";
-import { execFileSync } from "child_process";
+import * as path from "path";
+import { execFileSync, spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
+import type { ClusterStatus } from "../../ops/status";
 import { LabArgs, labHosts } from "../../lab/labProgram";
-import { Sandbox, clusterStack, labArgs, labClusterConfig, labPassword, labStack, tempSandbox } from "../../lab/automation";
+import { Sandbox, clusterStack, engineEnv, labArgs, labClusterConfig, labPassword, labStack, tempSandbox } from "../../lab/automation";
 
 export interface TestLab {
     sandbox: Sandbox;
@@ -198,3 +200,18 @@ export function scrape(address: string, port: number): Promise<string> {
 
 /** The value of an unlabelled metric in a /metrics page. */
 export const metric = (body: string, name: string) => body.split("\n").find((l) => l.startsWith(`${name} `))?.split(" ")[1];
+
+/**
+ * `redis-ha status --json` on the lab's cluster stack, run as an operator runs it (ops/cli.ts). Exit
+ * 3 (a problem found) still gives the report; `healthy: true` asks for exit 0 as well.
+ */
+export function clusterStatus(lab: TestLab, stack: Stack, opts: { healthy?: boolean } = {}): ClusterStatus {
+    const cli = path.join(__dirname, "..", "..", "ops", "cli.ts");
+    const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), cli, "status", "--json", "-s", "lab", "--cwd", stack.workspace.workDir], {
+        env: { ...process.env, ...engineEnv(lab.sandbox) },
+        encoding: "utf8",
+    });
+    if (opts.healthy) assert.strictEqual(r.status, 0, `status: ${r.stdout}${r.stderr}`);
+    else assert.ok(r.status === 0 || r.status === 3, `status failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as ClusterStatus;
+}

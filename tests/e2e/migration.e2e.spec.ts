@@ -13,15 +13,11 @@
  * is reported as not run.
  */
 import * as assert from "assert";
-import * as path from "path";
-import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
-import { engineEnv } from "../../lab/automation";
 import type { ClusterStatus } from "../../ops/status";
-import { TestLab, createTestLab, field, mainPid, notRun, onHost, redisCli } from "./labHarness";
+import { TestLab, clusterStatus, createTestLab, field, mainPid, notRun, onHost, redisCli } from "./labHarness";
 import { DURABILITY_CONFIG, SERVER_SWITCH, runFault, serverOf, waitHealthy } from "./faultScenarios";
 
-const ROOT = path.join(__dirname, "..", "..");
 const UNITS = ["redis-ha-lab-server.service", "redis-ha-lab-sentinel.service"];
 const DIRS = "/etc/redis-ha/lab /var/lib/redis-ha/lab /var/log/redis-ha/lab";
 
@@ -84,14 +80,7 @@ for (const m of MIGRATIONS) {
         const config = { ...DURABILITY_CONFIG, "redis-ha:server": m.from, "redis-ha:acl": { enabled: true }, "redis-ha:metrics": { enabled: true } };
         const migrated = { ...config, "redis-ha:server": m.to };
 
-        const status = (): ClusterStatus => {
-            const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "ops", "cli.ts"), "status", "--json", "-s", "lab", "--cwd", stack.workspace.workDir], {
-                env: { ...process.env, ...engineEnv(lab.sandbox) },
-                encoding: "utf8",
-            });
-            assert.ok(r.status === 0 || r.status === 3, `status failed: ${r.stderr}`);
-            return JSON.parse(r.stdout) as ClusterStatus;
-        };
+        const status = (): ClusterStatus => clusterStatus(lab, stack);
         const pids = () => lab.hosts.flatMap((h) => UNITS.map((u) => `${h.name} ${u} ${mainPid(h.container, u)}`));
         /** When each unit's process started, on the clock every container shares (the host's monotonic clock). */
         const startedAt = (container: string, unit: string) => Number(onHost(container, `systemctl show -p ExecMainStartTimestampMonotonic --value ${unit}`).trim());

@@ -13,17 +13,13 @@
  */
 import * as assert from "assert";
 import * as crypto from "crypto";
-import * as path from "path";
-import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
-import { engineEnv } from "../../lab/automation";
 import type { ClusterStatus } from "../../ops/status";
 import { ACL_DEFAULTS, METRICS_DEFAULTS } from "../../components/config/defaults";
 import { CounterReport, startCounterWriter } from "../../examples/visit-counter/counter";
-import { TestLab, assertNothingLost, assertStillWriting, createTestLab, eventually, field, mainPid, metric, notRun, onHost, redisCli, scrape } from "./labHarness";
+import { TestLab, clusterStatus, assertNothingLost, assertStillWriting, createTestLab, eventually, field, mainPid, metric, notRun, onHost, redisCli, scrape } from "./labHarness";
 import { DURABILITY_CONFIG, FAULT_SCENARIOS, FaultScenario, OPERATION_SCENARIOS, runFault, waitHealthy } from "./faultScenarios";
 
-const ROOT = path.join(__dirname, "..", "..");
 const UNITS = ["redis-ha-lab-server.service", "redis-ha-lab-sentinel.service"];
 
 interface MatrixEntry {
@@ -77,14 +73,7 @@ for (const entry of MATRIX) {
         // ACL users and the exporters from the first deploy: every step below runs with them.
         const config = { ...DURABILITY_CONFIG, "redis-ha:server": entry.server, "redis-ha:acl": { enabled: true }, "redis-ha:metrics": { enabled: true } };
 
-        const status = (): ClusterStatus => {
-            const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "ops", "cli.ts"), "status", "--json", "-s", "lab", "--cwd", stack.workspace.workDir], {
-                env: { ...process.env, ...engineEnv(lab.sandbox) },
-                encoding: "utf8",
-            });
-            assert.ok(r.status === 0 || r.status === 3, `status failed: ${r.stderr}`);
-            return JSON.parse(r.stdout) as ClusterStatus;
-        };
+        const status = (): ClusterStatus => clusterStatus(lab, stack);
         const pids = () => lab.hosts.flatMap((h) => UNITS.map((u) => `${h.name} ${u} ${mainPid(h.container, u)}`));
         const unitFiles = () => lab.hosts.map((h) => onHost(h.container, `sha256sum ${UNITS.map((u) => `/etc/systemd/system/${u}`).join(" ")}`)).join("");
 
