@@ -11,7 +11,8 @@
 #
 # REDIS_HA_IMAGES picks the lab images × servers (scripts/prepare.sh lists them): by default Debian 12
 # with Redis 7.0 (every spec) and Debian 13 with Valkey 8.1 (the servers spec), which fits CI's time;
-# `REDIS_HA_IMAGES=bookworm,trixie-redis,trixie-valkey` runs all of them, any subset runs that subset.
+# `REDIS_HA_IMAGES=bookworm,trixie-redis,trixie-valkey,trixie-valkey-tls` runs all of them, any subset
+# runs that subset.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -58,10 +59,10 @@ count() {
     echo "${n:-0}"
 }
 
-# Without bookworm in REDIS_HA_IMAGES, only the servers and migration specs run end to end (on the images named).
+# Without bookworm in REDIS_HA_IMAGES, only the servers, migration and TLS specs run end to end (on the images named).
 case ",$REDIS_HA_IMAGES," in
     *,bookworm,*) e2e_specs=(tests/e2e/*.e2e.spec.ts) ;;
-    *) e2e_specs=(tests/e2e/servers.e2e.spec.ts tests/e2e/migration.e2e.spec.ts) ;;
+    *) e2e_specs=(tests/e2e/servers.e2e.spec.ts tests/e2e/migration.e2e.spec.ts tests/e2e/tls.e2e.spec.ts) ;;
 esac
 run_pass "${executors[0]}" 'tests/unit/**/*.spec.ts' "${e2e_specs[@]}"
 if [ "${#executors[@]}" -gt 1 ]; then

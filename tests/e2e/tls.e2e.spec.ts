@@ -1,6 +1,7 @@
 /**
  * TLS, on the real engine and a real lab: with `tls` set (a CA and per-host certificates made with
- * openssl for the test), Redis and Sentinel listen on TLS only, refuse plaintext and clients without
+ * openssl for the test), the server (Debian 12's Redis; with REDIS_HA_IMAGES=…,trixie-valkey-tls also
+ * Debian 13's Valkey) and Sentinel listen on TLS only, refuse plaintext and clients without
  * a certificate, replicate and gossip over TLS, fail over, and serve ioredis over TLS through Sentinel.
  */
 import * as assert from "assert";
@@ -11,7 +12,7 @@ import { execFileSync } from "child_process";
 import Redis from "ioredis";
 import { Stack } from "@pulumi/pulumi/automation";
 import { Pki, makePki } from "../fixtures/pki";
-import { TestLab, createTestLab, eventually, field, labLeftovers, onHost } from "./labHarness";
+import { TestLab, createTestLab, eventually, field, labLeftovers, notRun, onHost } from "./labHarness";
 
 const LAB = "rhttls";
 const CLUSTER = "lab";
@@ -21,7 +22,23 @@ const SENTINEL_PORT = 26389;
 const CLIENT_DIR = "/root/rh-tls-client";
 const TLS_FLAGS = `--tls --cacert ${CLIENT_DIR}/ca.crt --cert ${CLIENT_DIR}/client.crt --key ${CLIENT_DIR}/client.key`;
 
-describe("TLS on every Redis and Sentinel port (tls, real lab)", function () {
+interface TlsEntry {
+    /** Its name in REDIS_HA_IMAGES (absent: runs always, as the rest of the Debian 12 suite). */
+    id?: string;
+    server: "redis" | "valkey";
+    imageVar: "LAB_IMAGE" | "LAB_IMAGE_TRIXIE";
+    lab: string;
+    subnet: string;
+}
+
+const ENTRIES: TlsEntry[] = [
+    { server: "redis", imageVar: "LAB_IMAGE", lab: LAB, subnet: "10.177.86" },
+    // Valkey 8.1 on Debian 13: opt-in, to keep the default run within CI's time.
+    { id: "trixie-valkey-tls", server: "valkey", imageVar: "LAB_IMAGE_TRIXIE", lab: "rhttlv", subnet: "10.177.72" },
+];
+const wanted = (process.env.REDIS_HA_IMAGES ?? "").split(",").map((s) => s.trim());
+
+for (const entry of ENTRIES) describe(`TLS on every ${entry.server} and Sentinel port (tls, real lab${entry.id ? `, ${entry.id}` : ""})`, function () {
     this.timeout(15 * 60 * 1000);
     let lab: TestLab;
     let stack: Stack;
@@ -32,8 +49,11 @@ describe("TLS on every Redis and Sentinel port (tls, real lab)", function () {
         onHost(container, `redis-cli --no-auth-warning --raw ${flags} -p ${port} ${args.map((a) => `'${a}'`).join(" ")} 2>&1 || true`, lab.password).trim();
     const tlsCli = (container: string, port: number, ...args: string[]) => cli(container, TLS_FLAGS, port, ...args);
 
-    before(async () => {
-        lab = await createTestLab(LAB, "10.177.86");
+    before(async function () {
+        if (entry.id && !wanted.includes(entry.id)) notRun(this, `tls spec ${entry.id}`, `REDIS_HA_IMAGES to include ${entry.id} (it is: ${wanted.join(",") || "unset"})`);
+        const image = process.env[entry.imageVar];
+        if (!image) notRun(this, `tls spec ${entry.id ?? entry.server}`, `its lab image (${entry.imageVar}, built by scripts/prepare.sh)`);
+        lab = await createTestLab(entry.lab, entry.subnet, 3, { image, clusterConfig: { "redis-ha:server": entry.server } });
         pki = makePki(path.join(lab.sandbox.dir, "pki"), lab.hosts);
         for (const h of lab.hosts) {
             onHost(h.container, `install -d -m 0700 ${CLIENT_DIR}`);
@@ -48,8 +68,9 @@ describe("TLS on every Redis and Sentinel port (tls, real lab)", function () {
     });
 
     after(async () => {
-        if (lab) await lab.destroy();
-        assert.strictEqual(labLeftovers(LAB), "", "the test lab left containers or networks behind");
+        if (!lab) return;
+        await lab.destroy();
+        assert.strictEqual(labLeftovers(entry.lab), "", "the test lab left containers or networks behind");
     });
 
     function agreedMaster(): string {
@@ -140,11 +161,11 @@ describe("TLS on every Redis and Sentinel port (tls, real lab)", function () {
         }
     });
 
-    it("keeps each host's private key readable by root and the redis group only", () => {
+    it(`keeps each host's private key readable by root and the ${entry.server} group only`, () => {
         for (const h of lab.hosts) {
             const modes = onHost(h.container, `stat -c '%a %U %G %n' /etc/redis-ha/${CLUSTER}/tls-*/*.key`).trim().split("\n");
             assert.strictEqual(modes.length, 2, `${h.name}: ${modes.join("; ")}`);
-            for (const m of modes) assert.match(m, /^640 root redis \//, h.name);
+            for (const m of modes) assert.match(m, new RegExp(`^640 root ${entry.server} /`), h.name);
         }
     });
 
