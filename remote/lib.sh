@@ -372,25 +372,31 @@ scratch_stop() {
 # binary) writes, or nothing when it can: a scratch `source` saves a key, then a scratch of ours
 # starts from that file and must answer with the key.
 rdb_unreadable() {
-    local source=$1 rdb format why=""
+    local source=$1 rdb format="" why=""
+    # Removed below, not by at_exit: the preflight calls this in $( ), whose end does not run it.
     rdb=$(mktemp)
-    CLEANUP_FILES+=" $rdb"
-    scratch_start "$source" || { echo "$source does not start here to write an RDB file ($SCRATCH_FAILURE)"; return 0; }
-    scratch_cli SET redis-ha:rdb-check loaded >/dev/null
-    scratch_cli SAVE >/dev/null
-    cp "$SCRATCH_DIR/dump.rdb" "$rdb" 2>/dev/null || why="$source did not write an RDB file"
-    scratch_stop
-    [ -z "$why" ] || { echo "$why"; return 0; }
-    # The file starts with its format version: REDIS0011 is 11.
-    format=$(head -c 9 "$rdb" | tr -dc 'A-Z0-9' | sed 's/^REDIS0*//')
-    if ! scratch_start "$RH_REDIS_SERVER_BIN" "$rdb"; then
-        why=${SCRATCH_FAILURE:-it did not start}
-    elif ! true_within 5 scratch_has_key; then
-        why=$(scratch_log_tail)
-        why=${why:-it did not answer with the key}
+    if ! scratch_start "$source"; then
+        why="$source does not start here to write an RDB file ($SCRATCH_FAILURE)"
+    else
+        scratch_cli SET redis-ha:rdb-check loaded >/dev/null
+        scratch_cli SAVE >/dev/null
+        cp "$SCRATCH_DIR/dump.rdb" "$rdb" 2>/dev/null || why="$source did not write an RDB file"
+        scratch_stop
     fi
-    scratch_stop
-    [ -z "$why" ] || echo "$RH_SERVER $(binary_version) cannot read the RDB files $(basename "$source") $(binary_version "$source") writes (format $format; it says: $why)"
+    if [ -z "$why" ]; then
+        # The file starts with its format version: REDIS0011 is 11.
+        format=$(head -c 9 "$rdb" | tr -dc 'A-Z0-9' | sed 's/^REDIS0*//')
+        if ! scratch_start "$RH_REDIS_SERVER_BIN" "$rdb"; then
+            why=${SCRATCH_FAILURE:-it did not start}
+        elif ! true_within 5 scratch_has_key; then
+            why=$(scratch_log_tail)
+            why=${why:-it did not answer with the key}
+        fi
+        scratch_stop
+        [ -z "$why" ] || why="$RH_SERVER $(binary_version) cannot read the RDB files $(basename "$source") $(binary_version "$source") writes (format $format; it says: $why)"
+    fi
+    rm -f "$rdb"
+    [ -z "$why" ] || echo "$why"
 }
 scratch_has_key() { [ "$(scratch_cli GET redis-ha:rdb-check)" = loaded ]; }
 

@@ -15,7 +15,7 @@
 import * as assert from "assert";
 import { Stack } from "@pulumi/pulumi/automation";
 import type { ClusterStatus } from "../../ops/status";
-import { TestLab, clusterStatus, createTestLab, field, mainPid, notRun, onHost, redisCli } from "./labHarness";
+import { TestLab, clusterStatus, createTestLab, mainPid, notRun, onHost, serverIdentity } from "./labHarness";
 import { DURABILITY_CONFIG, SERVER_SWITCH, runFault, serverOf, waitHealthy } from "./faultScenarios";
 
 const UNITS = ["redis-ha-lab-server.service", "redis-ha-lab-sentinel.service"];
@@ -65,12 +65,6 @@ const MIGRATIONS: Migration[] = [
 
 const wanted = (process.env.REDIS_HA_IMAGES ?? "").split(",").map((s) => s.trim());
 
-/** `<server> <version>` of the node or sentinel on `port` (Valkey's INFO keeps redis_version at 7.2.4). */
-function identity(container: string, password: string, port: number): string {
-    const info = redisCli(container, password, port, "INFO", "server");
-    return field(info, "valkey_version") ? `valkey ${field(info, "valkey_version")}` : `redis ${field(info, "redis_version")}`;
-}
-
 for (const m of MIGRATIONS) {
     describe(`migration from ${m.from} to ${m.to} (${m.id}): a live cluster moved by one setting, nothing lost, the way back refused`, function () {
         this.timeout(20 * 60 * 1000);
@@ -97,7 +91,7 @@ for (const m of MIGRATIONS) {
             stack = await lab.cluster();
             await stack.up();
             await waitHealthy(lab);
-            for (const h of lab.hosts) for (const port of [6389, 26389]) assert.match(identity(h.container, lab.password, port), m.fromIdentity, `${h.name}:${port} before`);
+            for (const h of lab.hosts) for (const port of [6389, 26389]) assert.match(serverIdentity(h.container, lab.password, port), m.fromIdentity, `${h.name}:${port} before`);
         });
 
         after(async () => {
@@ -121,7 +115,7 @@ for (const m of MIGRATIONS) {
         it(`every node and sentinel runs ${m.to} as ${m.to}, which owns our directories and files; status healthy, no drift; the existing Redis untouched`, async () => {
             await waitHealthy(lab);
             for (const h of lab.hosts) {
-                for (const port of [6389, 26389]) assert.match(identity(h.container, lab.password, port), m.toIdentity, `${h.name}:${port}`);
+                for (const port of [6389, 26389]) assert.match(serverIdentity(h.container, lab.password, port), m.toIdentity, `${h.name}:${port}`);
                 assert.strictEqual(serverOf(h), m.to, h.name);
                 for (const unit of UNITS) assert.strictEqual(onHost(h.container, `systemctl show -p User --value ${unit}`).trim(), m.to, `${h.name} ${unit}`);
                 assert.strictEqual(onHost(h.container, `stat -c '%U:%G %a' ${DIRS}`).trim(), Array(3).fill(`${m.to}:${m.to} 750`).join("\n"), h.name);
@@ -148,10 +142,12 @@ for (const m of MIGRATIONS) {
         });
 
         it(`refuses the way back to ${m.from} before any host changes: ${m.from} cannot read what ${m.to} writes`, async () => {
-            const before = { pids: pids(), units: lab.hosts.map((h) => onHost(h.container, `sha256sum ${UNITS.map((u) => `/etc/systemd/system/${u}`).join(" ")}`)).join("") };
+            // The RDB check's scratch servers and file leave nothing behind in /tmp either.
+            const state = () => ({ pids: pids(), units: lab.hosts.map((h) => onHost(h.container, `sha256sum ${UNITS.map((u) => `/etc/systemd/system/${u}`).join(" ")}`)).join(""), tmp: lab.hosts.map((h) => onHost(h.container, "ls -A /tmp")) });
+            const before = state();
             const back = await lab.cluster({ config: config });
             await assert.rejects(back.up(), m.backRefused);
-            const after = { pids: pids(), units: lab.hosts.map((h) => onHost(h.container, `sha256sum ${UNITS.map((u) => `/etc/systemd/system/${u}`).join(" ")}`)).join("") };
+            const after = state();
             assert.deepStrictEqual(after, before, "a refused update changed a host");
         });
 
