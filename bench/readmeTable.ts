@@ -15,6 +15,9 @@ const README = path.join(__dirname, "..", "README.md");
 const BEGIN = "<!-- reliability:begin -->";
 const END = "<!-- reliability:end -->";
 
+/** A spread as the tables print it: "min / median / max s", or "—" when no trial had the measure. */
+const range = (s: Spread | null) => (s === null ? "—" : `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s`);
+
 /** Where a result came from: its date and the commit it measured. */
 const dateAndCommit = (date: string, commit: string | undefined) => `${date} at ${commit ?? COMMIT_NOT_RECORDED}`;
 
@@ -28,7 +31,6 @@ export function measuredOn(bench: FaultBenchmark): string {
 }
 
 export function reliabilityTable(bench: FaultBenchmark): string {
-    const range = (s: Spread | null) => (s === null ? "—" : `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s`);
     const rows = bench.scenarios.map(
         (r) =>
             `| ${r.description} | ${r.waitReplicas === 0 ? "reply" : `WAIT ${r.waitReplicas}`} | ${r.trials} | ${r.failovers} | ${r.stepSeconds ? `— (the operation took ${range(r.stepSeconds)})` : range(r.failoverSeconds)} | ${range(r.writeGapSeconds)} | ${r.confirmed} | ${r.unconfirmed + r.errors} | ${r.stuckOnOldMasterSeconds ? `${r.oldMasterAcceptedUnconfirmed}; ${range(r.stuckOnOldMasterSeconds)}` : "—"} | ${r.lost} (worst trial ${r.worstTrialLost})${r.failedTrials?.length ? `; ${r.failedTrials.length} trial(s) did not finish` : ""} |`,
@@ -77,7 +79,6 @@ const FRONT_BEGIN = "<!-- frontend:begin -->";
 const FRONT_END = "<!-- frontend:end -->";
 
 export function frontendTable(bench: FrontendBenchmark): string {
-    const range = (s: Spread | null) => (s === null ? "—" : `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s`);
     const rows = bench.scenarios.map(
         (r) =>
             `| ${r.description} | ${r.trials}${r.failedTrials.length ? ` (${r.failedTrials.length} did not finish)` : ""} | ${r.failovers} | ${range(r.failoverSeconds)} | ${range(r.takeoverSeconds)} | ${range(r.ioredis.writeGapSeconds)} | ${range(r.redisCli.writeGapSeconds)} | ${r.ioredis.confirmed} / ${r.redisCli.confirmed} | ${r.ioredis.lost} / ${r.redisCli.lost} | ${r.ioredis.readonly + r.redisCli.readonly}; ${r.readonlyOnNodes} |`,
@@ -97,7 +98,6 @@ const MIGRATION_BEGIN = "<!-- migration:begin -->";
 const MIGRATION_END = "<!-- migration:end -->";
 
 export function migrationTable(bench: MigrationBenchmark): string {
-    const range = (s: Spread | null) => (s === null ? "—" : `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)} s`);
     const rows = bench.directions.map(
         (r) =>
             `| ${r.fromServer} → ${r.toServer} (${r.direction}) | ${r.trials}${r.failedTrials?.length ? ` (${r.failedTrials.length} did not finish)` : ""} | ${r.failovers} | ${range(r.stepSeconds)} | ${range(r.writeGapSeconds)} | ${r.confirmed} | ${r.unconfirmed + r.errors} | ${r.lost} (worst trial ${r.worstTrialLost}) | ${dateAndCommit(r.measuredOn ?? bench.date.slice(0, 10), r.commit)} |`,

@@ -201,6 +201,12 @@ export function scrape(address: string, port: number): Promise<string> {
 /** The value of an unlabelled metric in a /metrics page. */
 export const metric = (body: string, name: string) => body.split("\n").find((l) => l.startsWith(`${name} `))?.split(" ")[1];
 
+/** `<server> <version>` of the node or sentinel on `port`, from its INFO (Valkey's keeps redis_version at 7.2.4 and adds valkey_version). */
+export function serverIdentity(container: string, password: string, port: number): string {
+    const info = redisCli(container, password, port, "INFO", "server");
+    return field(info, "valkey_version") ? `valkey ${field(info, "valkey_version")}` : `redis ${field(info, "redis_version")}`;
+}
+
 /**
  * `redis-ha status --json` on the lab's cluster stack, run as an operator runs it (ops/cli.ts). Exit
  * 3 (a problem found) still gives the report; `healthy: true` asks for exit 0 as well.

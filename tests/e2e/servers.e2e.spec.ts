@@ -17,7 +17,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import type { ClusterStatus } from "../../ops/status";
 import { ACL_DEFAULTS, METRICS_DEFAULTS } from "../../components/config/defaults";
 import { CounterReport, startCounterWriter } from "../../examples/visit-counter/counter";
-import { TestLab, clusterStatus, assertNothingLost, assertStillWriting, createTestLab, eventually, field, mainPid, metric, notRun, onHost, redisCli, scrape } from "./labHarness";
+import { TestLab, clusterStatus, assertNothingLost, assertStillWriting, createTestLab, eventually, mainPid, metric, notRun, onHost, redisCli, scrape, serverIdentity } from "./labHarness";
 import { DURABILITY_CONFIG, FAULT_SCENARIOS, FaultScenario, OPERATION_SCENARIOS, runFault, waitHealthy } from "./faultScenarios";
 
 const UNITS = ["redis-ha-lab-server.service", "redis-ha-lab-sentinel.service"];
@@ -102,9 +102,7 @@ for (const entry of MATRIX) {
             const master = await waitHealthy(lab);
             for (const h of lab.hosts) {
                 for (const port of [6389, 26389]) {
-                    const info = redisCli(h.container, lab.password, port, "INFO", "server");
-                    const identity = field(info, "valkey_version") ? `valkey ${field(info, "valkey_version")}` : `redis ${field(info, "redis_version")}`;
-                    assert.match(identity, entry.identity, `${h.name}:${port}`);
+                    assert.match(serverIdentity(h.container, lab.password, port), entry.identity, `${h.name}:${port}`);
                 }
                 for (const unit of UNITS) {
                     assert.strictEqual(onHost(h.container, `systemctl show -p User --value ${unit}`).trim(), entry.user, `${h.name} ${unit}`);
