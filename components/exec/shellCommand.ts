@@ -8,9 +8,9 @@
  * A dynamic provider runs inside Node, so it needs no plugin download. RedisHaCluster uses
  * @pulumi/command by default and this only when asked (`executor: "dynamic"`).
  *
- * Pulumi serializes a dynamic resource's provider into the state of every such resource. Ours is the
- * few lines below, which load the implementation (shellProvider.ts) from the installed package, so
- * each resource carries about 2 KB of provider instead of a copy of the SSH client's code.
+ * Pulumi keeps a dynamic resource's provider in the state of every such resource. Ours is one line
+ * (providerModule) that loads the implementation (shellProvider.ts) from the installed package, so
+ * each resource carries a few hundred bytes of provider instead of a copy of the SSH client's code.
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -43,33 +43,28 @@ export interface ShellCommandArgs {
 const IMPLEMENTATION = path.join(packageRoot(), "bin", "components", "exec", "shellProvider.js");
 
 /**
- * Loads the implementation. Serialized into state with the constant above: the path where the
- * package was when the resource was last written, then (the package moved, e.g. a CI clone) the
- * package as the engine's working directory finds it.
+ * The provider module Pulumi keeps in every ShellCommand's state (`__provider`) and the `pulumi-nodejs`
+ * provider loads (its `handler()` returns the provider). Written here rather than serialized from a
+ * closure, which costs about 3 KB a resource: a few hundred bytes that load the implementation from
+ * where the package was when the resource was last written, else (the package moved, e.g. a CI
+ * clone) from the package as the engine's working directory finds it.
  */
-async function implementation(): Promise<pulumi.dynamic.ResourceProvider> {
-    const fs = await import("fs");
-    const p = await import("path");
-    const relative = ["bin", "components", "exec", "shellProvider.js"];
-    const candidates = [IMPLEMENTATION, p.join(process.cwd(), "node_modules", "redis-ha", ...relative), p.join(process.cwd(), ...relative)];
-    const found = candidates.find((c) => fs.existsSync(c));
-    if (!found) throw new Error(`redis-ha's SSH executor is not built: none of ${candidates.join(", ")} exists. Run \`npm ci\` (or \`npm run build\`) in the redis-ha package`);
-    const loaded = (await import(found)) as { shellProvider: pulumi.dynamic.ResourceProvider };
-    return loaded.shellProvider;
+export function providerModule(implementation: string = IMPLEMENTATION): string {
+    const fix = "Run `npm ci` (or `npm run build`) in the redis-ha package";
+    return (
+        `exports.handler=()=>{const f=require("fs"),p=require("path"),r="bin/components/exec/shellProvider.js",` +
+        `c=[${JSON.stringify(implementation)},p.join(process.cwd(),"node_modules/redis-ha",r),p.join(process.cwd(),r)],m=c.find((x)=>f.existsSync(x));` +
+        `if(!m)throw new Error("redis-ha's SSH executor is not built: none of "+c.join(", ")+" exists. "+${JSON.stringify(fix)});return require(m).shellProvider;};`
+    );
 }
 
-type Provider = Required<pulumi.dynamic.ResourceProvider>;
-const thinProvider: pulumi.dynamic.ResourceProvider = {
-    check: async (...a: Parameters<Provider["check"]>) => (await implementation()).check?.(...a) ?? { inputs: a[1] as unknown },
-    create: async (...a: Parameters<Provider["create"]>) => (await implementation()).create(...a),
-    diff: async (...a: Parameters<Provider["diff"]>) => (await implementation()).diff?.(...a) ?? {},
-    update: async (...a: Parameters<Provider["update"]>) => (await implementation()).update?.(...a) ?? {},
-    read: async (...a: Parameters<Provider["read"]>) => (await implementation()).read?.(...a) ?? { id: a[0], props: a[1] as unknown },
-    delete: async (...a: Parameters<Provider["delete"]>) => (await implementation()).delete?.(...a),
-};
-
-/** A shell command run over SSH or locally, managed like @pulumi/command's Command (see file header). */
-export class ShellCommand extends pulumi.dynamic.Resource {
+/**
+ * A shell command run over SSH or locally, managed like @pulumi/command's Command (see file header).
+ * A dynamic resource (type `pulumi-nodejs:dynamic/redis-ha:ShellCommand`, served by Pulumi's
+ * `pulumi-nodejs` provider), registered with its provider module as text (providerModule) instead of
+ * through pulumi.dynamic.Resource, which would serialize a closure into each resource's state.
+ */
+export class ShellCommand extends pulumi.CustomResource {
     declare public readonly stdout: pulumi.Output<string>;
     declare public readonly stderr: pulumi.Output<string>;
     /** Undefined once created: only its digest is kept (see ShellOutputs). */
@@ -84,13 +79,11 @@ export class ShellCommand extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: ShellCommandArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            thinProvider,
+            "pulumi-nodejs:dynamic/redis-ha:ShellCommand",
             name,
-            { ...args, stdout: undefined, stderr: undefined, stdinSha256: undefined, drift: undefined, runId: undefined, repairs: undefined },
+            { ...args, __provider: providerModule(), stdout: undefined, stderr: undefined, stdinSha256: undefined, drift: undefined, runId: undefined, repairs: undefined },
             // The program on stdin and the SSH key are secrets; keep them encrypted in state.
             { ...opts, additionalSecretOutputs: ["stdin", "stdinSha256", "connection"] },
-            "redis-ha",
-            "ShellCommand",
         );
     }
 }

@@ -7,6 +7,7 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import requireFromString from "require-from-string";
 import { ShellInputs, ShellOutputs, nextRepairs, shellProvider } from "../../components/exec/shellProvider";
 
 const provider = shellProvider as Required<pulumi.dynamic.ResourceProvider>;
@@ -54,5 +55,33 @@ describe("ShellCommand's provider: drift and the repair marker", () => {
         assert.strictEqual(state.stdout.trim(), "ran");
         assert.ok(!JSON.stringify(state).includes("secret program"));
         assert.match(state.stdinSha256 ?? "", /^[0-9a-f]{64}$/);
+    });
+});
+
+describe("ShellCommand's stored provider (providerModule)", () => {
+    // Loaded as the `pulumi-nodejs` provider loads `__provider`: require-from-string, then handler().
+    const load = (text: string) => (requireFromString(text) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
+
+    it("is a few hundred bytes that load the package's implementation", async () => {
+        const { providerModule } = await import("../../components/exec/shellCommand");
+        const text = providerModule();
+        assert.ok(text.length < 600, `${text.length} bytes`);
+        const loaded = load(text);
+        for (const method of ["check", "diff", "create", "update", "read", "delete"] as const) assert.strictEqual(typeof loaded[method], "function", method);
+        const created = await loaded.create({ create: "echo from-the-stored-provider" });
+        assert.strictEqual((created.outs as ShellOutputs).stdout, "from-the-stored-provider\n");
+    });
+
+    it("finds the package from the engine's working directory when it moved, and names the fix when it is not built", async () => {
+        const { providerModule } = await import("../../components/exec/shellCommand");
+        // This checkout (its built bin/) is the working directory of the test run.
+        assert.strictEqual(typeof load(providerModule("/nowhere/shellProvider.js")).create, "function");
+        const cwd = process.cwd();
+        try {
+            process.chdir("/");
+            assert.throws(() => load(providerModule("/nowhere/shellProvider.js")), /redis-ha's SSH executor is not built: none of \/nowhere\/shellProvider\.js, .* exists\. Run `npm ci`/);
+        } finally {
+            process.chdir(cwd);
+        }
     });
 });
