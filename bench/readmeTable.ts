@@ -68,7 +68,7 @@ export function performanceTable(bench: DeployBenchmark): string {
         "",
         `Preview of a stack never deployed (no host contacted): ${bench.previewScale.map((p) => `${p.hosts} hosts (${p.clusters} clusters) ${s(p.seconds)}`).join("; ")}.`,
         "",
-        "| goal (issue 12) | target | measured | met |",
+        "| goal (issues 12 and 22) | target | measured | met |",
         "|---|---|---|---|",
         ...bench.goals.map((g) => `| ${g.goal} | ${g.target} | ${g.measured} | ${g.met ? "yes" : "**no**"} |`),
         PERF_END,

@@ -101,6 +101,12 @@ describe("bench/deploy.ts: its arithmetic, parsing and verdicts", () => {
         assert.strictEqual(deploy.clustersOf(Array.from({ length: 100 }, (_, i) => i)).length, 33);
     });
 
+    it("measures state as the backend stores it (compact), not as `pulumi stack export` indents it", () => {
+        const deployment = { resources: [{ urn: "u", outputs: { a: "b" } }] };
+        const exported = JSON.stringify({ version: 3, deployment }, null, 4);
+        assert.strictEqual(deploy.stateBytesPerHost(exported, 2), Math.round(JSON.stringify(deployment).length / 2));
+    });
+
     it("counts what a pulumi summary says changed and what an ansible recap says changed", () => {
         assert.strictEqual(deploy.pulumiChanges("Resources:\n    26 unchanged\n\nDuration: 5s\n"), 0);
         assert.strictEqual(deploy.pulumiChanges("Resources:\n    + 2 created\n    ~ 16 updated\n    8 unchanged\n"), 18);
@@ -117,9 +123,9 @@ describe("bench/deploy.ts: its arithmetic, parsing and verdicts", () => {
         assert.match(inv, /StrictHostKeyChecking=yes/);
     });
 
-    it("judges each goal of issue 12 from the medians, and the table shows a goal not met as such", () => {
+    it("judges each goal of issues 12 and 22 from the medians, and the table shows a goal not met as such", () => {
         const sizes = [
-            { hosts: 3, clusters: 1, repeats: 1, redisHa: { ...figures(6, 3, 0), preview: sp(4) }, ansible: { ...figures(10, 12, 1), healthy: [false] } },
+            { hosts: 3, clusters: 1, repeats: 1, redisHa: { ...figures(6, 3, 0), preview: sp(4), stateBytesPerHost: sp(98_420) }, ansible: { ...figures(10, 12, 1), healthy: [false] } },
             { hosts: 30, clusters: 10, repeats: 1, redisHa: { ...figures(30, 6, 0), preview: sp(9) }, ansible: figures(60, 60, 1) },
         ];
         const goals = deploy.judgeGoals(sizes, [{ hosts: 3, clusters: 1, seconds: sp(4) }, { hosts: 100, clusters: 33, seconds: sp(8) }], undefined);
@@ -128,12 +134,14 @@ describe("bench/deploy.ts: its arithmetic, parsing and verdicts", () => {
             [
                 ["fresh converge of", true],
                 ["no-op `pulumi up`", true],
+                ["state per host", false],
                 ["fresh converge of", false],
                 ["preview of 100", false],
             ],
         );
         const table = performanceTable({ date: "2026-12-01T00:00:00Z", machine: "m", pulumi: "v3", executor: "command", ansible: "ansible", pulumiCommand: "pulumi up", sizes, previewScale: [], goals });
         assert.match(table, /\| preview of 100 hosts against 3 \| ≤ 1\.5× \| 2× \(8 s vs 4 s\) \| \*\*no\*\* \|/);
+        assert.match(table, /\| state per host \(the stored checkpoint, 3 hosts\) \| ≤ 15 KB \| 98\.4 KB \(98420 bytes\) \| \*\*no\*\* \|/);
         assert.match(table, /^\| 3 \(1 cluster\) \| 1 \| 6\.0 \/ 6\.0 \/ 6\.0 s \| 10\.0 \/ 10\.0 \/ 10\.0 s \| 0\.60× \|/m);
     });
 });
