@@ -39,8 +39,11 @@ export interface ShellCommandArgs {
     check?: pulumi.Input<string>;
 }
 
+/** The compiled implementation, relative to the package root (the stored provider looks for it there). */
+const RELATIVE_IMPLEMENTATION = "bin/components/exec/shellProvider.js";
+
 /** The compiled implementation, as the installed package (or this checkout, built) has it. */
-const IMPLEMENTATION = path.join(packageRoot(), "bin", "components", "exec", "shellProvider.js");
+const IMPLEMENTATION = path.join(packageRoot(), RELATIVE_IMPLEMENTATION);
 
 /**
  * The provider module Pulumi keeps in every ShellCommand's state (`__provider`) and the `pulumi-nodejs`
@@ -52,11 +55,14 @@ const IMPLEMENTATION = path.join(packageRoot(), "bin", "components", "exec", "sh
 export function providerModule(implementation: string = IMPLEMENTATION): string {
     const fix = "Run `npm ci` (or `npm run build`) in the redis-ha package";
     return (
-        `exports.handler=()=>{const f=require("fs"),p=require("path"),r="bin/components/exec/shellProvider.js",` +
+        `exports.handler=()=>{const f=require("fs"),p=require("path"),r=${JSON.stringify(RELATIVE_IMPLEMENTATION)},` +
         `c=[${JSON.stringify(implementation)},p.join(process.cwd(),"node_modules/redis-ha",r),p.join(process.cwd(),r)],m=c.find((x)=>f.existsSync(x));` +
         `if(!m)throw new Error("redis-ha's SSH executor is not built: none of "+c.join(", ")+" exists. "+${JSON.stringify(fix)});return require(m).shellProvider;};`
     );
 }
+
+/** What every ShellCommand stores as its provider: the same text for all of them, made once. */
+const PROVIDER_MODULE = providerModule();
 
 /**
  * A shell command run over SSH or locally, managed like @pulumi/command's Command (see file header).
@@ -81,7 +87,7 @@ export class ShellCommand extends pulumi.CustomResource {
         super(
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand",
             name,
-            { ...args, __provider: providerModule(), stdout: undefined, stderr: undefined, stdinSha256: undefined, drift: undefined, runId: undefined, repairs: undefined },
+            { ...args, __provider: PROVIDER_MODULE, stdout: undefined, stderr: undefined, stdinSha256: undefined, drift: undefined, runId: undefined, repairs: undefined },
             // The program on stdin and the SSH key are secrets; keep them encrypted in state.
             { ...opts, additionalSecretOutputs: ["stdin", "stdinSha256", "connection"] },
         );

@@ -9,6 +9,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
 import { ShellInputs, ShellOutputs, nextRepairs, shellProvider } from "../../components/exec/shellProvider";
+import { providerModule } from "../../components/exec/shellCommand";
 
 const provider = shellProvider as Required<pulumi.dynamic.ResourceProvider>;
 
@@ -63,7 +64,6 @@ describe("ShellCommand's stored provider (providerModule)", () => {
     const load = (text: string) => (requireFromString(text) as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
 
     it("is a few hundred bytes that load the package's implementation", async () => {
-        const { providerModule } = await import("../../components/exec/shellCommand");
         const text = providerModule();
         assert.ok(text.length < 600, `${text.length} bytes`);
         const loaded = load(text);
@@ -72,8 +72,7 @@ describe("ShellCommand's stored provider (providerModule)", () => {
         assert.strictEqual((created.outs as ShellOutputs).stdout, "from-the-stored-provider\n");
     });
 
-    it("finds the package from the engine's working directory when it moved, and names the fix when it is not built", async () => {
-        const { providerModule } = await import("../../components/exec/shellCommand");
+    it("finds the package from the engine's working directory when it moved, and names the fix when it is not built", () => {
         // This checkout (its built bin/) is the working directory of the test run.
         assert.strictEqual(typeof load(providerModule("/nowhere/shellProvider.js")).create, "function");
         const cwd = process.cwd();
