@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { RemoteStep, STEP_COMMAND, deferredProgram, installedCommand, installedProgram, standaloneCommand } from "./remote/payload";
+import { RemoteStep, STEP_COMMAND, StagedFile, deferredProgram, installedCommand, installedProgram, stageVars, standaloneCommand } from "./remote/payload";
 import { CheckInputs, OwnerInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, TlsKeyInput, UnitRemovalInputs } from "./remote/inputs";
 import { commandConnection, shellConnection } from "./ssh";
 import { HostKey } from "./config/hostKeys";
@@ -75,7 +75,8 @@ export function plannedStepArgs(planned: PlannedStep, context: Omit<HostNodeArgs
         secretVars: planned.tlsKey ? pulumi.output(context.tlsPrivateKey).apply(tlsKeyVars) : undefined,
         removal: planned.removal,
         check: planned.check,
-        review: planned.review,
+        files: planned.files,
+        stages: planned.stages,
     };
 }
 
@@ -116,11 +117,16 @@ export interface HostStepArgs<S extends RemoteStep = RemoteStep> {
     /** Which executor runs the commands (default `command`). */
     executor?: Executor;
     /**
-     * What the step writes, secrets masked (`reviewText`): carried as comment lines after the `update`
-     * command, which never runs them (`exec` replaces the shell), so `pulumi preview --diff` shows a
-     * change line by line where the program itself (stdin) is a secret.
+     * The files the step writes, secrets masked, as its host's programs step staged them: the step
+     * carries their hashes and secret lines instead of their content (`stageVars`).
      */
-    review?: string;
+    files?: StagedFile[];
+    /**
+     * The files the step stages (the install step: those of every step on its host), an input of its
+     * own, so that `pulumi preview --diff` shows which file on which host changes, line by line,
+     * where each step's program (stdin) is a secret.
+     */
+    stages?: StagedFile[];
     /**
      * The install step of this host (remote/install.sh). With it, the step, its removal and its drift
      * check run the installed programs by hash and carry only their inputs, and the step depends on
@@ -156,8 +162,13 @@ export function hostStep<S extends RemoteStep>(
     // Only ShellCommand's provider puts the programs into a step that carries them (deferredProgram).
     if (!args.programs && executor !== "dynamic") throw new Error(`internal: step ${name} carries its programs, so it runs on redis-ha's executor`);
     const owner = args.removal ? ownerToken(executor, name) : undefined;
+    if (args.stages && executor !== "dynamic") throw new Error(`internal: step ${name} stages files, so it runs on redis-ha's executor`);
     const withOwner = (vars: ProgramInputs[S]): ProgramInputs[S] & OwnerInputs => (owner ? { ...vars, RH_OWNER: owner, RH_OWNER_FILE: args.removal?.RH_OWNER_FILE ?? "" } : vars);
-    const programArgs: StepProgramArgs<S> = { ...args, installed: args.programs !== undefined, vars: (password, revision) => withOwner(args.vars(password, revision)) };
+    const programArgs: StepProgramArgs<S> = {
+        ...args,
+        installed: args.programs !== undefined,
+        vars: (password, revision) => withOwner(stageVars(args.vars(password, revision), args.files ?? [])),
+    };
     const program = stepProgramOutput(programArgs);
     const privateKey = args.sshPrivateKey ?? pulumi.secret("");
     // A preview without the key (a PR pipeline): every connection stays as it is in the state.
@@ -175,10 +186,11 @@ export function hostStep<S extends RemoteStep>(
     const repairs = probe ? probe.repairs : pulumi.output("");
     const commands = {
         create: STEP_COMMAND,
-        update: repairs.apply((id) => updateCommand(id, args.review)),
+        update: repairs.apply(updateCommand),
         stdin: program,
         delete: args.removal && owner ? removalCommand(args.removal, owner) : undefined,
     };
+    const files = args.stages ? Object.fromEntries(args.stages.map((f) => [f.path, f.text])) : undefined;
     const cmd =
         executor === "command"
             ? new command.remote.Command(
@@ -186,7 +198,7 @@ export function hostStep<S extends RemoteStep>(
                   { connection: commandConnection(args.spec, args.host, privateKey, args.hostKeys), addPreviousOutputInEnv: false, ...commands },
                   stepOpts,
               )
-            : new ShellCommand(name, { connection: ssh, ...commands }, stepOpts);
+            : new ShellCommand(name, { connection: ssh, ...commands, ...(files ? { files } : {}) }, stepOpts);
     const revision = stepRevision(programArgs);
     const ran = pulumi.all([revision, repairs]).apply(([r, id]) => `${r}:${id}`);
     return { resource: cmd, revision, ran, stdout: cmd.stdout };
@@ -213,10 +225,9 @@ function removalCommand(removal: RemovalInputs | UnitRemovalInputs | ProgramsRem
     return standaloneCommand("remove-programs", { ...removal, RH_OWNER: owner });
 }
 
-/** The step's `update`: the program on stdin, marked with the drift repair that made it run, then the review text as comments. */
-export function updateCommand(repairId: string, review: string | undefined): string {
-    const command = repairId ? `${STEP_COMMAND} # drift repair ${repairId}` : STEP_COMMAND;
-    return review ? [command, ...review.split("\n").map((line) => `# ${line}`)].join("\n") : command;
+/** The step's `update`: the program on stdin, marked with the drift repair that made it run. */
+export function updateCommand(repairId: string): string {
+    return repairId ? `${STEP_COMMAND} # drift repair ${repairId}` : STEP_COMMAND;
 }
 
 /** What a step's program is made of. */

@@ -14,4 +14,22 @@ for entry in $RH_PROGRAMS; do
     [ "$(sha256_hex <"$file")" = "$sha" ] || fail "$file does not match its hash after writing it"
     installed=$((installed + 1))
 done
-log "programs: $installed file(s) installed in $RH_PROGRAMS_DIR"
+# The files this revision's steps write, secrets masked (payload.ts, StagedFile), each under its
+# hash: a step reads its own from here. Those of earlier revisions go: no step reads them again.
+install -d -m 0700 -o root -g root "$RH_PROGRAMS_DIR/staged"
+staged=""
+count=0
+for entry in ${RH_STAGED:-}; do
+    sha=${entry%%:*}
+    file="$RH_PROGRAMS_DIR/staged/$sha"
+    staged="$staged $sha"
+    count=$((count + 1))
+    [ -f "$file" ] && [ "$(sha256_hex <"$file")" = "$sha" ] && continue
+    decode "${entry#*:}" | write_if_changed "$file" 0600 root:root || true
+    [ "$(sha256_hex <"$file")" = "$sha" ] || fail "$file does not match its hash after writing it"
+done
+for file in "$RH_PROGRAMS_DIR"/staged/*; do
+    [ -e "$file" ] || continue
+    case "$staged " in *" ${file##*/} "*) ;; *) rm -f "$file" ;; esac
+done
+log "programs: $installed file(s) installed in $RH_PROGRAMS_DIR, $count file(s) staged"

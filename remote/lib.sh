@@ -159,6 +159,41 @@ write_if_changed() {
 
 decode() { printf '%s' "$1" | base64 -d; }
 
+# Files the programs step staged on this host for a step (components/remote/payload.ts, stageVars):
+# each RH_<X>_STAGED, "<SHA-256 of the staged text> <SHA-256 of the file> <n:base64>...", becomes
+# RH_<X>, the file's content in base64 as the step's program reads it: the staged text (secrets
+# masked) with the lines from stdin put back, checked against the file's hash.
+load_staged() {
+    local name file content
+    for name in $(compgen -v | grep '^RH_.*_STAGED$' || true); do
+        # shellcheck disable=SC2086 # words: the two hashes, then the n:base64 entries
+        set -- ${!name}
+        file="$RH_PROGRAMS_DIR/staged/$1"
+        if [ ! -f "$file" ] || [ "$(sha256_hex <"$file")" != "$1" ]; then
+            fail "$file (${name%_STAGED}) is missing or changed: run pulumi up again, whose programs step stages it"
+        fi
+        content=$(staged_content "$file" "${@:3}" | base64 -w0)
+        [ "$(decode "$content" | sha256_hex)" = "$2" ] || fail "$file with its secret lines put back is not the file it stands for"
+        printf -v "${name%_STAGED}" '%s' "$content"
+    done
+}
+
+# The staged file $1 with the lines that the `n:base64` words after it name replaced by theirs.
+staged_content() {
+    local file=$1 entry line n=0 sep=""
+    local -A secret=()
+    shift
+    for entry in "$@"; do secret[${entry%%:*}]=$(decode "${entry#*:}"); done
+    while IFS= read -r line || [ -n "$line" ]; do
+        n=$((n + 1))
+        [ -z "${secret[$n]+set}" ] || line=${secret[$n]}
+        printf '%s%s' "$sep" "$line"
+        sep=$'\n'
+    done <"$file"
+    # The last line's newline, when the file has one.
+    if [ -s "$file" ] && [ -z "$(tail -c1 "$file")" ]; then printf '\n'; fi
+}
+
 # The master the sentinel at ip:port names, as "ip:port"; nothing when it does not answer, knows no
 # master or replies with an error. The one place GET-MASTER-ADDR-BY-NAME's reply is read.
 sentinel_master_of() {

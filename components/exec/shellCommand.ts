@@ -37,6 +37,8 @@ export interface ShellCommandArgs {
      * turned into a new `repairs` marker.
      */
     check?: pulumi.Input<string>;
+    /** Files the program on stdin stages, by path (secrets masked): shown line by line in `pulumi preview --diff`, kept in state once. */
+    files?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** The compiled implementation, relative to the package root (the stored provider looks for it there). */
@@ -87,7 +89,7 @@ export class ShellCommand extends pulumi.CustomResource {
         super(
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand",
             name,
-            { ...args, __provider: PROVIDER_MODULE, stdout: undefined, stderr: undefined, stdinSha256: undefined, drift: undefined, runId: undefined, repairs: undefined },
+            { ...args, __provider: PROVIDER_MODULE, stdout: undefined, stderr: undefined, stdinSha256: undefined, filesSha256: undefined, drift: undefined, runId: undefined, repairs: undefined },
             // The program on stdin and the SSH key are secrets; keep them encrypted in state.
             { ...opts, additionalSecretOutputs: ["stdin", "stdinSha256", "connection"] },
         );

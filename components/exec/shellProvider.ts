@@ -47,6 +47,12 @@ export interface ShellInputs {
     repairs?: string;
     /** The drift the last refresh found (an input so that `check` sees it; see `repairs`). */
     drift?: string;
+    /**
+     * Files the program on stdin stages on the host (by path, secrets masked; payload.ts StagedFile),
+     * put into it where it names them. An input so that `pulumi preview --diff` shows each file's
+     * changed lines; kept in state once, as inputs (the outputs keep its SHA-256).
+     */
+    files?: Record<string, string>;
 }
 
 /**
@@ -55,8 +61,10 @@ export interface ShellInputs {
  * reply into the engine's debug events, where Pulumi masks only the stack's config secrets as typed:
  * a program carries secrets in other forms too (base64 files, derived passwords, TLS keys).
  */
-export interface ShellOutputs extends Omit<ShellInputs, "stdin"> {
+export interface ShellOutputs extends Omit<ShellInputs, "stdin" | "files"> {
     stdinSha256?: string;
+    /** SHA-256 of the `files` input (see ShellInputs.files). */
+    filesSha256?: string;
     /** Only in state written before stdinSha256 existed. */
     stdin?: string;
     stdout: string;
@@ -189,12 +197,23 @@ const COMPARED_INPUTS = ["connection", "create", "update", "delete", "check", "r
 
 /** The outputs of a run: the inputs with `stdin` replaced by its digest (see ShellOutputs). */
 function shellOutputs(inputs: ShellInputs, out: RunResult): ShellOutputs {
-    const { stdin, ...rest } = inputs;
+    const { stdin, files, ...rest } = inputs;
     // No undefined values: outputs go through protobuf Structs, which reject them.
     // A new runId each time a command runs: what depends on "this ran" (a final check) keys on it.
     const runId = uniqueId();
-    return stdin === undefined ? { ...rest, ...out, runId } : { ...rest, stdinSha256: createHash("sha256").update(stdin).digest("hex"), ...out, runId };
+    return {
+        ...rest,
+        ...(stdin === undefined ? {} : { stdinSha256: sha256(stdin) }),
+        ...(files === undefined ? {} : { filesSha256: filesDigest(files) }),
+        ...out,
+        runId,
+    };
 }
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The digest a ShellCommand keeps of its `files`, whatever order the engine hands their keys over in. */
+const filesDigest = (files: Record<string, string>) => sha256(JSON.stringify(Object.keys(files).sort().map((path) => [path, files[path]])));
 
 /** The inputs a resource's state holds (its outputs less what only a run produces), for a refresh that records drift in them. */
 function inputsOf(props: ShellOutputs): ShellInputs {
@@ -214,7 +233,7 @@ export function nextRepairs(previous: string | undefined, drift: string | undefi
 
 /** What a command gets on stdin: its `stdin` with the remote programs it names put in (deferredProgram). */
 function stdinOf(inputs: ShellInputs): string | undefined {
-    return inputs.stdin === undefined ? undefined : expandPrograms(inputs.stdin);
+    return inputs.stdin === undefined ? undefined : expandPrograms(inputs.stdin, inputs.files);
 }
 
 export const shellProvider: pulumi.dynamic.ResourceProvider = {
@@ -232,9 +251,11 @@ export const shellProvider: pulumi.dynamic.ResourceProvider = {
         return { id, outs: shellOutputs(inputs, out) };
     },
     diff(_id: string, olds: ShellOutputs, news: ShellInputs): Promise<pulumi.dynamic.DiffResult> {
-        const digest = (s: string | undefined) => (s === undefined ? null : createHash("sha256").update(s).digest("hex"));
+        const digest = (s: string | undefined) => (s === undefined ? null : sha256(s));
         const changed =
-            COMPARED_INPUTS.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null)) || (olds.stdinSha256 ?? digest(olds.stdin)) !== digest(news.stdin);
+            COMPARED_INPUTS.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null)) ||
+            (olds.stdinSha256 ?? digest(olds.stdin)) !== digest(news.stdin) ||
+            (olds.filesSha256 ?? null) !== (news.files === undefined ? null : filesDigest(news.files));
         // Drift found by the last refresh: run `update` again to put the target back.
         return Promise.resolve({ changes: changed || Boolean(olds.drift), replaces: [], deleteBeforeReplace: false });
     },

@@ -5,17 +5,15 @@
  * resources (hostStep.ts's plannedHostStep), and tests/unit/clusterSteps.spec.ts snapshots them.
  */
 import { ClusterSpec, HostSpec } from "../config/spec";
-import { RemoteStep } from "../remote/payload";
+import { RemoteStep, StagedFile } from "../remote/payload";
 import { CheckInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, UnitRemovalInputs } from "../remote/inputs";
 import {
     authVars,
     checkVars,
     deploymentPlan,
     exporterRemovalVars,
-    exporterReviewText,
     exporterStepVars,
     frontendRemovalVars,
-    frontendReviewText,
     frontendStepVars,
     healthGateVars,
     installVars,
@@ -23,7 +21,8 @@ import {
     programsRemovalVars,
     redisStepVars,
     removalVars,
-    reviewText,
+    REVIEW_PASSWORD,
+    reviewedFiles,
     sentinelStepVars,
 } from "./steps";
 
@@ -48,8 +47,13 @@ export interface PlannedStep<S extends RemoteStep = RemoteStep> {
     removal?: RemovalInputs | UnitRemovalInputs | ProgramsRemovalInputs;
     /** What its drift check compares on refresh. */
     check?: CheckInputs;
-    /** What `pulumi preview --diff` shows of it (the files it writes, secrets masked). */
-    review?: string;
+    /**
+     * The files it writes, secrets masked: its host's programs step stages them (and `pulumi preview
+     * --diff` shows them there, line by line), and the step carries only their hashes and secret lines.
+     */
+    files?: StagedFile[];
+    /** The install step: the files it stages, those of every step on its host. */
+    stages?: StagedFile[];
     /** `dynamic`: always redis-ha's executor (the first contact with a host, the programs); `cluster`: the cluster's. */
     executor: "dynamic" | "cluster";
     /** Ids of the steps or groups it runs after: created after them, removed before them. */
@@ -123,7 +127,8 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
             installed: false,
         });
     }
-    // Then the remote programs, once per host (each file under its hash), after every preflight passed.
+    // Then the remote programs, once per host (each file under its hash), and the files of the host's
+    // steps (secrets masked), after every preflight passed.
     for (const host of plan.hosts) {
         add({
             id: `${host.name}-programs`,
@@ -131,6 +136,7 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
             program: "install",
             inputs: () => installVars(spec, host),
             tlsKey: false,
+            stages: nodes.filter((n) => n.host.name === host.name).flatMap((n) => n.files ?? []),
             removal: programsRemovalVars(spec, host),
             executor: "dynamic",
             after: preflightIds,
@@ -181,7 +187,7 @@ export function dataNodeStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"ap
         tlsKey: true,
         removal: removalVars(spec, host, "server"),
         check: checkVars(spec, host, "server"),
-        review: reviewText(spec, host, "server"),
+        files: reviewedFiles(redisStepVars(spec, host, REVIEW_PASSWORD)),
         executor: "cluster",
         after: [],
         installed: true,
@@ -200,7 +206,7 @@ export function sentinelStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"ap
         tlsKey: true,
         removal: removalVars(spec, host, "sentinel"),
         check: checkVars(spec, host, "sentinel"),
-        review: reviewText(spec, host, "sentinel"),
+        files: reviewedFiles(sentinelStepVars(spec, host, REVIEW_PASSWORD)),
         executor: "cluster",
         after: [],
         installed: true,
@@ -218,7 +224,7 @@ export function exporterStep(spec: ClusterSpec, host: HostSpec, kind: "server" |
         inputs: (password) => exporterStepVars(spec, host, kind, password),
         tlsKey: false,
         removal: exporterRemovalVars(spec, host, kind),
-        review: exporterReviewText(spec, host, kind),
+        files: reviewedFiles(exporterStepVars(spec, host, kind, REVIEW_PASSWORD)),
         executor: "cluster",
         after: [],
         installed: true,
@@ -236,7 +242,7 @@ export function frontendStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"ap
         inputs: (password) => frontendStepVars(spec, host, password),
         tlsKey: false,
         removal: frontendRemovalVars(spec, host),
-        review: frontendReviewText(spec, host),
+        files: reviewedFiles(frontendStepVars(spec, host, REVIEW_PASSWORD)),
         executor: "cluster",
         after: [],
         installed: true,

@@ -7,7 +7,7 @@ import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
 import { AclCredential, aclUserRules, dataNodeLogins, passwordSha256, replicationPassword } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
-import { encodeFile, installedProgramsVar } from "../remote/payload";
+import { StagedFile, encodeFile, installedProgramsVar } from "../remote/payload";
 import { EXPORTER_BINARY, FRONTEND_BINARIES } from "../config/defaults";
 import { REDIS_FILE_ONLY_DIRECTIVES } from "../config/redisDirectives";
 import { INTERFACE_PLACEHOLDER, exporterEndpoint, exporterPort, frontendOf, metricsOf, respCommand, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
@@ -191,60 +191,49 @@ function hostTuningVars(spec: ClusterSpec): HostTuningInputs {
     return { RH_HOST_TUNING: "yes", ...where, RH_SYSCTL_FILE: encodeFile(renderSysctlConf(spec)), RH_THP_UNIT_FILE: encodeFile(renderThpUnit(spec)) };
 }
 
+/** The stand-in password a step's files are rendered with for their review (see `reviewedFiles`). */
+export const REVIEW_PASSWORD = "review-password-stand-in";
+
 /**
- * What a node step writes, as a reviewer reads it in `pulumi preview --diff`: the config file and the
- * unit (and the hostTuning files when on), rendered with a stand-in password and every secret masked,
- * so it is no secret (the program on stdin is) and a change shows line by line: `maxmemory 256mb` ->
- * `maxmemory 512mb` on each data node.
+ * Each step input that carries a file the step writes (base64), and the input that says where: the
+ * files a host's programs step stages for its steps (payload.ts StagedFile). The exporters' password
+ * files are all secret: they travel whole on the steps' stdin.
  */
-export function reviewText(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): string {
-    const { paths } = spec;
-    if (kind === "sentinel") {
-        return reviewFiles([
-            { path: paths.sentinelConf, text: maskSecrets(renderSentinelConf(spec, host, REVIEW_PASSWORD)) },
-            { path: paths.sentinelUnitFile, text: renderUnit(spec, "sentinel") },
-        ]);
-    }
-    const tuning = spec.hostTuning
-        ? [
-              { path: paths.sysctlFile, text: renderSysctlConf(spec) },
-              { path: paths.thpUnitFile, text: renderThpUnit(spec) },
-          ]
-        : [];
-    return reviewFiles([{ path: paths.redisConf, text: maskSecrets(renderRedisConf(spec, host, REVIEW_PASSWORD)) }, { path: paths.redisUnitFile, text: renderUnit(spec, "server") }, ...tuning]);
-}
+const FILE_INPUTS: Readonly<Record<string, string>> = {
+    RH_REDIS_CONF: "RH_REDIS_CONF_PATH",
+    RH_REDIS_UNIT_FILE: "RH_REDIS_UNIT_PATH",
+    RH_SYSCTL_FILE: "RH_SYSCTL_PATH",
+    RH_THP_UNIT_FILE: "RH_THP_UNIT_PATH",
+    RH_SENTINEL_CONF: "RH_SENTINEL_CONF_PATH",
+    RH_SENTINEL_UNIT_FILE: "RH_SENTINEL_UNIT_PATH",
+    RH_TLS_CA: "RH_TLS_CA_FILE",
+    RH_TLS_CERT: "RH_TLS_CERT_FILE",
+    RH_HAPROXY_CONF: "RH_HAPROXY_CONF_PATH",
+    RH_HAPROXY_UNIT_FILE: "RH_HAPROXY_UNIT_PATH",
+    RH_KEEPALIVED_CONF: "RH_KEEPALIVED_CONF_PATH",
+    RH_KEEPALIVED_UNIT_FILE: "RH_KEEPALIVED_UNIT_PATH",
+    RH_EXPORTER_UNIT_FILE: "RH_EXPORTER_UNIT_PATH",
+};
 
-/** What a frontend step writes: HAProxy's file (its checks' AUTH masked), keepalived's, both units. */
-export function frontendReviewText(spec: ClusterSpec, host: HostSpec): string {
-    const { paths } = spec;
-    // The checks send AUTH hex-encoded (send-binary): the stand-in's encoding is what to mask.
+/**
+ * The files a step writes, as its host's programs step stages them and a reviewer reads them in
+ * `pulumi preview --diff`: `inputs` is the step's inputs for the stand-in password (`reviewInputs`),
+ * every secret masked, so that the text is no secret and a change shows line by line
+ * (`maxmemory 256mb` -> `maxmemory 512mb` in each data node's redis.conf).
+ */
+export function reviewedFiles(inputs: object): StagedFile[] {
+    const vars = inputs as Record<string, unknown>;
+    // HAProxy's checks send AUTH hex-encoded (send-binary): the stand-in's encoding is what to mask.
     const auth = Buffer.from(respCommand("AUTH", REVIEW_PASSWORD), "utf8").toString("hex");
-    return reviewFiles([
-        { path: paths.haproxyConf, text: renderHaproxyConf(spec, host, REVIEW_PASSWORD).split(auth).join("(secret)") },
-        { path: paths.keepalivedConf, text: renderKeepalivedConf(spec, host) },
-        { path: paths.haproxyUnitFile, text: renderHaproxyUnit(spec) },
-        { path: paths.keepalivedUnitFile, text: renderKeepalivedUnit(spec) },
-    ]);
+    return Object.entries(FILE_INPUTS).flatMap(([variable, pathVariable]) => {
+        const content = vars[variable];
+        const where = vars[pathVariable];
+        if (typeof content !== "string") return [];
+        if (typeof where !== "string") throw new Error(`internal: ${variable} without ${pathVariable}`);
+        const text = maskSecrets(Buffer.from(content, "base64").toString("utf8")).split(auth).join("(secret)");
+        return [{ variable, path: where, text }];
+    });
 }
-
-/** What an exporter step writes: its unit, and that its password file holds a secret. */
-export function exporterReviewText(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): string {
-    const { paths } = spec;
-    return reviewFiles([
-        { path: paths.exporterUnitFile[kind], text: renderExporterUnit(spec, metricsOf(spec), host, kind) },
-        { path: paths.exporterPasswordFile[kind], text: "(secret)" },
-    ]);
-}
-
-/** Files as a reviewer reads them: each path, then its lines without blank and comment lines. */
-function reviewFiles(files: Array<{ path: string; text: string }>): string {
-    return files
-        .flatMap((f) => [`${f.path}:`, ...f.text.split("\n")])
-        .filter((line) => line.trim() !== "" && !line.startsWith("# "))
-        .join("\n");
-}
-
-const REVIEW_PASSWORD = "review-password-stand-in";
 
 /** The rendered lines that hold a secret (or something derived from one), with the value replaced. */
 export function maskSecrets(conf: string): string {

@@ -146,7 +146,8 @@ export function stepProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S
  */
 export function deferredProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S] & TlsKeyInput & OwnerInputs, password?: string): string {
     const { RH_PROGRAMS: programs, ...rest } = vars as RemoteVars;
-    const install = typeof programs === "string" ? [`${EXPAND_FILES} RH_PROGRAMS ${programs}`] : [];
+    // The install step also gets the files it stages (its `files` input, put in by ShellCommand's provider).
+    const install = typeof programs === "string" ? [`${EXPAND_FILES} RH_PROGRAMS ${programs}`, `${EXPAND_STAGED} RH_STAGED`] : [];
     return wrapStep(rest, password, [...install, ...programFiles(step).map((f) => `${EXPAND_FILE} ${f.sha256}`)]);
 }
 
@@ -164,6 +165,8 @@ function wrapStep(vars: RemoteVars, password: string | undefined, body: string[]
 const EXPAND_FILE = "__redis_ha_program";
 /** `__redis_ha_programs <VAR> <sha256>...`: VAR='sha256:base64 ...' (what remote/install.sh installs). */
 const EXPAND_FILES = "__redis_ha_programs";
+/** `__redis_ha_staged <VAR>`: VAR='sha256:base64 ...', one word per staged file (what remote/install.sh stages). */
+const EXPAND_STAGED = "__redis_ha_staged";
 
 /** Every remote file of this package, by the hash of its travelling text. */
 function programsByHash(): Map<string, ProgramFile> {
@@ -175,8 +178,8 @@ function programsByHash(): Map<string, ProgramFile> {
  * Puts the remote files a deferred program names in their place. Throws on a hash this package does
  * not have (a program built by another release of redis-ha than the one running it).
  */
-export function expandPrograms(program: string): string {
-    if (!program.includes("__redis_ha_program")) return program;
+export function expandPrograms(program: string, staged: Record<string, string> = {}): string {
+    if (!program.includes("__redis_ha_")) return program;
     const files = programsByHash();
     const file = (sha: string) => {
         const found = files.get(sha);
@@ -188,6 +191,10 @@ export function expandPrograms(program: string): string {
         .map((line) => {
             const words = line.split(" ");
             if (words[0] === EXPAND_FILE && words.length === 2) return file(words[1] ?? "").text;
+            if (words[0] === EXPAND_STAGED && words.length === 2) {
+                const value = [...new Set(Object.values(staged))].map((text) => `${stagedSha(text)}:${encodeFile(text)}`);
+                return `${words[1] ?? ""}=${shellQuote(value.join(" "))}`;
+            }
             if (words[0] === EXPAND_FILES && words.length >= 2) {
                 const value = words.slice(2).map((sha) => `${sha}:${encodeFile(file(sha).text)}`);
                 return `${words[1] ?? ""}=${shellQuote(value.join(" "))}`;
@@ -202,8 +209,13 @@ export function expandPrograms(program: string): string {
  * preflight and the install itself): its inputs, then the installed files it runs.
  */
 export function installedProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S] & TlsKeyInput & OwnerInputs, password?: string): string {
-    return wrapStep(vars, password, [sourceInstalled(programFiles(step))]);
+    const files = programFiles(step);
+    if (!hasStagedVars(vars)) return wrapStep(vars, password, [sourceInstalled(files)]);
+    // The files its host's programs step staged come in (lib.sh's load_staged) before its own program reads them.
+    return wrapStep(vars, password, [sourceInstalled(files.slice(0, 1)), "load_staged", sourceInstalled(files.slice(1))]);
 }
+
+const hasStagedVars = (vars: object) => Object.keys(vars).some((name) => name.endsWith(STAGED_SUFFIX));
 
 /** A standalone command (removal, drift check) that runs the installed programs: no secret, no program text. */
 export function installedCommand<S extends StandaloneStep>(step: S, vars: ProgramInputs[S]): string {
@@ -231,3 +243,50 @@ export function standaloneCommand<S extends StandaloneStep>(step: S, vars: Progr
 
 /** Standalone programs that need nothing of lib.sh: the removal of the installed programs (it removes lib.sh too). */
 const SELF_CONTAINED: readonly StandaloneStep[] = ["remove-programs"];
+
+/**
+ * A file a step writes, as the host's programs step stages it (remote/install.sh) and a reviewer
+ * reads it in `pulumi preview --diff`: its text with every secret masked. The step then carries only
+ * the file's hashes and its secret lines (`stageVars`), and puts the file together on the host.
+ */
+export interface StagedFile {
+    /** The step input that carries the file's content (base64) to the step's program, e.g. RH_REDIS_CONF. */
+    variable: string;
+    /** Where the step writes it on the host. */
+    path: string;
+    /** Its text with every secret masked (the same number of lines as the file). */
+    text: string;
+}
+
+/** What a staged file is stored under on the host: the SHA-256 of its masked text. */
+export function stagedSha(text: string): string {
+    return crypto.createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** Suffix of the input that replaces a staged file's content: `<variable>_STAGED`. */
+const STAGED_SUFFIX = "_STAGED";
+
+/**
+ * A step's inputs with each staged file's content replaced by `<variable>_STAGED`: the masked
+ * text's hash, the real file's hash, and the lines that differ from the masked text (`n:base64`),
+ * which carry the secrets. remote/lib.sh's load_staged puts the file back together and checks it
+ * against the real file's hash. A file that is not in `vars` is left alone.
+ */
+export function stageVars<V extends object>(vars: V, staged: readonly StagedFile[]): V {
+    const byVariable = new Map(staged.map((f) => [f.variable, f]));
+    const out: Record<string, unknown> = {};
+    for (const [name, content] of Object.entries(vars)) {
+        const file = byVariable.get(name);
+        if (!file || typeof content !== "string") {
+            out[name] = content;
+            continue;
+        }
+        const real = Buffer.from(content, "base64").toString("utf8");
+        const realLines = real.split("\n");
+        const maskedLines = file.text.split("\n");
+        if (realLines.length !== maskedLines.length) throw new Error(`internal: the masked text of ${file.path} has ${maskedLines.length} lines, the file ${realLines.length}`);
+        const secret = realLines.flatMap((line, i) => (line === maskedLines[i] ? [] : [`${i + 1}:${encodeFile(line)}`]));
+        out[`${name}${STAGED_SUFFIX}`] = [stagedSha(file.text), stagedSha(real), ...secret].join(" ");
+    }
+    return out as unknown as V;
+}

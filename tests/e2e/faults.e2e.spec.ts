@@ -78,23 +78,28 @@ describe("faults on the lab, with the visit counter writing through Sentinel", f
                 if (m?.op !== "update") return;
                 const name = m.urn.split("::").pop()!;
                 updated.push(name);
-                reviews.set(name, { old: m.old?.inputs.update, new: m.new?.inputs.update });
+                reviews.set(name, { old: m.old?.inputs.files, new: m.new?.inputs.files });
             },
         });
-        // What a reviewer reads: the changed lines on each data node's step (its `update` input, known in
-        // the preview), no sentinel step changed.
-        const redisSteps = updated.filter((u) => u.endsWith("-redis-apply"));
-        assert.strictEqual(redisSteps.length, 3, updated.join(", "));
-        for (const step of redisSteps) {
+        // What a reviewer reads: the changed lines of each data node's files, on its host's programs step
+        // (its `files` input, known in the preview), and no sentinel.conf changed.
+        const programs = updated.filter((u) => u.endsWith("-programs"));
+        assert.strictEqual(programs.length, 3, updated.join(", "));
+        for (const step of programs) {
             const review = reviews.get(step)!;
-            assert.strictEqual(typeof review.new, "string", `${step}: its update input is not known in the preview: ${JSON.stringify(review.new)}`);
-            const before = String(review.old).split("\n");
-            const added = String(review.new)
-                .split("\n")
-                .filter((line) => !before.includes(line));
-            assert.ok(added.includes("# maxmemory 48mb"), `${step}: ${added.join(" | ")}`);
-            assert.ok(added.includes("# maxclients 2000"), `${step}: ${added.join(" | ")}`);
-            assert.ok(added.includes("# LimitNOFILE=2032"), `${step}: ${added.join(" | ")}`);
+            const files = (value: unknown, suffix: string): string[] => {
+                assert.ok(value !== null && typeof value === "object", `${step}: its files input is not known in the preview: ${JSON.stringify(value)}`);
+                const entry = Object.entries(value as Record<string, unknown>).find(([file]) => file.endsWith(suffix));
+                assert.ok(entry && typeof entry[1] === "string", `${step}: no ${suffix} in ${Object.keys(value as object).join(", ")}`);
+                return entry[1].split("\n");
+            };
+            const added = (suffix: string) => {
+                const before = files(review.old, suffix);
+                return files(review.new, suffix).filter((line) => !before.includes(line));
+            };
+            assert.deepStrictEqual(added("/redis.conf"), ["maxclients 2000", "maxmemory 48mb"], step);
+            assert.deepStrictEqual(added("-server.service"), ["LimitNOFILE=2032"], step);
+            assert.deepStrictEqual(added("/sentinel.conf"), [], step);
         }
         assert.doesNotMatch(printed, /\[unknown\]/, `the preview shows an unknown value:\n${printed.slice(-4000)}`);
         assert.deepStrictEqual(updated.filter((u) => u.endsWith("-sentinel-apply")), [], updated.join(", "));

@@ -137,17 +137,20 @@ describe("RedisHaCluster (mocks)", () => {
         }
     });
 
-    it("gives each node step the update field that preview --diff shows (tests/unit/previewDiff.spec.ts), known in the preview", async () => {
+    it("gives each host's programs step the files its steps write, secrets masked, as preview --diff shows them (tests/unit/previewDiff.spec.ts)", async () => {
         const { resolveClusterSpec } = await import("../../components/config/validate");
-        const { reviewText } = await import("../../components/plan/steps");
-        const { updateCommand } = await import("../../components/hostStep");
+        const { REVIEW_PASSWORD, redisStepVars, reviewedFiles, sentinelStepVars } = await import("../../components/plan/steps");
         const spec = resolveClusterSpec(threeHostTopology());
-        for (const [step, kind] of [["dev-console-redis-apply", "server"], ["dev-app-1-sentinel-apply", "sentinel"]] as const) {
-            const found = registered.find((r) => r.name === step);
-            const update = found?.inputs.update;
-            const value = pulumi.Output.isInstance(update) ? await outputValue(update) : update;
-            assert.strictEqual(value, updateCommand("", reviewText(spec, kind === "server" ? spec.master : spec.replicas[0]!, kind)), step);
+        for (const host of spec.hosts) {
+            const found = registered.find((r) => r.name === `dev-${host.name}-programs`);
+            const files = found?.inputs.files;
+            const value = pulumi.Output.isInstance(files) ? await outputValue(files) : files;
+            const expected = [...reviewedFiles(redisStepVars(spec, host, REVIEW_PASSWORD)), ...reviewedFiles(sentinelStepVars(spec, host, REVIEW_PASSWORD))];
+            assert.deepStrictEqual(value, Object.fromEntries(expected.map((f) => [f.path, f.text])), host.name);
         }
+        // The node steps' update field is the bare command: what they write shows on their host's programs step.
+        const update = registered.find((r) => r.name === "dev-console-redis-apply")?.inputs.update;
+        assert.strictEqual(pulumi.Output.isInstance(update) ? await outputValue(update) : update, "exec /bin/bash -s");
     });
 
     it("keeps the program (which holds the password) secret in state", async () => {

@@ -1,12 +1,12 @@
 /**
  * Golden files of what a data node's and a sentinel's step write (redis.conf, sentinel.conf, both
  * units) and of one assembled step program as it travels (the data node's, running the installed
- * programs by hash). A change to any of them shows as a reviewed diff of tests/unit/golden/.
+ * programs by hash, its files staged on the host). A change to any of them shows as a reviewed diff of tests/unit/golden/.
  */
 import { resolveClusterSpec } from "../../components/config/validate";
 import { renderRedisConf, renderSentinelConf, renderUnit } from "../../components/render/render";
-import { redisStepVars } from "../../components/plan/steps";
-import { installedProgram } from "../../components/remote/payload";
+import { REVIEW_PASSWORD, redisStepVars, reviewedFiles } from "../../components/plan/steps";
+import { installedProgram, stageVars } from "../../components/remote/payload";
 import { golden } from "../fixtures/golden";
 import { threeHostTopology } from "../fixtures/topology";
 
@@ -31,7 +31,8 @@ describe("golden files: data node, sentinel, one assembled program", () => {
         golden("redis-ha-dev-sentinel.valkey.service", renderUnit(valkey, "sentinel"));
     });
 
-    it("the data node's step program: its inputs and the installed files it runs, by hash", () => {
-        golden("apply-redis.program", installedProgram("apply-redis", redisStepVars(spec, spec.master, PASSWORD), PASSWORD));
+    it("the data node's step program: its inputs, its staged files' hashes and secret lines, and the installed files it runs, by hash", () => {
+        const staged = stageVars(redisStepVars(spec, spec.master, PASSWORD), reviewedFiles(redisStepVars(spec, spec.master, REVIEW_PASSWORD)));
+        golden("apply-redis.program", installedProgram("apply-redis", staged, PASSWORD));
     });
 });

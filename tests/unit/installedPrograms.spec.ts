@@ -8,8 +8,20 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
-import { installedCommand, installedFiles, installedProgram, programFiles, standaloneCommand, stepProgram } from "../../components/remote/payload";
-import { checkVars, healthGateVars, installVars, programsRemovalVars, redisStepVars, removalVars } from "../../components/plan/steps";
+import {
+    deferredProgram,
+    expandPrograms,
+    installedCommand,
+    installedFiles,
+    installedProgram,
+    programFiles,
+    shellQuote,
+    stageVars,
+    stagedSha,
+    standaloneCommand,
+    stepProgram,
+} from "../../components/remote/payload";
+import { REVIEW_PASSWORD, checkVars, healthGateVars, installVars, programsRemovalVars, redisStepVars, removalVars, reviewedFiles } from "../../components/plan/steps";
 import { resolveClusterSpec } from "../../components/config/validate";
 import { threeHostTopology } from "../fixtures/topology";
 
@@ -75,6 +87,48 @@ describe("remote programs installed by content hash", () => {
         assert.strictEqual(refused.status, 1);
         assert.doesNotMatch(refused.stdout, /tampered|differs/);
         assert.match(refused.stderr, new RegExp(`${check.sha256}\\.sh is missing or changed: run pulumi up, whose install step puts it back`));
+    });
+
+    it("stages the steps' files with their secrets masked, and a step puts each back together, checked against the file's hash", () => {
+        const acl = resolveClusterSpec(threeHostTopology({ clusterName: "inst", acl: { enabled: true } }));
+        const files = reviewedFiles(redisStepVars(acl, acl.master, REVIEW_PASSWORD));
+        const stage = (staged: typeof files) =>
+            execFileSync("bash", ["-s"], { input: expandPrograms(deferredProgram("install", scratch(installVars(acl, acl.master))), Object.fromEntries(staged.map((f) => [f.path, f.text]))), encoding: "utf8" });
+        assert.match(stage(files), /2 file\(s\) staged/);
+        for (const f of files) {
+            const file = path.join(dir, "staged", stagedSha(f.text));
+            assert.strictEqual(fs.readFileSync(file, "utf8"), f.text, f.path);
+            assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600, f.path);
+            assert.ok(!f.text.includes(PASSWORD));
+        }
+        // What a step gets: the hashes and the secret lines; lib.sh's load_staged makes RH_REDIS_CONF of them.
+        // A password with quotes, a command substitution and a backtick comes back as it was.
+        const real = redisStepVars(acl, acl.master, "it's a 'secret' $(rm -rf /) `x` \\ ");
+        const staged = stageVars(real, files) as Record<string, unknown>;
+        const load = () =>
+            spawnSync("bash", ["-s"], {
+                input: [
+                    "set -euo pipefail",
+                    `RH_HOST=inst RH_PROGRAMS_DIR=${shellQuote(dir)}`,
+                    ...["RH_REDIS_CONF_STAGED", "RH_REDIS_UNIT_FILE_STAGED"].map((v) => `${v}=${shellQuote(String(staged[v]))}`),
+                    `source ${shellQuote(path.join(__dirname, "../../remote/lib.sh"))}`,
+                    "load_staged",
+                    'printf "%s\\n%s" "$RH_REDIS_CONF" "$RH_REDIS_UNIT_FILE"',
+                ].join("\n"),
+                encoding: "utf8",
+            });
+        const loaded = load();
+        assert.strictEqual(loaded.status, 0, loaded.stderr);
+        assert.deepStrictEqual(loaded.stdout.split("\n"), [real.RH_REDIS_CONF, real.RH_REDIS_UNIT_FILE]);
+        // A staged file changed on the host: the step stops, naming the fix.
+        const conf = path.join(dir, "staged", stagedSha(files[0]!.text));
+        fs.appendFileSync(conf, "maxmemory 1mb\n");
+        const refused = load();
+        assert.strictEqual(refused.status, 1);
+        assert.match(refused.stderr, /\(RH_REDIS_CONF\) is missing or changed: run pulumi up again, whose programs step stages it/);
+        // The next revision's install stages its files and drops the older ones.
+        assert.match(stage(files.slice(1)), /1 file\(s\) staged/);
+        assert.deepStrictEqual(fs.readdirSync(path.join(dir, "staged")), [stagedSha(files[1]!.text)]);
     });
 
     it("the programs' removal leaves them to the install step that owns them now (a rename), and removes them otherwise", () => {

@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { resolveClusterSpec } from "../../components/config/validate";
-import { authVars, checkVars, deploymentPlan, healthGateVars, hostWarnings, preflightVars, redisStepVars, removalVars, reviewText, sentinelStepVars, statusVars, switchoverVars } from "../../components/plan/steps";
+import { authVars, checkVars, deploymentPlan, healthGateVars, hostWarnings, preflightVars, redisStepVars, removalVars, REVIEW_PASSWORD, reviewedFiles, sentinelStepVars, statusVars, switchoverVars } from "../../components/plan/steps";
 import { updateCommand } from "../../components/hostStep";
-import { STEP_COMMAND, shellQuote, standaloneCommand, stepProgram } from "../../components/remote/payload";
+import { STEP_COMMAND, shellQuote, stageVars, standaloneCommand, stepProgram } from "../../components/remote/payload";
 import { threeHostTopology } from "../fixtures/topology";
 import { aclCredentials, aclPasswordHash } from "../../components/config/acl";
 import { ACL_RULES } from "../../components/config/defaults";
@@ -144,18 +144,24 @@ describe("remote programs", () => {
     });
 });
 
-describe("reviewText (what `pulumi preview --diff` shows of a node step)", () => {
+describe("reviewedFiles (what a host's programs step stages, and `pulumi preview --diff` shows, of a node step)", () => {
     const withAcl = resolveClusterSpec(threeHostTopology({ acl: { enabled: true } }));
-    const lines = (s: typeof spec, kind: "server" | "sentinel") => reviewText(s, s.master, kind).split("\n");
+    const files = (s: typeof spec, kind: "server" | "sentinel") =>
+        reviewedFiles(kind === "server" ? redisStepVars(s, s.master, REVIEW_PASSWORD) : sentinelStepVars(s, s.master, REVIEW_PASSWORD));
+    const lines = (s: typeof spec, kind: "server" | "sentinel") => files(s, kind).flatMap((f) => f.text.split("\n"));
 
     it("lists the config and the unit, with every secret masked and nothing derived from the password", () => {
         for (const s of [spec, withAcl]) {
             for (const kind of ["server", "sentinel"] as const) {
-                const text = reviewText(s, s.master, kind);
-                assert.ok(!text.includes("review-password-stand-in"), `${kind}: the stand-in password shows`);
+                const text = files(s, kind)
+                    .map((f) => f.text)
+                    .join("\n");
+                assert.ok(!text.includes(REVIEW_PASSWORD), `${kind}: the stand-in password shows`);
                 assert.doesNotMatch(text, /#[0-9a-f]{64}/, `${kind}: a password hash shows`);
-                assert.match(text, kind === "server" ? /^\/etc\/redis-ha\/dev\/redis\.conf:$/m : /^\/etc\/redis-ha\/dev\/sentinel\.conf:$/m);
-                assert.match(text, /^\/etc\/systemd\/system\/redis-ha-dev-(server|sentinel)\.service:$/m);
+                assert.deepStrictEqual(
+                    files(s, kind).map((f) => f.path),
+                    kind === "server" ? ["/etc/redis-ha/dev/redis.conf", "/etc/systemd/system/redis-ha-dev-server.service"] : ["/etc/redis-ha/dev/sentinel.conf", "/etc/systemd/system/redis-ha-dev-sentinel.service"],
+                );
             }
         }
         assert.ok(lines(spec, "server").includes("requirepass (secret)"));
@@ -175,10 +181,24 @@ describe("reviewText (what `pulumi preview --diff` shows of a node step)", () =>
         assert.deepStrictEqual(changed("sentinel"), []);
     });
 
-    it("rides on the update command as comments after the exec, so it never runs", () => {
-        const update = updateCommand("abc", "a line\nanother");
-        assert.strictEqual(update, `${STEP_COMMAND} # drift repair abc\n# a line\n# another`);
+    it("a step carries, of each file, its hashes and the lines that hold secrets, never the file", () => {
+        for (const s of [spec, withAcl]) {
+            const vars = redisStepVars(s, s.master, PASSWORD);
+            const staged = stageVars(vars, files(s, "server")) as Record<string, unknown>;
+            assert.ok(!("RH_REDIS_CONF" in staged) && !("RH_REDIS_UNIT_FILE" in staged));
+            const [maskedSha, realSha, ...secret] = String(staged.RH_REDIS_CONF_STAGED).split(" ");
+            assert.match(`${maskedSha} ${realSha}`, /^[0-9a-f]{64} [0-9a-f]{64}$/);
+            const secretLines = secret.map((w) => Buffer.from(w.slice(w.indexOf(":") + 1), "base64").toString("utf8"));
+            assert.ok(secretLines.length > 0 && secretLines.every((l) => /^(requirepass|masterauth|user) /.test(l)), secretLines.join("\n"));
+            // The unit holds no secret: only its hashes.
+            assert.strictEqual(String(staged.RH_REDIS_UNIT_FILE_STAGED).split(" ").length, 2);
+        }
+    });
+
+    it("the update command is the program's, marked with the drift repair that made it run", () => {
+        const update = updateCommand("abc");
+        assert.strictEqual(update, `${STEP_COMMAND} # drift repair abc`);
         assert.strictEqual(execFileSync("bash", ["-c", update.replace(STEP_COMMAND, "exec cat")], { input: "ran the program", encoding: "utf8" }), "ran the program");
-        assert.strictEqual(updateCommand("", undefined), STEP_COMMAND);
+        assert.strictEqual(updateCommand(""), STEP_COMMAND);
     });
 });

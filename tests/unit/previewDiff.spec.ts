@@ -1,9 +1,10 @@
 /**
- * What `pulumi preview --diff` shows a reviewer, per kind of change: the `update` input of each step
- * (updateCommand with the planned step's review text, as hostStep builds it), compared before and after.
- * Each kind must show which file on which host changes and its changed lines, with secrets masked,
- * and leave every other step's field as it was. The field is plain text known before anything runs
- * (the drift check's marker included, tests/unit/shellProvider.spec.ts), so it is never `[unknown]`.
+ * What `pulumi preview --diff` shows a reviewer, per kind of change: the `files` input of each host's
+ * programs step (the files the host's steps write, secrets masked, by path, as hostStep builds the
+ * field from the plan), compared before and after. Each kind must show which file on which host
+ * changes and its changed lines, with secrets masked, and leave every other file as it was. The
+ * field is plain text known before anything runs, so it is never `[unknown]`; the steps themselves
+ * show their program (stdin) as `[secret]` and their `update` unchanged (tests/unit/cluster.spec.ts).
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -12,37 +13,50 @@ import * as path from "path";
 import { ClusterTopologyArgs, resolveClusterSpec } from "../../components/config/validate";
 import { ClusterSpec } from "../../components/config/spec";
 import { clusterSteps } from "../../components/plan/clusterSteps";
-import { updateCommand } from "../../components/hostStep";
 import { makePki } from "../fixtures/pki";
 import { threeHostTopology } from "../fixtures/topology";
 
-/** Every step's `update` field, by step id (the plan's, as hostStep builds the field from it). */
-function updateFields(spec: ClusterSpec): Map<string, string> {
-    return new Map(clusterSteps(spec).filter((s) => s.review !== undefined).map((s) => [s.id, updateCommand("", s.review)]));
+/** Every programs step's `files` field, by step id (the plan's, as hostStep builds the field from it). */
+function filesFields(spec: ClusterSpec): Map<string, Map<string, string>> {
+    return new Map(clusterSteps(spec).flatMap((s) => (s.stages ? [[s.id, new Map(s.stages.map((f) => [f.path, f.text]))] as const] : [])));
 }
 
-/** Per step whose field changed: the lines added and removed ("+ line" / "- line"); created and deleted steps as such. */
+/** The lines of `after` not in `before`, as "+ path: line", then the reverse as "- path: line". */
+function lineDiff(file: string, before: string, after: string): string[] {
+    const oldLines = before.split("\n");
+    const newLines = after.split("\n");
+    return [...newLines.filter((l) => !oldLines.includes(l)).map((l) => `+ ${file}: ${l}`), ...oldLines.filter((l) => !newLines.includes(l)).map((l) => `- ${file}: ${l}`)];
+}
+
+/** Per programs step whose field changed: each changed file's lines; created and deleted steps and files as such. */
 function diff(before: ClusterTopologyArgs, after: ClusterTopologyArgs): Record<string, string[]> {
-    const a = updateFields(resolveClusterSpec(before));
-    const b = updateFields(resolveClusterSpec(after));
+    const a = filesFields(resolveClusterSpec(before));
+    const b = filesFields(resolveClusterSpec(after));
     const out: Record<string, string[]> = {};
-    for (const [step, field] of b) {
+    for (const [step, files] of b) {
         const old = a.get(step);
         if (old === undefined) {
             out[step] = ["(created)"];
             continue;
         }
-        if (old === field) continue;
-        const oldLines = old.split("\n");
-        const newLines = field.split("\n");
-        out[step] = [...newLines.filter((l) => !oldLines.includes(l)).map((l) => `+ ${l}`), ...oldLines.filter((l) => !newLines.includes(l)).map((l) => `- ${l}`)];
+        const lines: string[] = [];
+        for (const [file, text] of files) {
+            const was = old.get(file);
+            if (was === undefined) lines.push(`+ ${file}`);
+            else if (was !== text) lines.push(...lineDiff(file, was, text));
+        }
+        for (const file of old.keys()) if (!files.has(file)) lines.push(`- ${file}`);
+        if (lines.length) out[step] = lines;
     }
     for (const step of a.keys()) if (!b.has(step)) out[step] = ["(deleted)"];
     return out;
 }
 
+const CONF = "/etc/redis-ha/dev/redis.conf";
+const SENTINEL_CONF = "/etc/redis-ha/dev/sentinel.conf";
+const UNIT = "/etc/systemd/system/redis-ha-dev-server.service";
 const base = threeHostTopology();
-const everyNode = (prefix: "redis" | "sentinel") => ["console", "app-1", "app-2"].map((h) => `${h}-${prefix}-apply`);
+const everyHost = ["console", "app-1", "app-2"].map((h) => `${h}-programs`);
 const withFrontend = (overrides: Partial<ClusterTopologyArgs> = {}): ClusterTopologyArgs => ({
     ...base,
     hosts: [...base.hosts, { name: "lb-1", address: "10.0.2.81" }, { name: "lb-2", address: "10.0.2.82" }],
@@ -51,92 +65,96 @@ const withFrontend = (overrides: Partial<ClusterTopologyArgs> = {}): ClusterTopo
     ...overrides,
 });
 
-describe("preview --diff, per kind of change (the steps' update field)", () => {
-    it("a live directive: that line on each data node, nothing else", () => {
+describe("preview --diff, per kind of change (the programs steps' files field)", () => {
+    it("a live directive: that line of redis.conf on each data node's host, nothing else", () => {
         const d = diff(base, { ...base, redis: { maxmemory: "64mb" } });
-        assert.deepStrictEqual(Object.keys(d).sort(), everyNode("redis").sort());
-        for (const step of everyNode("redis")) assert.deepStrictEqual(d[step], ["+ # maxmemory 64mb", "- # maxmemory 0"]);
+        assert.deepStrictEqual(Object.keys(d).sort(), everyHost.slice().sort());
+        for (const step of everyHost) assert.deepStrictEqual(d[step], [`+ ${CONF}: maxmemory 64mb`, `- ${CONF}: maxmemory 0`]);
     });
 
-    it("a restart directive (bind): the line on that host's data node and sentinel, no other host", () => {
+    it("a restart directive (bind): the line of that host's redis.conf and sentinel.conf, no other host", () => {
         const hosts = base.hosts.map((h) => (h.name === "app-1" ? { ...h, bind: ["10.0.2.71", "127.0.0.1"] } : h));
         const d = diff(base, { ...base, hosts });
-        assert.deepStrictEqual(Object.keys(d).sort(), ["app-1-redis-apply", "app-1-sentinel-apply"]);
-        assert.deepStrictEqual(d["app-1-redis-apply"], ["+ # bind 10.0.2.71 127.0.0.1", "- # bind 127.0.0.1 10.0.2.71"]);
-        assert.deepStrictEqual(d["app-1-sentinel-apply"], ["+ # bind 10.0.2.71 127.0.0.1", "- # bind 127.0.0.1 10.0.2.71"]);
+        assert.deepStrictEqual(Object.keys(d), ["app-1-programs"]);
+        assert.deepStrictEqual(d["app-1-programs"], [
+            `+ ${CONF}: bind 10.0.2.71 127.0.0.1`,
+            `- ${CONF}: bind 127.0.0.1 10.0.2.71`,
+            `+ ${SENTINEL_CONF}: bind 10.0.2.71 127.0.0.1`,
+            `- ${SENTINEL_CONF}: bind 127.0.0.1 10.0.2.71`,
+        ]);
     });
 
-    it("a unit setting (maxclients): redis.conf's line and the unit's LimitNOFILE on each data node, the sentinels unchanged", () => {
+    it("a unit setting (maxclients): redis.conf's line and the unit's LimitNOFILE on each data node's host, sentinel.conf unchanged", () => {
         const d = diff(base, { ...base, redis: { maxclients: 2000 } });
-        assert.deepStrictEqual(Object.keys(d).sort(), everyNode("redis").sort());
-        assert.deepStrictEqual(d["console-redis-apply"], ["+ # maxclients 2000", "+ # LimitNOFILE=2032", "- # maxclients 10000", "- # LimitNOFILE=10032"]);
+        assert.deepStrictEqual(Object.keys(d).sort(), everyHost.slice().sort());
+        assert.deepStrictEqual(d["console-programs"], [`+ ${CONF}: maxclients 2000`, `- ${CONF}: maxclients 10000`, `+ ${UNIT}: LimitNOFILE=2032`, `- ${UNIT}: LimitNOFILE=10032`]);
     });
 
-    it("a sentinel setting: sentinel.conf's line on each sentinel, no data node", () => {
+    it("a sentinel setting: sentinel.conf's line on each sentinel's host, no redis.conf", () => {
         const d = diff(base, { ...base, sentinel: { downAfterMilliseconds: 3000 } });
-        assert.deepStrictEqual(Object.keys(d).sort(), everyNode("sentinel").sort());
-        assert.deepStrictEqual(d["app-2-sentinel-apply"], ["+ # sentinel down-after-milliseconds dev 3000", "- # sentinel down-after-milliseconds dev 5000"]);
+        assert.deepStrictEqual(Object.keys(d).sort(), everyHost.slice().sort());
+        assert.deepStrictEqual(d["app-2-programs"], [`+ ${SENTINEL_CONF}: sentinel down-after-milliseconds dev 3000`, `- ${SENTINEL_CONF}: sentinel down-after-milliseconds dev 5000`]);
     });
 
-    it("ACL users: the user lines on each data node, their passwords masked", () => {
+    it("ACL users: the user lines of each redis.conf, their passwords masked", () => {
         const d = diff(base, { ...base, acl: { enabled: true } });
-        const added = d["console-redis-apply"] ?? [];
-        assert.ok(added.some((l) => /^\+ # user redis-ha-replication on \(secret\) /.test(l)), added.join("\n"));
-        assert.ok(added.every((l) => !/#[0-9a-f]{64}|>/.test(l.replace(/^[+-] # /, ""))), added.join("\n"));
+        const added = d["console-programs"] ?? [];
+        assert.ok(added.some((l) => l.startsWith(`+ ${CONF}: user redis-ha-replication on (secret) `)), added.join("\n"));
+        assert.ok(added.every((l) => !/#[0-9a-f]{64}|>/.test(l)), added.join("\n"));
     });
 
-    it("a password rotation: no readable line changes (the new password is on stdin, shown as [secret])", () => {
-        // The password is not part of the topology: a rotation changes no review at all.
-        const spec = resolveClusterSpec(base);
-        const fields = updateFields(spec);
-        for (const field of fields.values()) assert.ok(!field.includes("review-password-stand-in"));
-        assert.ok((fields.get("console-redis-apply") ?? "").includes("# requirepass (secret)"));
+    it("a password rotation: no readable line changes (the new password is on the steps' stdin, shown as [secret])", () => {
+        // The password is not part of the topology: a rotation changes no staged file at all.
+        const fields = filesFields(resolveClusterSpec(base));
+        for (const files of fields.values()) for (const text of files.values()) assert.ok(!text.includes("review-password-stand-in"));
+        assert.match(fields.get("console-programs")?.get(CONF) ?? "", /^requirepass \(secret\)$/m);
     });
 
-    it("TLS on: the tls-* lines on every data node and sentinel, the plain port off", () => {
+    it("TLS on: the tls-* lines of every redis.conf and sentinel.conf, the plain port off, the certificates added", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-diff-pki-"));
         try {
             const pki = makePki(dir, base.hosts.map((h) => ({ name: h.name, address: h.address })));
             const read = (f: string) => fs.readFileSync(f, "utf8");
             const tls = { caCert: read(pki.caCertFile), certificates: Object.fromEntries(base.hosts.map((h) => [h.name, read(pki.hosts[h.name]!.certFile)])) };
             const d = diff(base, { ...base, tls });
-            assert.deepStrictEqual(Object.keys(d).sort(), [...everyNode("redis"), ...everyNode("sentinel")].sort());
-            assert.ok(d["app-1-redis-apply"]?.includes("+ # tls-port 6389"), d["app-1-redis-apply"]?.join("\n"));
-            assert.ok(d["app-1-redis-apply"]?.includes("+ # port 0"), d["app-1-redis-apply"]?.join("\n"));
-            assert.ok(d["app-1-sentinel-apply"]?.some((l) => l.startsWith("+ # tls-port ")), d["app-1-sentinel-apply"]?.join("\n"));
+            assert.deepStrictEqual(Object.keys(d).sort(), everyHost.slice().sort());
+            const app1 = d["app-1-programs"] ?? [];
+            assert.ok(app1.includes(`+ ${CONF}: tls-port 6389`), app1.join("\n"));
+            assert.ok(app1.includes(`+ ${CONF}: port 0`), app1.join("\n"));
+            assert.ok(app1.some((l) => l.startsWith(`+ ${SENTINEL_CONF}: tls-port `)), app1.join("\n"));
+            assert.ok(app1.some((l) => /^\+ \/etc\/redis-ha\/dev\/tls-server\/node-.*\.crt$/.test(l)), app1.join("\n"));
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 
-    it("the frontend: its port on both frontends' haproxy.cfg, the checks' AUTH masked", () => {
+    it("the frontend: its port in both frontends' haproxy.cfg, the checks' AUTH masked", () => {
         const d = diff(withFrontend(), withFrontend({ frontend: { hosts: ["lb-1", "lb-2"], vip: "10.0.2.100", port: 6395 } }));
-        assert.deepStrictEqual(Object.keys(d).sort(), ["lb-1-frontend-apply", "lb-2-frontend-apply"]);
-        assert.ok(d["lb-1-frontend-apply"]?.some((l) => l.startsWith("+ # ") && l.includes("10.0.2.100:6395")), d["lb-1-frontend-apply"]?.join("\n"));
-        const field = updateFields(resolveClusterSpec(withFrontend())).get("lb-1-frontend-apply") ?? "";
-        assert.match(field, /^# \/etc\/redis-ha\/dev\.frontend\/haproxy\.cfg:$/m);
-        assert.match(field, /\(secret\)/);
-        assert.ok(!field.includes(Buffer.from("review-password-stand-in").toString("hex")), "the stand-in password's hex shows");
+        assert.deepStrictEqual(Object.keys(d).sort(), ["lb-1-programs", "lb-2-programs"]);
+        assert.ok(d["lb-1-programs"]?.some((l) => l.startsWith("+ /etc/redis-ha/dev.frontend/haproxy.cfg: ") && l.includes("10.0.2.100:6395")), d["lb-1-programs"]?.join("\n"));
+        const haproxy = filesFields(resolveClusterSpec(withFrontend())).get("lb-1-programs")?.get("/etc/redis-ha/dev.frontend/haproxy.cfg") ?? "";
+        assert.match(haproxy, /\(secret\)/);
+        assert.ok(!haproxy.includes(Buffer.from("review-password-stand-in").toString("hex")), "the stand-in password's hex shows");
     });
 
     it("an exporter: its unit's listen address on that exporter only", () => {
         const d = diff(withFrontend(), withFrontend({ metrics: { enabled: true, redisExporterPort: 9391 } }));
-        assert.deepStrictEqual(Object.keys(d).sort(), ["app-1-server-exporter-apply", "app-2-server-exporter-apply", "console-server-exporter-apply"]);
-        assert.ok(d["console-server-exporter-apply"]?.some((l) => l.startsWith("+ # ") && l.includes(":9391")), d["console-server-exporter-apply"]?.join("\n"));
+        assert.deepStrictEqual(Object.keys(d).sort(), everyHost.slice().sort());
+        assert.ok(d["console-programs"]?.length && d["console-programs"].every((l) => l.startsWith("+ /etc/systemd/system/redis-ha-dev-server-exporter.service: ") || l.startsWith("- /etc/systemd/system/redis-ha-dev-server-exporter.service: ")), d["console-programs"]?.join("\n"));
+        assert.ok(d["console-programs"]?.some((l) => l.startsWith("+ ") && l.includes(":9391")), d["console-programs"]?.join("\n"));
     });
 
-    it("a host added and a host removed: that host's steps created or deleted, each whole", () => {
+    it("a host added and a host removed: that host's programs step created or deleted with its files, each whole", () => {
         const four = { ...base, hosts: [...base.hosts, { name: "app-3", address: "10.0.2.73" }], replicas: ["app-1", "app-2", "app-3"] };
         const added = diff(base, four);
-        assert.deepStrictEqual(added["app-3-redis-apply"], ["(created)"]);
-        assert.deepStrictEqual(diff(four, base)["app-3-redis-apply"], ["(deleted)"]);
-        const created = updateFields(resolveClusterSpec(four)).get("app-3-redis-apply") ?? "";
-        assert.match(created, /^# \/etc\/redis-ha\/dev\/redis\.conf:$/m);
-        assert.match(created, /^# replicaof 10\.0\.2\.104 6389$/m);
+        assert.deepStrictEqual(added["app-3-programs"], ["(created)"]);
+        assert.deepStrictEqual(diff(four, base)["app-3-programs"], ["(deleted)"]);
+        const created = filesFields(resolveClusterSpec(four)).get("app-3-programs")?.get(CONF) ?? "";
+        assert.match(created, /^replicaof 10\.0\.2\.104 6389$/m);
     });
 
     it("an executor switch: the same fields (the steps are created anew with what they had)", () => {
         const spec = resolveClusterSpec(base);
-        assert.deepStrictEqual(updateFields(spec), updateFields(resolveClusterSpec({ ...base })));
+        assert.deepStrictEqual(filesFields(spec), filesFields(resolveClusterSpec({ ...base })));
     });
 });
