@@ -90,7 +90,7 @@ describe("faults on the lab, with the visit counter writing through Sentinel", f
             const files = (value: unknown, suffix: string): string[] => {
                 assert.ok(value !== null && typeof value === "object", `${step}: its files input is not known in the preview: ${JSON.stringify(value)}`);
                 const entry = Object.entries(value as Record<string, unknown>).find(([file]) => file.endsWith(suffix));
-                assert.ok(entry && typeof entry[1] === "string", `${step}: no ${suffix} in ${Object.keys(value as object).join(", ")}`);
+                assert.ok(entry && typeof entry[1] === "string", `${step}: no ${suffix} in ${Object.keys(value).join(", ")}`);
                 return entry[1].split("\n");
             };
             const added = (suffix: string) => {
