@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { RemoteStep, STEP_COMMAND, StagedFile, deferredProgram, installedCommand, installedProgram, stageVars, standaloneCommand } from "./remote/payload";
+import { RemoteStep, STEP_COMMAND, StagedFile, deferredProgram, installedChecks, installedCommand, installedProgram, stageVars, standaloneCommand } from "./remote/payload";
 import { CheckInputs, OwnerInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, TlsKeyInput, UnitRemovalInputs } from "./remote/inputs";
 import { commandConnection, shellConnection } from "./ssh";
 import { HostKey } from "./config/hostKeys";
@@ -39,6 +39,11 @@ export interface HostNodeArgs {
     /** The install step of this host: its programs are what the node's steps run. */
     programs?: pulumi.Resource;
     /**
+     * The node's drift repair marker, from its host's preflight (which checks the node on refresh):
+     * when it changes, the node's step runs again. Without it the node has no drift check.
+     */
+    repairs?: pulumi.Input<string>;
+    /**
      * The step as the cluster planned it (clusterSteps), so that it is not planned twice.
      * @internal
      */
@@ -74,7 +79,8 @@ export function plannedStepArgs(planned: PlannedStep, context: Omit<HostNodeArgs
         vars: planned.inputs,
         secretVars: planned.tlsKey ? pulumi.output(context.tlsPrivateKey).apply(tlsKeyVars) : undefined,
         removal: planned.removal,
-        check: planned.check,
+        checks: planned.checks,
+        repairs: context.repairs,
         files: planned.files,
         stages: planned.stages,
     };
@@ -110,10 +116,12 @@ export interface HostStepArgs<S extends RemoteStep = RemoteStep> {
      */
     removal?: RemovalInputs | UnitRemovalInputs | ProgramsRemovalInputs;
     /**
-     * Inputs of the drift check run on refresh (`pulumi preview --refresh`), by a companion resource
-     * that both executors share: when it reports a difference, the step runs again on the next `up --refresh`.
+     * The drift checks of the host's steps, by step (the preflight's: it runs them on refresh,
+     * `pulumi preview --refresh`, on either executor, and keeps a repair marker per step).
      */
-    check?: CheckInputs;
+    checks?: ReadonlyArray<{ step: string; check: CheckInputs }>;
+    /** The step's drift repair marker (from its host's preflight): when it changes, the step runs again. */
+    repairs?: pulumi.Input<string>;
     /** Which executor runs the commands (default `command`). */
     executor?: Executor;
     /**
@@ -157,7 +165,14 @@ export function hostStep<S extends RemoteStep>(
     name: string,
     args: HostStepArgs<S>,
     opts: pulumi.CustomResourceOptions,
-): { resource: pulumi.CustomResource; revision: pulumi.Output<string>; ran: pulumi.Output<string>; stdout: pulumi.Output<string> } {
+): {
+    resource: pulumi.CustomResource;
+    revision: pulumi.Output<string>;
+    ran: pulumi.Output<string>;
+    stdout: pulumi.Output<string>;
+    /** The repair marker of a step this one checks (see HostStepArgs.checks). */
+    repairsOf: (step: string) => pulumi.Output<string>;
+} {
     const executor = args.executor ?? "command";
     // Only ShellCommand's provider puts the programs into a step that carries them (deferredProgram).
     if (!args.programs && executor !== "dynamic") throw new Error(`internal: step ${name} carries its programs, so it runs on redis-ha's executor`);
@@ -177,13 +192,10 @@ export function hostStep<S extends RemoteStep>(
         args.programs,
     );
     const ssh = shellConnection(args.spec, args.host, privateKey, args.hostKeys);
-    // The drift check: a resource that runs nothing on create and the check on refresh. When the check
-    // finds drift, its repair marker changes; the marker is part of the step's `update` command, so
-    // the step runs again and puts the host back. The marker is an input its provider sets, hence
-    // known in a preview: a PR's `preview --diff` shows the step's real change, never `[unknown]`.
-    // remote.Command has no refresh of its own (pulumi/pulumi-command#432), so both executors use this one.
-    const probe = args.check ? new ShellCommand(`${name}-drift`, { connection: ssh, check: installedCommand("check", args.check) }, stepOpts) : undefined;
-    const repairs = probe ? probe.repairs : pulumi.output("");
+    // The marker is part of the step's `update` command, so the step runs again when its host's
+    // preflight found drift on refresh and puts the host back. It is an input the preflight's provider
+    // sets, hence known in a preview: a PR's `preview --diff` shows the step's real change, never `[unknown]`.
+    const repairs = pulumi.output(args.repairs ?? "");
     const commands = {
         create: STEP_COMMAND,
         update: repairs.apply(updateCommand),
@@ -191,6 +203,11 @@ export function hostStep<S extends RemoteStep>(
         delete: args.removal && owner ? removalCommand(args.removal, owner) : undefined,
     };
     const files = args.stages ? Object.fromEntries(args.stages.map((f) => [f.path, f.text])) : undefined;
+    // remote.Command has no refresh of its own (pulumi/pulumi-command#432): the checks run in a ShellCommand on either executor.
+    if (args.checks && executor !== "dynamic") throw new Error(`internal: step ${name} checks drift, so it runs on redis-ha's executor`);
+    const checks = args.checks?.length
+        ? { check: installedChecks(args.checks.map(({ step, check }) => ({ key: step, check }))), repairKeys: args.checks.map((c) => c.step) }
+        : {};
     const cmd =
         executor === "command"
             ? new command.remote.Command(
@@ -198,10 +215,12 @@ export function hostStep<S extends RemoteStep>(
                   { connection: commandConnection(args.spec, args.host, privateKey, args.hostKeys), addPreviousOutputInEnv: false, ...commands },
                   stepOpts,
               )
-            : new ShellCommand(name, { connection: ssh, ...commands, ...(files ? { files } : {}) }, stepOpts);
+            : new ShellCommand(name, { connection: ssh, ...commands, ...(files ? { files } : {}), ...checks }, stepOpts);
+    const markers = cmd instanceof ShellCommand ? cmd.repairs : pulumi.output("");
+    const repairsOf = (step: string) => markers.apply((m) => (typeof m === "object" ? (m[step] ?? "") : ""));
     const revision = stepRevision(programArgs);
     const ran = pulumi.all([revision, repairs]).apply(([r, id]) => `${r}:${id}`);
-    return { resource: cmd, revision, ran, stdout: cmd.stdout };
+    return { resource: cmd, revision, ran, stdout: cmd.stdout, repairsOf };
 }
 
 /** `opts` with `extra` added to its dependsOn (created after it, deleted before it). */

@@ -142,16 +142,25 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         const created = new Map<string, pulumi.Resource>();
         const ranOf = new Map<string, pulumi.Output<string>>();
         const programsOf = new Map<string, pulumi.Resource>();
+        // Each node step's drift repair marker, from the preflight of its host.
+        const repairsOf = new Map<string, pulumi.Output<string>>();
         const resolve = (ids: string[]) =>
             ids.map((id) => {
                 const found = created.get(id);
                 if (!found) throw new Error(`internal: step ${id} is planned after something not created yet`);
                 return found;
             });
-        const contextOf = (host: HostSpec) => ({ spec, ...secrets, hostKeys: keysOf(host), programs: programsOf.get(host.name), tlsPrivateKey: tlsKey(host.name) });
+        const contextOf = (host: HostSpec, step?: string) => ({
+            spec,
+            ...secrets,
+            hostKeys: keysOf(host),
+            programs: programsOf.get(host.name),
+            tlsPrivateKey: tlsKey(host.name),
+            repairs: step === undefined ? undefined : repairsOf.get(step),
+        });
         const byId = new Map(planned.map((p) => [p.id, p]));
         for (const step of planned) {
-            const context = contextOf(step.host);
+            const context = contextOf(step.host, step.id);
             const opts = { parent: this, dependsOn: resolve(step.after) };
             if (step.group) {
                 const node = nodeComponent(`${name}-${step.group.id}`, step, { ...context, host: step.host, planned: step }, opts);
@@ -175,6 +184,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             const result = plannedHostStep(`${name}-${step.id}`, step, context, opts, revision);
             created.set(step.id, result.resource);
             if (step.program === "install") programsOf.set(step.host.name, result.resource);
+            for (const { step: checked } of step.checks ?? []) repairsOf.set(checked, result.repairsOf(checked));
             if (step.program === "preflight") {
                 const host = step.host;
                 // Redis's own warnings about the host's kernel settings, from the preflight's last run.

@@ -37,6 +37,8 @@ export interface ShellCommandArgs {
      * turned into a new `repairs` marker.
      */
     check?: pulumi.Input<string>;
+    /** With these, `check` prints `<key>: <line>` and `repairs` is a marker per key (see ShellInputs.repairKeys). */
+    repairKeys?: pulumi.Input<string[]>;
     /** Files the program on stdin stages, by path (secrets masked): shown line by line in `pulumi preview --diff`, kept in state once. */
     files?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -83,7 +85,7 @@ export class ShellCommand extends pulumi.CustomResource {
     /** Changes every time `create` or `update` runs. */
     declare public readonly runId: pulumi.Output<string>;
     /** With `check`: changes exactly when a refresh found drift; known in a preview (see ShellInputs.repairs). */
-    declare public readonly repairs: pulumi.Output<string>;
+    declare public readonly repairs: pulumi.Output<string | Record<string, string>>;
 
     constructor(name: string, args: ShellCommandArgs, opts?: pulumi.CustomResourceOptions) {
         super(

@@ -44,7 +44,13 @@ export interface ShellInputs {
      * preview (a preview returns the inputs as the state), so what depends on it never shows
      * `[unknown]`: unchanged when nothing drifted, a new known value when something did.
      */
-    repairs?: string;
+    repairs?: string | Record<string, string>;
+    /**
+     * With these, `check` prints drift as `<key>: <line>` and `repairs` has a marker per key, each
+     * changing only with its own drift (a host's preflight checks each of the host's steps; a line
+     * with no key counts for every key).
+     */
+    repairKeys?: string[];
     /** The drift the last refresh found (an input so that `check` sees it; see `repairs`). */
     drift?: string;
     /**
@@ -193,7 +199,7 @@ export async function runShell(target: SshTarget | undefined, command: string, s
 const uniqueId = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 
 /** The inputs a diff compares as they are and a refresh hands back (stdin is compared by digest). */
-const COMPARED_INPUTS = ["connection", "create", "update", "delete", "check", "repairs"] as const;
+const COMPARED_INPUTS = ["connection", "create", "update", "delete", "check", "repairs", "repairKeys"] as const;
 
 /** The outputs of a run: the inputs with `stdin` replaced by its digest (see ShellOutputs). */
 function shellOutputs(inputs: ShellInputs, out: RunResult): ShellOutputs {
@@ -231,6 +237,19 @@ export function nextRepairs(previous: string | undefined, drift: string | undefi
     return createHash("sha256").update(`${previous ?? ""}\n${drift}`).digest("hex").slice(0, 16);
 }
 
+/** The next repair markers by key (see ShellInputs.repairKeys): each from its own lines of the drift. */
+export function nextKeyedRepairs(previous: ShellInputs["repairs"], drift: string | undefined, keys: string[]): Record<string, string> {
+    const lines = (drift ?? "").split("\n").filter((line) => line.trim() !== "");
+    const keyOf = (line: string) => keys.find((k) => line.startsWith(`${k}: `));
+    const before = typeof previous === "object" ? previous : {};
+    return Object.fromEntries(
+        keys.map((key) => {
+            const own = lines.filter((line) => (keyOf(line) ?? key) === key).join("\n");
+            return [key, nextRepairs(before[key], own)];
+        }),
+    );
+}
+
 /** What a command gets on stdin: its `stdin` with the remote programs it names put in (deferredProgram). */
 function stdinOf(inputs: ShellInputs): string | undefined {
     return inputs.stdin === undefined ? undefined : expandPrograms(inputs.stdin, inputs.files);
@@ -242,7 +261,9 @@ export const shellProvider: pulumi.dynamic.ResourceProvider = {
         const inputs: ShellInputs = { ...news };
         delete inputs.drift;
         delete inputs.repairs;
-        if (news.check !== undefined) inputs.repairs = nextRepairs(olds.repairs, olds.drift);
+        if (news.check !== undefined) {
+            inputs.repairs = news.repairKeys ? nextKeyedRepairs(olds.repairs, olds.drift, news.repairKeys) : nextRepairs(typeof olds.repairs === "string" ? olds.repairs : undefined, olds.drift);
+        }
         return Promise.resolve({ inputs });
     },
     async create(inputs: ShellInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -266,14 +287,19 @@ export const shellProvider: pulumi.dynamic.ResourceProvider = {
     },
     async read(id: string, props?: ShellOutputs): Promise<pulumi.dynamic.ReadResult> {
         if (!props?.check) return { id, props };
-        const { stdout } = await runShell(props.connection, props.check, undefined);
+        // On stdin, not on the command line: a host's check is a few KB. Wrapped in a function that
+        // bash reads whole before it runs, so that nothing in it reads the rest of the script as input.
+        const { stdout } = await runShell(props.connection, "exec /bin/bash -s", `__redis_ha_check() {\n${props.check}\n}\n__redis_ha_check </dev/null\n`);
         // No `undefined` values: the result is sent as a protobuf Struct, which rejects them.
         const rest: ShellOutputs = { ...props };
         delete rest.drift;
         const drift = stdout.trim();
-        // Drift goes into the inputs too, where the next `check` turns it into a new repair marker.
+        // Drift goes into the inputs too, where the next `check` turns it into a new repair marker; the
+        // inputs are handed back only when drift is found or was recorded (they come from the outputs,
+        // which keep no stdin), else the engine keeps them as they are.
         const inputs = inputsOf(props);
-        return drift ? { id, props: { ...rest, drift }, inputs: { ...inputs, drift } } : { id, props: rest, inputs };
+        if (drift) return { id, props: { ...rest, drift }, inputs: { ...inputs, drift } };
+        return props.drift ? { id, props: rest, inputs } : { id, props: rest };
     },
     async delete(_id: string, olds: ShellOutputs): Promise<void> {
         if (olds.delete) await runShell(olds.connection, olds.delete, undefined);

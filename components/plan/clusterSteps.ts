@@ -45,8 +45,8 @@ export interface PlannedStep<S extends RemoteStep = RemoteStep> {
     tlsKey: boolean;
     /** What its removal removes (none: it leaves nothing behind). */
     removal?: RemovalInputs | UnitRemovalInputs | ProgramsRemovalInputs;
-    /** What its drift check compares on refresh. */
-    check?: CheckInputs;
+    /** The preflight: the drift checks it runs on refresh, of the steps on its host that own a service which drifts (data node, sentinel). */
+    checks?: Array<{ step: string; check: CheckInputs }>;
     /**
      * The files it writes, secrets masked: its host's programs step stages them (and `pulumi preview
      * --diff` shows them there, line by line), and the step carries only their hashes and secret lines.
@@ -121,6 +121,7 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
             program: "preflight",
             inputs: (_password, revision) => preflightVars(spec, host, revision),
             tlsKey: false,
+            checks: driftChecks(spec, host, nodes),
             executor: "dynamic",
             after: [],
             rerunWith: { revisionsOf: nodes.map((n) => n.id), executor: true },
@@ -175,6 +176,15 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
     return steps;
 }
 
+/** The drift checks the preflight of `host` runs on refresh: of its data node and its sentinel (frontends and exporters have none). */
+function driftChecks(spec: ClusterSpec, host: HostSpec, nodes: PlannedStep[]): Array<{ step: string; check: CheckInputs }> {
+    const kinds: Partial<Record<RemoteStep, "server" | "sentinel">> = { "apply-redis": "server", "apply-sentinel": "sentinel" };
+    return nodes.flatMap((n) => {
+        const kind = kinds[n.program];
+        return kind && n.host.name === host.name ? [{ step: n.id, check: checkVars(spec, host, kind) }] : [];
+    });
+}
+
 /** The data-node step of `host` (component RedisDataNode `<host>-redis`), before it is ordered. */
 export function dataNodeStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"apply-redis"> {
     const id = `${host.name}-redis`;
@@ -186,7 +196,6 @@ export function dataNodeStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"ap
         inputs: (password) => redisStepVars(spec, host, password),
         tlsKey: true,
         removal: removalVars(spec, host, "server"),
-        check: checkVars(spec, host, "server"),
         files: reviewedFiles(redisStepVars(spec, host, REVIEW_PASSWORD)),
         executor: "cluster",
         after: [],
@@ -205,7 +214,6 @@ export function sentinelStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"ap
         inputs: (password) => sentinelStepVars(spec, host, password),
         tlsKey: true,
         removal: removalVars(spec, host, "sentinel"),
-        check: checkVars(spec, host, "sentinel"),
         files: reviewedFiles(sentinelStepVars(spec, host, REVIEW_PASSWORD)),
         executor: "cluster",
         after: [],

@@ -217,6 +217,14 @@ export function installedProgram<S extends RemoteStep>(step: S, vars: ProgramInp
 
 const hasStagedVars = (vars: object) => Object.keys(vars).some((name) => name.endsWith(STAGED_SUFFIX));
 
+/**
+ * The drift check of a host's steps, run by its preflight on refresh: each step's check (check.sh,
+ * installed) in a subshell of its own, its lines prefixed with the step's key (`key: line`).
+ */
+export function installedChecks(checks: ReadonlyArray<{ key: string; check: ProgramInputs["check"] }>): string {
+    return ["set -eo pipefail", ...checks.map(({ key, check }) => `(\n${installedCommand("check", check)}\n) | sed ${shellQuote(`s|^|${key}: |`)}`)].join("\n");
+}
+
 /** A standalone command (removal, drift check) that runs the installed programs: no secret, no program text. */
 export function installedCommand<S extends StandaloneStep>(step: S, vars: ProgramInputs[S]): string {
     return ["set -u", assignments(vars), sourceInstalled(programFiles(step))].join("\n");

@@ -216,13 +216,13 @@ describe("day-2 operations on the lab, with a client writing throughout", functi
         for (const h of members()) onHost(h.container, "cp -p /usr/bin/redis-server /usr/bin/redis-server.new && mv -f /usr/bin/redis-server.new /usr/bin/redis-server");
         const s = await stack(current);
         const preview = await s.preview({ refresh: true });
-        // Every data node and sentinel step with its drift check, and the health gate after them (the
-        // preflights run only for a config change).
-        assert.strictEqual(preview.changeSummary.update, 2 * (3 + 3) + 1, JSON.stringify(preview.changeSummary));
+        // Every host's preflight (whose drift check found it), every data node and sentinel step, and the
+        // health gate after them.
+        assert.strictEqual(preview.changeSummary.update, 3 + 2 * 3 + 1, JSON.stringify(preview.changeSummary));
         await startWriter();
         const up = await s.up({ refresh: true });
         await stopWriter();
-        assert.strictEqual(up.summary.resourceChanges?.update, 2 * (3 + 3) + 1, JSON.stringify(up.summary.resourceChanges));
+        assert.strictEqual(up.summary.resourceChanges?.update, 3 + 2 * 3 + 1, JSON.stringify(up.summary.resourceChanges));
         pids(SERVER_UNIT).forEach((pid, i) => assert.notStrictEqual(pid, servers[i], `${members()[i]!.name}'s Redis still runs the old binary`));
         pids(SENTINEL_UNIT).forEach((pid, i) => assert.notStrictEqual(pid, sentinels[i], `${members()[i]!.name}'s sentinel still runs the old binary`));
         // The master of the moment handed over before its restart: a failover happened. (With the master
@@ -326,17 +326,17 @@ else redis-cli --no-auth-warning --raw -p ${SENTINEL_PORT} SENTINEL CKQUORUM lab
         onHost(replica.container, `sed -i 's/^maxmemory .*/maxmemory 1mb/; s/^appendfsync .*/appendfsync always/' ${conf}`);
         const s = await stack(current);
         const { changed, preview } = await refreshPreview(s);
-        // The drift check that found it, the step it makes run again, and the health gate.
+        // The host's preflight, whose drift check found it, the step it makes run again, and the health gate.
         assert.deepStrictEqual(
             changed,
-            [`update lab-${replica.name}-redis-apply-drift`, `update lab-${replica.name}-redis-apply`, "update lab-health-gate"],
+            [`update lab-${replica.name}-preflight`, `update lab-${replica.name}-redis-apply`, "update lab-health-gate"],
             JSON.stringify(preview.changeSummary),
         );
 
         await startWriter();
         const up = await s.up({ refresh: true });
         await stopWriter();
-        assert.strictEqual(up.summary.resourceChanges?.update, 3, `its drift check, that step and the health gate: ${JSON.stringify(up.summary.resourceChanges)}`);
+        assert.strictEqual(up.summary.resourceChanges?.update, 3, `its host's preflight, that step and the health gate: ${JSON.stringify(up.summary.resourceChanges)}`);
         const restored = onHost(replica.container, `grep -E '^(maxmemory|appendfsync) ' ${conf}`);
         assert.match(restored, /^maxmemory 48mb$/m);
         assert.match(restored, /^appendfsync everysec$/m);
@@ -357,7 +357,7 @@ else redis-cli --no-auth-warning --raw -p ${SENTINEL_PORT} SENTINEL CKQUORUM lab
         const { changed, preview } = await refreshPreview(s);
         assert.deepStrictEqual(
             changed.sort(),
-            [`update lab-${replica.name}-redis-apply-drift`, `update lab-${replica.name}-redis-apply`, `update lab-${replica.name}-sentinel-apply-drift`, `update lab-${replica.name}-sentinel-apply`, "update lab-health-gate"].sort(),
+            [`update lab-${replica.name}-preflight`, `update lab-${replica.name}-redis-apply`, `update lab-${replica.name}-sentinel-apply`, "update lab-health-gate"].sort(),
             JSON.stringify(preview.changeSummary),
         );
         await startWriter();
@@ -408,7 +408,7 @@ else redis-cli --no-auth-warning --raw -p ${SENTINEL_PORT} SENTINEL CKQUORUM lab
         onHost(h.container, `systemctl stop ${SENTINEL_UNIT}`);
         const s = await stack(current);
         const { changed } = await refreshPreview(s);
-        assert.deepStrictEqual(changed, [`update lab-${h.name}-sentinel-apply-drift`, `update lab-${h.name}-sentinel-apply`, "update lab-health-gate"]);
+        assert.deepStrictEqual(changed, [`update lab-${h.name}-preflight`, `update lab-${h.name}-sentinel-apply`, "update lab-health-gate"]);
         await s.up({ refresh: true });
         assert.strictEqual(onHost(h.container, `systemctl is-active ${SENTINEL_UNIT}`).trim(), "active");
         assertHealthy(2, 3);

@@ -52,7 +52,7 @@ describe("RedisHaCluster (mocks)", () => {
     it("creates a preflight per host, one data node per data host, one sentinel per sentinel host, and a health gate", () => {
         const devChildren = registered.filter((r) => r.name.startsWith("dev-"));
         const types = devChildren.map((r) => `${r.type} ${r.name}`).sort();
-        // The preflights and drift checks are redis-ha's ShellCommands on either executor (first contact, refresh).
+        // The preflights (which also check drift on refresh) are redis-ha's ShellCommands on either executor (first contact, refresh).
         assert.deepStrictEqual(types, [
             "command:remote:Command dev-app-1-redis-apply",
             "command:remote:Command dev-app-1-sentinel-apply",
@@ -65,16 +65,10 @@ describe("RedisHaCluster (mocks)", () => {
             "command:remote:Command dev-health-gate",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-preflight",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-programs",
-            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-redis-apply-drift",
-            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-1-sentinel-apply-drift",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-preflight",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-programs",
-            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-redis-apply-drift",
-            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-app-2-sentinel-apply-drift",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-preflight",
             "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-programs",
-            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-redis-apply-drift",
-            "pulumi-nodejs:dynamic/redis-ha:ShellCommand dev-console-sentinel-apply-drift",
             "redis-ha:index:RedisDataNode dev-app-1-redis",
             "redis-ha:index:RedisDataNode dev-app-2-redis",
             "redis-ha:index:RedisDataNode dev-console-redis",
@@ -92,7 +86,7 @@ describe("RedisHaCluster (mocks)", () => {
     });
 
     it("registers children in deployment order: preflights, programs, new passwords accepted, replicas, master, sentinels, old passwords retired, gate", () => {
-        const order = registered.filter((r) => r.name.startsWith("dev-") && !r.name.endsWith("-drift") && !r.type.startsWith("redis-ha:index:")).map((r) => r.name);
+        const order = registered.filter((r) => r.name.startsWith("dev-") && !r.type.startsWith("redis-ha:index:")).map((r) => r.name);
         assert.deepStrictEqual(order, [
             "dev-console-preflight",
             "dev-app-1-preflight",

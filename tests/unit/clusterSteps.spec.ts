@@ -42,7 +42,7 @@ describe("clusterSteps (the plan, pure)", () => {
             tlsKey: s.tlsKey,
             inputs: shortAll(s.inputs(PASSWORD, "REVISION")),
             removal: shortAll(s.removal),
-            check: shortAll(s.check),
+            checks: s.checks?.map((c) => ({ step: c.step, check: shortAll(c.check) })),
             files: s.files?.map((f) => ({ variable: f.variable, path: f.path, text: short(f.text) })),
             stages: s.stages?.map((f) => f.path),
         }));

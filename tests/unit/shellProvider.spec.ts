@@ -29,10 +29,10 @@ describe("ShellCommand's provider: drift and the repair marker", () => {
         const state = created.outs as ShellOutputs;
         // The check's command changed (what it compares against), nothing drifted: same marker.
         assert.strictEqual((await checkInputs(state, { check: "echo other" })).repairs, "");
-        // A refresh that finds the host matching records nothing.
+        // A refresh that finds the host matching records nothing, and leaves the stored inputs as they are (stdin included).
         const clean = await provider.read(created.id, { ...state, check: "true" });
         assert.strictEqual((clean.props as ShellOutputs).drift, undefined);
-        assert.deepStrictEqual(clean.inputs, { check: "true", repairs: "" });
+        assert.strictEqual(clean.inputs, undefined);
         // A refresh that finds drift records it in the outputs and the inputs ...
         const drifted = await provider.read(created.id, { ...state, check: "echo 'redis.conf: maxmemory changed outside redis-ha'" });
         assert.strictEqual((drifted.props as ShellOutputs).drift, "redis.conf: maxmemory changed outside redis-ha");
@@ -49,6 +49,27 @@ describe("ShellCommand's provider: drift and the repair marker", () => {
         assert.strictEqual(updated.drift, undefined);
         assert.strictEqual((await checkInputs(repaired, { check: repaired.check })).repairs, repaired.repairs);
         assert.strictEqual((await provider.diff(created.id, updated, repaired)).changes, false);
+    });
+
+    it("a host's preflight keeps a marker per step it checks: one step's drift changes only that step's marker", async () => {
+        const repairKeys = ["app-1-redis-apply", "app-1-sentinel-apply"];
+        const check = "printf 'app-1-sentinel-apply: sentinel.conf: down-after-milliseconds changed outside redis-ha\\n'";
+        const inputs = await checkInputs({}, { create: "true", stdin: "the preflight", check: "true", repairKeys });
+        assert.deepStrictEqual(inputs.repairs, { "app-1-redis-apply": "", "app-1-sentinel-apply": "" });
+        const created = await provider.create(inputs);
+        const drifted = await provider.read(created.id, { ...(created.outs as ShellOutputs), check });
+        const refreshed = drifted.inputs as ShellInputs;
+        assert.strictEqual(refreshed.drift, "app-1-sentinel-apply: sentinel.conf: down-after-milliseconds changed outside redis-ha");
+        const repaired = await checkInputs(refreshed, { create: "true", stdin: "the preflight", check, repairKeys });
+        const markers = repaired.repairs as Record<string, string>;
+        assert.strictEqual(markers["app-1-redis-apply"], "");
+        assert.match(markers["app-1-sentinel-apply"] ?? "", /^[0-9a-f]{16}$/);
+        // A line with no key (an error of the check itself) counts for every step.
+        const both = await checkInputs({ ...refreshed, drift: "cannot read the unit" }, { create: "true", check, repairKeys });
+        assert.ok(Object.values(both.repairs as Record<string, string>).every((m) => /^[0-9a-f]{16}$/.test(m)), JSON.stringify(both.repairs));
+        // After drift was recorded, a clean refresh clears it from the inputs too.
+        const cleaned = await provider.read(created.id, { ...(drifted.props as ShellOutputs), check: "true" });
+        assert.strictEqual((cleaned.inputs as ShellInputs).drift, undefined);
     });
 
     it("keeps only a digest of stdin", async () => {
