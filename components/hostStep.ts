@@ -174,10 +174,11 @@ export function hostStep<S extends RemoteStep>(
     repairsOf: (step: string) => pulumi.Output<string>;
 } {
     const executor = args.executor ?? "command";
-    // Only ShellCommand's provider puts the programs into a step that carries them (deferredProgram).
-    if (!args.programs && executor !== "dynamic") throw new Error(`internal: step ${name} carries its programs, so it runs on redis-ha's executor`);
+    // Only ShellCommand's provider puts the programs (deferredProgram) and the staged files into a
+    // step's stdin, and runs checks on refresh: remote.Command has no refresh (pulumi/pulumi-command#432).
+    const needsShellCommand = [!args.programs && "carries its programs", args.stages && "stages files", args.checks && "checks drift"].filter(Boolean);
+    if (needsShellCommand.length && executor !== "dynamic") throw new Error(`internal: step ${name} ${needsShellCommand.join(", ")}, so it runs on redis-ha's executor`);
     const owner = args.removal ? ownerToken(executor, name) : undefined;
-    if (args.stages && executor !== "dynamic") throw new Error(`internal: step ${name} stages files, so it runs on redis-ha's executor`);
     const withOwner = (vars: ProgramInputs[S]): ProgramInputs[S] & OwnerInputs => (owner ? { ...vars, RH_OWNER: owner, RH_OWNER_FILE: args.removal?.RH_OWNER_FILE ?? "" } : vars);
     const programArgs: StepProgramArgs<S> = {
         ...args,
@@ -203,8 +204,6 @@ export function hostStep<S extends RemoteStep>(
         delete: args.removal && owner ? removalCommand(args.removal, owner) : undefined,
     };
     const files = args.stages ? Object.fromEntries(args.stages.map((f) => [f.path, f.text])) : undefined;
-    // remote.Command has no refresh of its own (pulumi/pulumi-command#432): the checks run in a ShellCommand on either executor.
-    if (args.checks && executor !== "dynamic") throw new Error(`internal: step ${name} checks drift, so it runs on redis-ha's executor`);
     const checks = args.checks?.length
         ? { check: installedChecks(args.checks.map(({ step, check }) => ({ key: step, check }))), repairKeys: args.checks.map((c) => c.step) }
         : {};

@@ -5,31 +5,33 @@
 install -d -m 0755 -o root -g root "$RH_DATA_ROOT"
 install -d -m 0700 -o root -g root "$RH_PROGRAMS_DIR"
 claim_ownership
-installed=0
-for entry in $RH_PROGRAMS; do
-    sha=${entry%%:*}
-    file="$RH_PROGRAMS_DIR/$sha.sh"
-    [ -f "$file" ] && [ "$(sha256_hex <"$file")" = "$sha" ] && continue
-    decode "${entry#*:}" | write_if_changed "$file" 0600 root:root || true
-    [ "$(sha256_hex <"$file")" = "$sha" ] || fail "$file does not match its hash after writing it"
-    installed=$((installed + 1))
-done
+# Writes each `sha256:base64` word after $1 and $2 to $1<sha256>$2, root only, unless it is there
+# already, and checks it against its hash. WRITTEN: how many it wrote.
+write_by_hash() {
+    local prefix=$1 suffix=$2 entry sha file
+    shift 2
+    WRITTEN=0
+    for entry in "$@"; do
+        sha=${entry%%:*}
+        file="$prefix$sha$suffix"
+        [ -f "$file" ] && [ "$(sha256_hex <"$file")" = "$sha" ] && continue
+        decode "${entry#*:}" | write_if_changed "$file" 0600 root:root || true
+        [ "$(sha256_hex <"$file")" = "$sha" ] || fail "$file does not match its hash after writing it"
+        WRITTEN=$((WRITTEN + 1))
+    done
+}
+# shellcheck disable=SC2086 # space-separated sha256:base64 words
+write_by_hash "$RH_PROGRAMS_DIR/" .sh $RH_PROGRAMS
+installed=$WRITTEN
 # The files this revision's steps write, secrets masked (payload.ts, StagedFile), each under its
 # hash: a step reads its own from here. Those of earlier revisions go: no step reads them again.
 install -d -m 0700 -o root -g root "$RH_PROGRAMS_DIR/staged"
-staged=""
-count=0
-for entry in ${RH_STAGED:-}; do
-    sha=${entry%%:*}
-    file="$RH_PROGRAMS_DIR/staged/$sha"
-    staged="$staged $sha"
-    count=$((count + 1))
-    [ -f "$file" ] && [ "$(sha256_hex <"$file")" = "$sha" ] && continue
-    decode "${entry#*:}" | write_if_changed "$file" 0600 root:root || true
-    [ "$(sha256_hex <"$file")" = "$sha" ] || fail "$file does not match its hash after writing it"
-done
+# shellcheck disable=SC2086 # space-separated sha256:base64 words
+set -- ${RH_STAGED:-}
+write_by_hash "$RH_PROGRAMS_DIR/staged/" "" "$@"
+staged=" ${*%%:*} "
 for file in "$RH_PROGRAMS_DIR"/staged/*; do
     [ -e "$file" ] || continue
-    case "$staged " in *" ${file##*/} "*) ;; *) rm -f "$file" ;; esac
+    case "$staged" in *" ${file##*/} "*) ;; *) rm -f "$file" ;; esac
 done
-log "programs: $installed file(s) installed in $RH_PROGRAMS_DIR, $count file(s) staged"
+log "programs: $installed file(s) installed in $RH_PROGRAMS_DIR, $# file(s) staged"

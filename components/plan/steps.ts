@@ -217,7 +217,7 @@ const FILE_INPUTS: Readonly<Record<string, string>> = {
 
 /**
  * The files a step writes, as its host's programs step stages them and a reviewer reads them in
- * `pulumi preview --diff`: `inputs` is the step's inputs for the stand-in password (`reviewInputs`),
+ * `pulumi preview --diff`: `inputs` is the step's inputs for the stand-in password (REVIEW_PASSWORD),
  * every secret masked, so that the text is no secret and a change shows line by line
  * (`maxmemory 256mb` -> `maxmemory 512mb` in each data node's redis.conf).
  */
