@@ -1,14 +1,16 @@
 # A password rotation with no moment in which a replica or a sentinel cannot log in, run on one host
 # for the whole cluster (over the network, like the health gate). Users may hold several passwords:
-# - accept (before any node's step): every running data node and sentinel accepts the new passwords
-#   beside the old ones. The nodes' and sentinels' own steps then switch to them one at a time
-#   (masterauth, sentinel auth-pass, requirepass), and whatever they connect to takes either.
-# - retire (after every node's and sentinel's step): once every replica logs in with the new
-#   password, the old ones are dropped.
+# - accept (the gate host's install step, before any node's step): every running data node and
+#   sentinel accepts the new passwords beside the old ones. The nodes' and sentinels' own steps then
+#   switch to them one at a time (masterauth, sentinel auth-pass, requirepass), and whatever they
+#   connect to takes either.
+# - retire (the health gate, after every node's and sentinel's step, before its check): once every
+#   replica logs in with the new password, the old ones are dropped.
+# Without a phase (the install step of the other hosts) it does nothing.
 # Clients already connected stay logged in; a client that connects after the update needs the new
 # password. Runs on create too, with nothing to do. The passwords only appear here as SHA-256 hashes
 # (RH_DATA_AUTH, RH_SENTINEL_AUTH: `user:hash` words), except the new admin one in REDISCLI_AUTH.
-new_password=$REDISCLI_AUTH
+new_password=${REDISCLI_AUTH:-}
 
 # Whether ip:port runs (answers PING, logged in or not).
 answers() { [ -n "$(unset REDISCLI_AUTH; rcli "${1%:*}" "${1##*:}" PING)" ]; }
@@ -97,7 +99,7 @@ retire_on() {
     log "$addr: old passwords dropped, the new ones only"
 }
 
-case "$RH_AUTH_PHASE" in
+case "${RH_AUTH_PHASE:-}" in
 accept)
     for addr in $RH_DATA_ADDRESSES; do accept_on "$addr" "$RH_DATA_AUTH" server; done
     for addr in $RH_SENTINEL_ADDRESSES; do accept_on "$addr" "$RH_SENTINEL_AUTH" sentinel; done
@@ -109,5 +111,6 @@ retire)
     for addr in $RH_DATA_ADDRESSES; do retire_on "$addr" "$RH_DATA_AUTH" server; done
     for addr in $RH_SENTINEL_ADDRESSES; do retire_on "$addr" "$RH_SENTINEL_AUTH" sentinel; done
     ;;
+"") ;;
 *) fail "internal: RH_AUTH_PHASE is '$RH_AUTH_PHASE', not accept or retire" ;;
 esac

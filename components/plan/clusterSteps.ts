@@ -8,7 +8,6 @@ import { ClusterSpec, HostSpec } from "../config/spec";
 import { RemoteStep, StagedFile } from "../remote/payload";
 import { CheckInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, UnitRemovalInputs } from "../remote/inputs";
 import {
-    authVars,
     checkVars,
     deploymentPlan,
     exporterRemovalVars,
@@ -72,9 +71,10 @@ const groupOf = (s: PlannedStep) => s.group?.id ?? s.id;
 
 /**
  * The steps of a cluster, in the order they are registered: a preflight on every host, the programs
- * on every host, new passwords accepted, data nodes one at a time (replicas first, the configured
- * master last), sentinels one at a time, the exporters, the frontends one at a time, old passwords
- * retired, the health gate. See README "How a deployment runs" for why each comes where it does.
+ * on every host (on the gate host, new passwords accepted too), data nodes one at a time (replicas
+ * first, the configured master last), sentinels one at a time, the exporters, the frontends one at a
+ * time, the health gate (old passwords retired first). See README "How a deployment runs" for why
+ * each comes where it does.
  */
 export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
     const plan = deploymentPlan(spec);
@@ -86,7 +86,8 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
     // The node steps first (in their order), so that the preflight can name them; registered after it.
     const nodes: PlannedStep[] = [];
     const addNode = <S extends RemoteStep>(s: PlannedStep<S>) => nodes.push(s);
-    let previous = "auth-accept";
+    // The gate host's install step makes every node accept a new password: no node step before it.
+    let previous = `${gate.name}-programs`;
     for (const host of plan.dataNodes) {
         const step = dataNodeStep(spec, host);
         addNode({ ...step, after: [previous] });
@@ -135,7 +136,7 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
             id: `${host.name}-programs`,
             host,
             program: "install",
-            inputs: () => installVars(spec, host),
+            inputs: (password) => installVars(spec, host, password),
             tlsKey: false,
             stages: nodes.filter((n) => n.host.name === host.name).flatMap((n) => n.files ?? []),
             removal: programsRemovalVars(spec, host),
@@ -144,32 +145,17 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
             installed: false,
         });
     }
-    // A new password is accepted everywhere beside the old one before any node switches to it, and
-    // the old one is dropped after the last node did (remote/auth.sh): no replica or sentinel is
-    // ever refused. Both run again exactly when a password changes.
-    const auth = (phase: "accept" | "retire", after: string[]): PlannedStep<"auth"> => ({
-        id: `auth-${phase}`,
-        host: gate,
-        program: "auth",
-        inputs: (password) => authVars(spec, password, phase),
-        tlsKey: false,
-        executor: "cluster",
-        after,
-        installed: true,
-    });
-    add(auth("accept", preflightIds));
     steps.push(...nodes);
     const groups = [...new Set(nodes.map(groupOf))];
-    add(auth("retire", groups));
     // The gate re-runs exactly when some step above ran, and fails the update if the cluster is not healthy.
     add({
         id: "health-gate",
         host: gate,
         program: "health-gate",
-        inputs: (_password, revision) => healthGateVars(spec, revision),
+        inputs: (password, revision) => healthGateVars(spec, revision, password),
         tlsKey: false,
         executor: "cluster",
-        after: [...groups, "auth-retire"],
+        after: groups,
         rerunWith: { ranOf: groups },
         installed: true,
     });

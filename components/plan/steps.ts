@@ -296,9 +296,13 @@ export function configTableDirectives(spec: ClusterSpec, host: HostSpec): string
     return [...new Set(names)].sort();
 }
 
-/** Inputs of the install step on `host`: every remote program the other steps, removals and checks run there. */
-export function installVars(spec: ClusterSpec, host: HostSpec): InstallInputs {
-    return { ...commonVars(spec, host), RH_OWNER_FILE: programsOwnerFile(spec), RH_PROGRAMS: installedProgramsVar() };
+/**
+ * Inputs of the install step on `host`: every remote program the other steps, removals and checks
+ * run there; on the gate host (given the password), also the `accept` phase of a password rotation.
+ */
+export function installVars(spec: ClusterSpec, host: HostSpec, password?: string): InstallInputs {
+    const accept = password !== undefined && host.name === deploymentPlan(spec).gateHost.name ? authVars(spec, password, "accept") : {};
+    return { ...accept, ...commonVars(spec, host), RH_OWNER_FILE: programsOwnerFile(spec), RH_PROGRAMS: installedProgramsVar() };
 }
 
 /** Inputs of the removal of the installed programs from `host` (after every step that ran them). */
@@ -402,9 +406,9 @@ export function sentinelStepVars(spec: ClusterSpec, host: HostSpec, password: st
 
 /**
  * Inputs of a phase of the password rotation (remote/auth.sh), run on the gate host for the whole
- * cluster: `accept` before any node's step, `retire` after the last one. The passwords appear only
- * as the SHA-256 hashes Redis keeps (the new admin password reaches the host as REDISCLI_AUTH), so
- * the step runs again exactly when a password changes.
+ * cluster: `accept` by its install step, before any node's step; `retire` by the health gate, after
+ * the last one. The passwords appear only as the SHA-256 hashes Redis keeps (the new admin password
+ * reaches the host as REDISCLI_AUTH), so both steps run again when a password changes.
  */
 export function authVars(spec: ClusterSpec, password: string, phase: "accept" | "retire"): AuthInputs {
     const gateHost = deploymentPlan(spec).gateHost;
@@ -430,11 +434,14 @@ function gateService(spec: ClusterSpec): TlsService {
     return spec.sentinels.some((s) => s.name === gateHost.name) ? "sentinel" : "server";
 }
 
-/** Inputs of the final health gate. `revision` changes whenever any node step changes, so the gate re-runs then and only then. */
-export function healthGateVars(spec: ClusterSpec, revision: string): HealthGateInputs {
+/**
+ * Inputs of the final health gate, which first drops the passwords a rotation retired (`retire`).
+ * `revision` changes whenever any node step ran, so the gate re-runs then and only then.
+ */
+export function healthGateVars(spec: ClusterSpec, revision: string, password: string): HealthGateInputs {
     const gateHost = deploymentPlan(spec).gateHost;
     return {
-        ...commonVars(spec, gateHost),
+        ...authVars(spec, password, "retire"),
         // The gate's redis-cli uses the TLS files of a service on its host.
         ...tlsVars(spec, gateHost, gateService(spec)),
         ...healthExpectations(spec),

@@ -152,7 +152,10 @@ export type SentinelStepInputs = CommonInputs &
         RH_AUTH_USERS: string;
     };
 
-/** remote/auth.sh: a phase of the password rotation, on the gate host for the whole cluster. */
+/**
+ * remote/auth.sh: a phase of the password rotation, on the gate host for the whole cluster: `accept`
+ * in its install step (before any node's step), `retire` in the health gate (after the last).
+ */
 export type AuthInputs = CommonInputs &
     TlsPathInputs & {
         RH_AUTH_PHASE: "accept" | "retire";
@@ -170,8 +173,10 @@ export type AuthInputs = CommonInputs &
         RH_ACL_RULES?: string;
     };
 
-/** remote/health-gate.sh */
-export type HealthGateInputs = CommonInputs & TlsInputs & HealthExpectations & { RH_REVISION: string };
+/** What auth.sh needs besides what every program gets. */
+type AuthPhaseInputs = Omit<AuthInputs, keyof CommonInputs | keyof TlsPathInputs>;
+/** remote/auth.sh (`retire`), then remote/health-gate.sh */
+export type HealthGateInputs = CommonInputs & TlsInputs & HealthExpectations & AuthPhaseInputs & { RH_REVISION: string };
 
 /** remote/status.sh (`redis-ha status`) */
 export type StatusInputs = CommonInputs &
@@ -268,9 +273,14 @@ export type UnitRemovalInputs = CommonInputs &
         RH_DIRS: string;
     };
 
-/** remote/install.sh: the programs every other step, removal and check of this host runs. */
+/**
+ * remote/install.sh: the programs every other step, removal and check of this host runs; then
+ * remote/auth.sh, which on the gate host makes every node accept a new password (`accept`) and
+ * elsewhere, without a phase, does nothing.
+ */
 export type InstallInputs = CommonInputs &
-    OwnerInputs & {
+    OwnerInputs &
+    Partial<AuthPhaseInputs & TlsPathInputs> & {
         /** The files' hashes; the program itself has `sha256:base64` words, one per file (`deferredProgram`). */
         RH_PROGRAMS: string;
     };
@@ -283,7 +293,6 @@ export type ProgramInputs = {
     preflight: PreflightInputs;
     install: InstallInputs;
     "remove-programs": ProgramsRemovalInputs;
-    auth: AuthInputs;
     "apply-redis": RedisStepInputs;
     "apply-sentinel": SentinelStepInputs;
     "health-gate": HealthGateInputs;

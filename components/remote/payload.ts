@@ -21,7 +21,7 @@ import { OwnerInputs, ProgramInputs, TlsKeyInput } from "./inputs";
 
 const REMOTE_DIR = path.join(packageRoot(), "remote");
 
-export type RemoteStep = "preflight" | "install" | "auth" | "apply-redis" | "apply-sentinel" | "apply-frontend" | "apply-exporter" | "health-gate" | OperatorProgram;
+export type RemoteStep = "preflight" | "install" | "apply-redis" | "apply-sentinel" | "apply-frontend" | "apply-exporter" | "health-gate" | OperatorProgram;
 
 /** Programs the operator commands (`redis-ha status`, `switchover`) run, with the password like a step. */
 export type OperatorProgram = "status" | "switchover";
@@ -83,7 +83,7 @@ export function installedFiles(): ProgramFile[] {
 
 /** The files `step` runs, in the order they are sourced: lib.sh, its libraries, its own. */
 export function programFiles(step: RemoteStep | StandaloneStep): ProgramFile[] {
-    return ["lib.sh", ...(STEP_LIBRARIES[step] ?? []), `${step}.sh`].map(programFile);
+    return ["lib.sh", ...(STEP_FILES[step] ?? [`${step}.sh`])].map(programFile);
 }
 
 /** RH_PROGRAMS of the install step: the installed files' hashes (the program gets `sha256:base64` words, see `deferredProgram`). */
@@ -231,10 +231,18 @@ export function installedCommand<S extends StandaloneStep>(step: S, vars: Progra
 }
 
 /**
- * Helpers some steps share beyond lib.sh, inlined into those steps only: the frontend's and the
- * exporters' (daemon-lib.sh), so that changing them reruns no data node or sentinel step.
+ * The files a step runs after lib.sh, in order, where they are not just `<step>.sh`: the frontend's
+ * and the exporters' helpers (daemon-lib.sh, inlined into those steps only, so that changing them
+ * reruns no data node or sentinel step); the password rotation (auth.sh, by its RH_AUTH_PHASE) in
+ * the steps that run before and after every node: `accept` after the install on the gate host,
+ * `retire` before the health gate's check.
  */
-const STEP_LIBRARIES: Partial<Record<RemoteStep | StandaloneStep, string[]>> = { "apply-frontend": ["daemon-lib.sh"], "apply-exporter": ["daemon-lib.sh"] };
+const STEP_FILES: Partial<Record<RemoteStep | StandaloneStep, string[]>> = {
+    "apply-frontend": ["daemon-lib.sh", "apply-frontend.sh"],
+    "apply-exporter": ["daemon-lib.sh", "apply-exporter.sh"],
+    install: ["install.sh", "auth.sh"],
+    "health-gate": ["auth.sh", "health-gate.sh"],
+};
 
 /** The command that runs a step program received on stdin. */
 export const STEP_COMMAND = "exec /bin/bash -s";

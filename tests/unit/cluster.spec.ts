@@ -58,8 +58,6 @@ describe("RedisHaCluster (mocks)", () => {
             "command:remote:Command dev-app-1-sentinel-apply",
             "command:remote:Command dev-app-2-redis-apply",
             "command:remote:Command dev-app-2-sentinel-apply",
-            "command:remote:Command dev-auth-accept",
-            "command:remote:Command dev-auth-retire",
             "command:remote:Command dev-console-redis-apply",
             "command:remote:Command dev-console-sentinel-apply",
             "command:remote:Command dev-health-gate",
@@ -85,7 +83,7 @@ describe("RedisHaCluster (mocks)", () => {
         assert.ok(registered.some((r) => r.name === "staging-health-gate"));
     });
 
-    it("registers children in deployment order: preflights, programs, new passwords accepted, replicas, master, sentinels, old passwords retired, gate", () => {
+    it("registers children in deployment order: preflights, programs (new passwords accepted on the gate host), replicas, master, sentinels, gate (old passwords retired first)", () => {
         const order = registered.filter((r) => r.name.startsWith("dev-") && !r.type.startsWith("redis-ha:index:")).map((r) => r.name);
         assert.deepStrictEqual(order, [
             "dev-console-preflight",
@@ -94,14 +92,12 @@ describe("RedisHaCluster (mocks)", () => {
             "dev-console-programs",
             "dev-app-1-programs",
             "dev-app-2-programs",
-            "dev-auth-accept",
             "dev-app-1-redis-apply",
             "dev-app-2-redis-apply",
             "dev-console-redis-apply",
             "dev-console-sentinel-apply",
             "dev-app-1-sentinel-apply",
             "dev-app-2-sentinel-apply",
-            "dev-auth-retire",
             "dev-health-gate",
         ]);
     });

@@ -69,7 +69,7 @@ describe("remote programs installed by content hash", () => {
         assert.ok(check.length < 3000, `check is ${check.length} bytes`);
         assert.ok(!removal.includes(PASSWORD) && !check.includes(PASSWORD));
         // The inline form (the preflight, the operator commands) still carries everything.
-        assert.ok(stepProgram("health-gate", healthGateVars(spec, "rev"), PASSWORD).includes(LIB_MARKER));
+        assert.ok(stepProgram("health-gate", healthGateVars(spec, "rev", PASSWORD), PASSWORD).includes(LIB_MARKER));
     });
 
     it("runs the installed files, and refuses a missing or changed one before running anything", () => {

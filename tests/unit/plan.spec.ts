@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { resolveClusterSpec } from "../../components/config/validate";
-import { authVars, checkVars, deploymentPlan, healthGateVars, hostWarnings, preflightVars, redisStepVars, removalVars, REVIEW_PASSWORD, reviewedFiles, sentinelStepVars, statusVars, switchoverVars } from "../../components/plan/steps";
+import { authVars, checkVars, deploymentPlan, healthGateVars, hostWarnings, installVars, preflightVars, redisStepVars, removalVars, REVIEW_PASSWORD, reviewedFiles, sentinelStepVars, statusVars, switchoverVars } from "../../components/plan/steps";
 import { updateCommand } from "../../components/hostStep";
 import { STEP_COMMAND, shellQuote, stageVars, standaloneCommand, stepProgram } from "../../components/remote/payload";
 import { threeHostTopology } from "../fixtures/topology";
@@ -33,8 +33,8 @@ describe("deploymentPlan", () => {
     });
 
     it("expects the gate to see every replica and sentinel", () => {
-        assert.strictEqual(healthGateVars(spec, "r").RH_EXPECT_OTHER_SENTINELS, 2);
-        assert.strictEqual(healthGateVars(spec, "r").RH_EXPECT_REPLICAS, 2);
+        assert.strictEqual(healthGateVars(spec, "r", PASSWORD).RH_EXPECT_OTHER_SENTINELS, 2);
+        assert.strictEqual(healthGateVars(spec, "r", PASSWORD).RH_EXPECT_REPLICAS, 2);
         assert.strictEqual(sentinelStepVars(spec, spec.master, PASSWORD).RH_EXPECT_REPLICAS, 2);
     });
 
@@ -66,6 +66,15 @@ describe("password rotation (authVars)", () => {
         assert.strictEqual(vars.RH_MASTERAUTH_SHA256, sha(PASSWORD));
         assert.ok(!JSON.stringify(vars).includes(PASSWORD), "a password in the rotation's inputs");
         assert.strictEqual(authVars(spec, PASSWORD, "retire").RH_AUTH_PHASE, "retire");
+    });
+
+    it("accepts in the gate host's install step only, and retires in the health gate", () => {
+        const gate = deploymentPlan(spec).gateHost;
+        assert.strictEqual(installVars(spec, gate, PASSWORD).RH_AUTH_PHASE, "accept");
+        assert.strictEqual(installVars(spec, gate, PASSWORD).RH_DATA_AUTH, `default:${sha(PASSWORD)}`);
+        for (const h of spec.hosts.filter((x) => x.name !== gate.name)) assert.strictEqual(installVars(spec, h, PASSWORD).RH_AUTH_PHASE, undefined, h.name);
+        assert.strictEqual(healthGateVars(spec, "r", PASSWORD).RH_AUTH_PHASE, "retire");
+        assert.strictEqual(healthGateVars(spec, "r", PASSWORD).RH_HOST, gate.name);
     });
 
     it("with ACL users, rotates the admin, replication and Sentinel users' passwords, hashed as redis.conf holds them", () => {
@@ -111,8 +120,8 @@ describe("remote programs", () => {
         const programs = [
             stepProgram("apply-redis", redisStepVars(spec, spec.master, PASSWORD), PASSWORD),
             stepProgram("apply-sentinel", sentinelStepVars(spec, spec.master, PASSWORD), PASSWORD),
-            stepProgram("health-gate", healthGateVars(spec, "rev"), PASSWORD),
-            stepProgram("auth", authVars(spec, PASSWORD, "accept"), PASSWORD),
+            stepProgram("health-gate", healthGateVars(spec, "rev", PASSWORD), PASSWORD),
+            stepProgram("install", installVars(spec, deploymentPlan(spec).gateHost, PASSWORD), PASSWORD),
             stepProgram("preflight", preflightVars(spec, spec.master, "rev"), PASSWORD),
             stepProgram("status", statusVars(spec, spec.master), PASSWORD),
             stepProgram("switchover", switchoverVars(spec, spec.master, spec.replicas[0]), PASSWORD),

@@ -127,7 +127,7 @@ describe("TLS (tls option)", function () {
             assert.strictEqual(Buffer.from(String(vars.RH_TLS_CERT), "base64").toString(), tls.certificates.console);
             assert.strictEqual((vars as Record<string, unknown>).RH_TLS_KEY, undefined);
             assert.strictEqual(sentinelStepVars(spec, host, PASSWORD).RH_TLS_DIR, "/etc/redis-ha/dev/tls-sentinel");
-            assert.strictEqual(healthGateVars(spec, "r").RH_TLS, "yes");
+            assert.strictEqual(healthGateVars(spec, "r", PASSWORD).RH_TLS, "yes");
             const key = read(pki.hosts.console!.keyFile);
             assert.strictEqual(Buffer.from(String(tlsKeyVars(key).RH_TLS_KEY), "base64").toString(), key);
             assert.deepStrictEqual(tlsKeyVars(undefined), {});
