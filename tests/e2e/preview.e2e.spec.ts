@@ -40,9 +40,9 @@ describe("pulumi preview of the environments' stack config (no host reachable)",
                     if (e.diagnosticEvent?.severity === "warning") warnings.push(e.diagnosticEvent.message);
                 },
             });
-            // 3 preflights (which check drift on refresh), 3 program installs, the rotation's accept and retire, 3 data nodes
-            // + 3 sentinels (component and command each), the gate, the cluster, the stack; stage adds 6 exporters (the same).
-            assert.strictEqual(result.changeSummary.create, env === "stage" ? 35 : 23, printed);
+            // 3 preflights (which check drift on refresh), 3 program installs, 3 data nodes + 3 sentinels (component and
+            // command each), the gate, the cluster, the stack; stage adds 6 exporters (the same).
+            assert.strictEqual(result.changeSummary.create, env === "stage" ? 33 : 21, printed);
             if (env === "stage") assert.match(printed, /stage-1-server-exporter-apply/);
             assert.match(printed, new RegExp(`${env === "dev" ? "dev-console" : `${env}-1`}-redis-apply`));
             assert.ok(!printed.includes(PASSWORD), "the password appears in preview output");
