@@ -222,7 +222,18 @@ const hasStagedVars = (vars: object) => Object.keys(vars).some((name) => name.en
  * installed) in a subshell of its own, its lines prefixed with the step's key (`key: line`).
  */
 export function installedChecks(checks: ReadonlyArray<{ key: string; check: ProgramInputs["check"] }>): string {
-    return ["set -eo pipefail", ...checks.map(({ key, check }) => `(\n${installedCommand("check", check)}\n) | sed ${shellQuote(`s|^|${key}: |`)}`)].join("\n");
+    // The inputs every check has with the same value are assigned once, before the subshells.
+    const [first, ...others] = checks.map((c) => c.check as RemoteVars);
+    const shared: RemoteVars = Object.fromEntries(Object.entries(first ?? {}).filter(([name, value]) => others.every((o) => o[name] === value)));
+    const own = (vars: RemoteVars): RemoteVars => Object.fromEntries(Object.entries(vars).filter(([name]) => !(name in shared)));
+    const files = sourceInstalled(programFiles("check"));
+    // Each check runs as it always did (`set -u` only: check.sh reads what it can and reports the rest);
+    // one that cannot run at all (its programs missing) fails the whole check.
+    return [
+        "set -uo pipefail",
+        assignments(shared),
+        ...checks.map(({ key, check }) => `(\nset +o pipefail\n${assignments(own(check as RemoteVars))}\n${files}\n) | sed ${shellQuote(`s|^|${key}: |`)} || exit 1`),
+    ].join("\n");
 }
 
 /** A standalone command (removal, drift check) that runs the installed programs: no secret, no program text. */

@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from "child_process";
 import {
     deferredProgram,
     expandPrograms,
+    installedChecks,
     installedCommand,
     installedFiles,
     installedProgram,
@@ -87,6 +88,28 @@ describe("remote programs installed by content hash", () => {
         assert.strictEqual(refused.status, 1);
         assert.doesNotMatch(refused.stdout, /tampered|differs/);
         assert.match(refused.stderr, new RegExp(`${check.sha256}\\.sh is missing or changed: run pulumi up, whose install step puts it back`));
+    });
+
+    it("a host's drift check runs each step's check, its lines keyed by the step, and fails when one cannot run", () => {
+        install();
+        const vars = (kind: "server" | "sentinel") => scratch({ ...checkVars(spec, spec.master, kind), RH_UNIT_PATH: path.join(root, `no-${kind}-unit`), RH_CONF_PATH: path.join(root, `no-${kind}-conf`) });
+        const checks = installedChecks([
+            { key: "console-redis-apply", check: vars("server") },
+            { key: "console-sentinel-apply", check: vars("sentinel") },
+        ]);
+        const ran = spawnSync("bash", ["-c", checks], { encoding: "utf8" });
+        assert.strictEqual(ran.status, 0, ran.stderr);
+        const lines = ran.stdout.trim().split("\n");
+        assert.ok(lines.includes(`console-redis-apply: ${path.join(root, "no-server-unit")} differs from redis-ha's unit`), ran.stdout);
+        assert.ok(lines.includes(`console-sentinel-apply: ${path.join(root, "no-sentinel-conf")} is missing`), ran.stdout);
+        assert.ok(lines.every((l) => /^console-(redis|sentinel)-apply: /.test(l)), ran.stdout);
+        // What both checks share is assigned once.
+        assert.strictEqual(checks.split(`RH_MASTER_NAME='inst'`).length - 1, 1);
+        const check = programFiles("check").find((f) => f.name === "check.sh")!;
+        fs.appendFileSync(path.join(dir, `${check.sha256}.sh`), "\necho tampered\n");
+        const refused = spawnSync("bash", ["-c", checks], { encoding: "utf8" });
+        assert.strictEqual(refused.status, 1);
+        assert.doesNotMatch(refused.stdout, /tampered/);
     });
 
     it("stages the steps' files with their secrets masked, and a step puts each back together, checked against the file's hash", () => {
