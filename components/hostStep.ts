@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { RemoteStep, STEP_COMMAND, StagedFile, deferredProgram, installedChecks, installedCommand, installedProgram, stageVars, standaloneCommand } from "./remote/payload";
+import { RemoteStep, STEP_COMMAND, StagedFile, StagedInputs, deferredProgram, installedChecks, installedCommand, installedProgram, stageInputs, stageVars, standaloneCommand } from "./remote/payload";
 import { CheckInputs, OwnerInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, TlsKeyInput, UnitRemovalInputs } from "./remote/inputs";
 import { commandConnection, shellConnection } from "./ssh";
 import { HostKey } from "./config/hostKeys";
@@ -82,6 +82,7 @@ export function plannedStepArgs(planned: PlannedStep, context: Omit<HostNodeArgs
         checks: planned.checks,
         repairs: context.repairs,
         files: planned.files,
+        inputsFile: planned.inputsFile,
         stages: planned.stages,
     };
 }
@@ -129,6 +130,8 @@ export interface HostStepArgs<S extends RemoteStep = RemoteStep> {
      * carries their hashes and secret lines instead of their content (`stageVars`).
      */
     files?: StagedFile[];
+    /** Its plain inputs as its host's programs step staged them: the step carries their hash (`stageInputs`). */
+    inputsFile?: StagedInputs;
     /**
      * The files the step stages (the install step: those of every step on its host), an input of its
      * own, so that `pulumi preview --diff` shows which file on which host changes, line by line,
@@ -183,7 +186,7 @@ export function hostStep<S extends RemoteStep>(
     const programArgs: StepProgramArgs<S> = {
         ...args,
         installed: args.programs !== undefined,
-        vars: (password, revision) => withOwner(stageVars(args.vars(password, revision), args.files ?? [])),
+        vars: (password, revision) => withOwner(stageInputs(stageVars(args.vars(password, revision), args.files ?? []), args.inputsFile)),
     };
     const program = stepProgramOutput(programArgs);
     const privateKey = args.sshPrivateKey ?? pulumi.secret("");

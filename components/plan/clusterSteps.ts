@@ -5,7 +5,7 @@
  * resources (hostStep.ts's plannedHostStep), and tests/unit/clusterSteps.spec.ts snapshots them.
  */
 import { ClusterSpec, HostSpec } from "../config/spec";
-import { RemoteStep, StagedFile } from "../remote/payload";
+import { RemoteStep, StagedFile, StagedInputs } from "../remote/payload";
 import { CheckInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, UnitRemovalInputs } from "../remote/inputs";
 import {
     checkVars,
@@ -22,6 +22,7 @@ import {
     removalVars,
     REVIEW_PASSWORD,
     reviewedFiles,
+    reviewedInputs,
     sentinelStepVars,
 } from "./steps";
 
@@ -51,7 +52,9 @@ export interface PlannedStep<S extends RemoteStep = RemoteStep> {
      * --diff` shows them there, line by line), and the step carries only their hashes and secret lines.
      */
     files?: StagedFile[];
-    /** The install step: the files it stages, those of every step on its host. */
+    /** Its plain inputs (no secret, no file), staged by its host's programs step like its files: the step carries their hash. */
+    inputsFile?: StagedInputs;
+    /** The install step: the files it stages, those of every step on its host (their files and plain inputs). */
     stages?: StagedFile[];
     /** `dynamic`: always redis-ha's executor (the first contact with a host, the programs); `cluster`: the cluster's. */
     executor: "dynamic" | "cluster";
@@ -138,7 +141,7 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
             program: "install",
             inputs: (password) => installVars(spec, host, password),
             tlsKey: false,
-            stages: nodes.filter((n) => n.host.name === host.name).flatMap((n) => n.files ?? []),
+            stages: nodes.filter((n) => n.host.name === host.name).flatMap((n) => [...(n.files ?? []), ...(n.inputsFile ? [n.inputsFile] : [])]),
             removal: programsRemovalVars(spec, host),
             executor: "dynamic",
             after: preflightIds,
@@ -162,6 +165,12 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
     return steps;
 }
 
+/** What a node step writes and reads, staged by its host's programs step: its files and its plain inputs (`inputs`: for the stand-in password). */
+function staged(spec: ClusterSpec, stepId: string, inputs: object): { files: StagedFile[]; inputsFile: StagedInputs } {
+    const files = reviewedFiles(inputs);
+    return { files, inputsFile: reviewedInputs(spec, stepId, inputs, files) };
+}
+
 /** The drift checks the preflight of `host` runs on refresh: of its data node and its sentinel (frontends and exporters have none). */
 function driftChecks(spec: ClusterSpec, host: HostSpec, nodes: PlannedStep[]): Array<{ step: string; check: CheckInputs }> {
     const kinds: Partial<Record<RemoteStep, "server" | "sentinel">> = { "apply-redis": "server", "apply-sentinel": "sentinel" };
@@ -182,7 +191,7 @@ export function dataNodeStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"ap
         inputs: (password) => redisStepVars(spec, host, password),
         tlsKey: true,
         removal: removalVars(spec, host, "server"),
-        files: reviewedFiles(redisStepVars(spec, host, REVIEW_PASSWORD)),
+        ...staged(spec, `${id}-apply`, redisStepVars(spec, host, REVIEW_PASSWORD)),
         executor: "cluster",
         after: [],
         installed: true,
@@ -200,7 +209,7 @@ export function sentinelStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"ap
         inputs: (password) => sentinelStepVars(spec, host, password),
         tlsKey: true,
         removal: removalVars(spec, host, "sentinel"),
-        files: reviewedFiles(sentinelStepVars(spec, host, REVIEW_PASSWORD)),
+        ...staged(spec, `${id}-apply`, sentinelStepVars(spec, host, REVIEW_PASSWORD)),
         executor: "cluster",
         after: [],
         installed: true,
@@ -218,7 +227,7 @@ export function exporterStep(spec: ClusterSpec, host: HostSpec, kind: "server" |
         inputs: (password) => exporterStepVars(spec, host, kind, password),
         tlsKey: false,
         removal: exporterRemovalVars(spec, host, kind),
-        files: reviewedFiles(exporterStepVars(spec, host, kind, REVIEW_PASSWORD)),
+        ...staged(spec, `${id}-apply`, exporterStepVars(spec, host, kind, REVIEW_PASSWORD)),
         executor: "cluster",
         after: [],
         installed: true,
@@ -236,7 +245,7 @@ export function frontendStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"ap
         inputs: (password) => frontendStepVars(spec, host, password),
         tlsKey: false,
         removal: frontendRemovalVars(spec, host),
-        files: reviewedFiles(frontendStepVars(spec, host, REVIEW_PASSWORD)),
+        ...staged(spec, `${id}-apply`, frontendStepVars(spec, host, REVIEW_PASSWORD)),
         executor: "cluster",
         after: [],
         installed: true,

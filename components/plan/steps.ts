@@ -7,7 +7,7 @@ import { ClusterSpec, HostSpec, tcpBacklog } from "../config/spec";
 import { AclCredential, aclUserRules, dataNodeLogins, passwordSha256, replicationPassword } from "../config/acl";
 import { TlsService, tlsFiles } from "../config/tls";
 import { renderRedisConf, renderSentinelConf, renderSysctlConf, renderThpUnit, renderUnit } from "../render/render";
-import { StagedFile, encodeFile, installedProgramsVar } from "../remote/payload";
+import { StagedFile, StagedInputs, encodeFile, installedProgramsVar, stagedInputs } from "../remote/payload";
 import { EXPORTER_BINARY, FRONTEND_BINARIES } from "../config/defaults";
 import { REDIS_FILE_ONLY_DIRECTIVES } from "../config/redisDirectives";
 import { INTERFACE_PLACEHOLDER, exporterEndpoint, exporterPort, frontendOf, metricsOf, respCommand, renderExporterPasswordFile, renderExporterUnit, renderHaproxyConf, renderHaproxyUnit, renderKeepalivedConf, renderKeepalivedUnit } from "../render/frontend";
@@ -189,6 +189,18 @@ function hostTuningVars(spec: ClusterSpec): HostTuningInputs {
     const where = { RH_SYSCTL_PATH: paths.sysctlFile, RH_THP_UNIT: paths.thpUnitName, RH_THP_UNIT_PATH: paths.thpUnitFile };
     if (!spec.hostTuning) return { RH_HOST_TUNING: "no", ...where };
     return { RH_HOST_TUNING: "yes", ...where, RH_SYSCTL_FILE: encodeFile(renderSysctlConf(spec)), RH_THP_UNIT_FILE: encodeFile(renderThpUnit(spec)) };
+}
+
+/** Step inputs that hold a secret whole (not a file with secret lines): they travel on stdin only. */
+const SECRET_INPUTS: readonly string[] = ["RH_EXPORTER_PASSWORD"];
+
+/**
+ * The plain inputs of the step `id` on `spec`'s hosts, as its host's programs step stages them (and
+ * `pulumi preview --diff` shows them): `inputs` is the step's inputs for the stand-in password, less
+ * its staged `files` and its secrets.
+ */
+export function reviewedInputs(spec: ClusterSpec, id: string, inputs: object, files: readonly StagedFile[]): StagedInputs {
+    return stagedInputs(`${spec.paths.programsDir}/${id}.inputs`, inputs, files, SECRET_INPUTS);
 }
 
 /** The stand-in password a step's files are rendered with for their review (see `reviewedFiles`). */

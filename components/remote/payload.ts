@@ -210,10 +210,22 @@ export function expandPrograms(program: string, staged: Record<string, string> =
  */
 export function installedProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S] & TlsKeyInput & OwnerInputs, password?: string): string {
     const files = programFiles(step);
-    if (!hasStagedVars(vars)) return wrapStep(vars, password, [sourceInstalled(files)]);
+    // Its plain inputs, staged by its host's programs step, come first: lib.sh reads some of them.
+    const inputs = STAGED_INPUTS in vars ? [SOURCE_STAGED_INPUTS] : [];
+    if (!hasStagedVars(vars)) return wrapStep(vars, password, [...inputs, sourceInstalled(files)]);
     // The files its host's programs step staged come in (lib.sh's load_staged) before its own program reads them.
-    return wrapStep(vars, password, [sourceInstalled(files.slice(0, 1)), "load_staged", sourceInstalled(files.slice(1))]);
+    return wrapStep(vars, password, [...inputs, sourceInstalled(files.slice(0, 1)), "load_staged", sourceInstalled(files.slice(1))]);
 }
+
+/** The input that names a step's staged plain inputs (see `stageInputs`). */
+const STAGED_INPUTS = "RH_STAGED_INPUTS";
+
+/** Sources a step's staged plain inputs, checked against their hash first. */
+const SOURCE_STAGED_INPUTS = [
+    `__rh_file="$RH_PROGRAMS_DIR/staged/$${STAGED_INPUTS}"`,
+    `[ "$(sha256sum "$__rh_file" 2>/dev/null | cut -d" " -f1)" = "$${STAGED_INPUTS}" ] || { echo "[redis-ha $RH_HOST] $__rh_file is missing or changed: run pulumi up again, whose programs step stages it" >&2; exit 1; }`,
+    'source "$__rh_file"',
+].join("\n");
 
 const hasStagedVars = (vars: object) => Object.keys(vars).some((name) => name.endsWith(STAGED_SUFFIX));
 
@@ -316,4 +328,39 @@ export function stageVars<V extends object>(vars: V, staged: readonly StagedFile
         out[`${name}${STAGED_SUFFIX}`] = [stagedSha(file.text), stagedSha(real), ...secret].join(" ");
     }
     return out as unknown as V;
+}
+
+/** What a step needs before it reads its staged inputs: where they are, and its log prefix. */
+const UNSTAGED_INPUTS: readonly string[] = ["RH_HOST", "RH_PROGRAMS_DIR"];
+
+/** A step's plain inputs as its host's programs step stages them: a file of bash assignments, and their names. */
+export interface StagedInputs extends StagedFile {
+    names: string[];
+}
+
+/**
+ * The plain inputs of a step, staged by its host's programs step: every input of `vars` but the
+ * files staged on their own (`files`), the `secret` ones and those it needs first. `vars` are the
+ * step's inputs for the stand-in password, so what depends on the password shows (stageInputs
+ * refuses it): only what names no secret is staged.
+ */
+export function stagedInputs(path: string, vars: object, files: readonly StagedFile[], secret: readonly string[]): StagedInputs {
+    const left = new Set([...files.map((f) => f.variable), ...secret, ...UNSTAGED_INPUTS]);
+    const plain: RemoteVars = Object.fromEntries(Object.entries(vars as RemoteVars).filter(([name]) => !left.has(name)));
+    return { variable: STAGED_INPUTS, path, text: `${assignments(plain)}\n`, names: Object.keys(plain) };
+}
+
+/**
+ * A step's inputs with its plain ones (`staged`) replaced by the hash of their staged file, which the
+ * step sources before anything else. Throws when they are not what was staged: an input that
+ * depends on the password would be staged in the clear.
+ */
+export function stageInputs<V extends object>(vars: V, staged: StagedInputs | undefined): V {
+    if (!staged) return vars;
+    const names = new Set(staged.names);
+    const entries = Object.entries(vars as RemoteVars);
+    const text = `${assignments(Object.fromEntries(entries.filter(([name]) => names.has(name))))}\n`;
+    if (text !== staged.text) throw new Error(`internal: the inputs staged at ${staged.path} are not the step's (an input depends on the password, or on what runs it)`);
+    const rest = Object.fromEntries(entries.filter(([name]) => !names.has(name)));
+    return { ...rest, [STAGED_INPUTS]: stagedSha(staged.text) } as unknown as V;
 }

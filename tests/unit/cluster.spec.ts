@@ -129,13 +129,17 @@ describe("RedisHaCluster (mocks)", () => {
 
     it("gives each host's programs step the files its steps write, secrets masked, as preview --diff shows them (tests/unit/previewDiff.spec.ts)", async () => {
         const { resolveClusterSpec } = await import("../../components/config/validate");
-        const { REVIEW_PASSWORD, redisStepVars, reviewedFiles, sentinelStepVars } = await import("../../components/plan/steps");
+        const { REVIEW_PASSWORD, redisStepVars, reviewedFiles, reviewedInputs, sentinelStepVars } = await import("../../components/plan/steps");
         const spec = resolveClusterSpec(threeHostTopology());
         for (const host of spec.hosts) {
             const found = registered.find((r) => r.name === `dev-${host.name}-programs`);
             const files = found?.inputs.files;
             const value = pulumi.Output.isInstance(files) ? await outputValue(files) : files;
-            const expected = [...reviewedFiles(redisStepVars(spec, host, REVIEW_PASSWORD)), ...reviewedFiles(sentinelStepVars(spec, host, REVIEW_PASSWORD))];
+            const staged = (step: string, inputs: object) => {
+                const own = reviewedFiles(inputs);
+                return [...own, reviewedInputs(spec, step, inputs, own)];
+            };
+            const expected = [...staged(`${host.name}-redis-apply`, redisStepVars(spec, host, REVIEW_PASSWORD)), ...staged(`${host.name}-sentinel-apply`, sentinelStepVars(spec, host, REVIEW_PASSWORD))];
             assert.deepStrictEqual(value, Object.fromEntries(expected.map((f) => [f.path, f.text])), host.name);
         }
         // The node steps' update field is the bare command: what they write shows on their host's programs step.

@@ -6,9 +6,14 @@
  */
 import * as assert from "assert";
 import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { resolveClusterSpec } from "../../components/config/validate";
 import { clusterSteps } from "../../components/plan/clusterSteps";
+import { stageInputs, stageVars } from "../../components/remote/payload";
 import { golden } from "../fixtures/golden";
+import { makePki } from "../fixtures/pki";
 import { threeHostTopology } from "../fixtures/topology";
 
 const PASSWORD = "plan-snapshot-password-0123";
@@ -44,9 +49,36 @@ describe("clusterSteps (the plan, pure)", () => {
             removal: shortAll(s.removal),
             checks: s.checks?.map((c) => ({ step: c.step, check: shortAll(c.check) })),
             files: s.files?.map((f) => ({ variable: f.variable, path: f.path, text: short(f.text) })),
+            inputsFile: s.inputsFile ? { path: s.inputsFile.path, names: s.inputsFile.names.length, text: short(s.inputsFile.text) } : undefined,
             stages: s.stages?.map((f) => f.path),
         }));
         golden("plan.json", `${JSON.stringify(snapshot, null, 2)}\n`);
+    });
+
+    it("stages only what names no secret: every node step's plain inputs are the same for any password, with ACL users, TLS, a frontend and exporters", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-plan-pki-"));
+        try {
+            const pki = makePki(dir, base.hosts.map((h) => ({ name: h.name, address: h.address })));
+            const read = (f: string) => fs.readFileSync(f, "utf8");
+            const tls = { caCert: read(pki.caCertFile), certificates: Object.fromEntries(base.hosts.map((h) => [h.name, read(pki.hosts[h.name]!.certFile)])) };
+            for (const s of [spec, resolveClusterSpec({ ...base, acl: { enabled: true }, tls }), resolveClusterSpec({ ...base, acl: { enabled: true }, metrics: { enabled: true } })]) {
+                for (const step of clusterSteps(s).filter((x) => x.inputsFile)) {
+                    const vars = stageInputs(stageVars(step.inputs(PASSWORD, "REVISION"), step.files ?? []), step.inputsFile) as Record<string, unknown>;
+                    assert.match(String(vars.RH_STAGED_INPUTS), /^[0-9a-f]{64}$/, step.id);
+                    const text = step.inputsFile!.text;
+                    assert.ok(!text.includes(PASSWORD) && !text.includes("review-password-stand-in"), step.id);
+                    assert.doesNotMatch(text, /#[0-9a-f]{64}|PRIVATE KEY/, step.id);
+                    // What stays on stdin: where the host finds the rest, the staged files' hashes and secret lines, the secrets.
+                    assert.deepStrictEqual(
+                        Object.keys(vars).filter((k) => !/_STAGED$/.test(k)).sort(),
+                        ["RH_HOST", "RH_PROGRAMS_DIR", "RH_STAGED_INPUTS", ...(step.program === "apply-exporter" ? ["RH_EXPORTER_PASSWORD"] : [])].sort(),
+                        step.id,
+                    );
+                }
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("orders every step after steps registered before it, and names only steps or groups it has", () => {

@@ -1,12 +1,13 @@
 /**
  * Golden files of what a data node's and a sentinel's step write (redis.conf, sentinel.conf, both
  * units) and of one assembled step program as it travels (the data node's, running the installed
- * programs by hash, its files staged on the host). A change to any of them shows as a reviewed diff of tests/unit/golden/.
+ * programs by hash, its files and plain inputs staged on the host). A change to any of them shows as a reviewed diff of tests/unit/golden/.
  */
 import { resolveClusterSpec } from "../../components/config/validate";
 import { renderRedisConf, renderSentinelConf, renderUnit } from "../../components/render/render";
-import { REVIEW_PASSWORD, redisStepVars, reviewedFiles } from "../../components/plan/steps";
-import { installedProgram, stageVars } from "../../components/remote/payload";
+import { clusterSteps } from "../../components/plan/clusterSteps";
+import { installedProgram, stageInputs, stageVars } from "../../components/remote/payload";
+import { RedisStepInputs } from "../../components/remote/inputs";
 import { golden } from "../fixtures/golden";
 import { threeHostTopology } from "../fixtures/topology";
 
@@ -31,8 +32,10 @@ describe("golden files: data node, sentinel, one assembled program", () => {
         golden("redis-ha-dev-sentinel.valkey.service", renderUnit(valkey, "sentinel"));
     });
 
-    it("the data node's step program: its inputs, its staged files' hashes and secret lines, and the installed files it runs, by hash", () => {
-        const staged = stageVars(redisStepVars(spec, spec.master, PASSWORD), reviewedFiles(redisStepVars(spec, spec.master, REVIEW_PASSWORD)));
+    it("the data node's step program: the hash of its staged inputs, its staged files' hashes and secret lines, the installed files it runs, by hash; and its staged inputs", () => {
+        const step = clusterSteps(spec).find((s) => s.id === `${spec.master.name}-redis-apply`)!;
+        const staged = stageInputs(stageVars(step.inputs(PASSWORD, "") as RedisStepInputs, step.files ?? []), step.inputsFile);
         golden("apply-redis.program", installedProgram("apply-redis", staged, PASSWORD));
+        golden("apply-redis.inputs", step.inputsFile!.text);
     });
 });

@@ -140,7 +140,10 @@ describe("preview --diff, per kind of change (the programs steps' files field)",
     it("an exporter: its unit's listen address on that exporter only", () => {
         const d = diff(withFrontend(), withFrontend({ metrics: { enabled: true, redisExporterPort: 9391 } }));
         assert.deepStrictEqual(Object.keys(d).sort(), everyHost.slice().sort());
-        assert.ok(d["console-programs"]?.length && d["console-programs"].every((l) => l.startsWith("+ /etc/systemd/system/redis-ha-dev-server-exporter.service: ") || l.startsWith("- /etc/systemd/system/redis-ha-dev-server-exporter.service: ")), d["console-programs"]?.join("\n"));
+        // Its unit, and its listen address among the exporter step's inputs.
+        const files = new Set((d["console-programs"] ?? []).map((l) => l.slice(2, l.indexOf(": "))));
+        assert.deepStrictEqual([...files], ["/etc/systemd/system/redis-ha-dev-server-exporter.service", "/var/lib/redis-ha/dev.programs/console-server-exporter-apply.inputs"]);
+        assert.ok(d["console-programs"]?.includes("+ /var/lib/redis-ha/dev.programs/console-server-exporter-apply.inputs: RH_EXPORTER_LISTEN='10.0.2.104:9391'"), d["console-programs"]?.join("\n"));
         assert.ok(d["console-programs"]?.some((l) => l.startsWith("+ ") && l.includes(":9391")), d["console-programs"]?.join("\n"));
     });
 
