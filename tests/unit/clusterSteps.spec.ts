@@ -6,14 +6,11 @@
  */
 import * as assert from "assert";
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { resolveClusterSpec } from "../../components/config/validate";
 import { clusterSteps } from "../../components/plan/clusterSteps";
 import { stageInputs, stageVars } from "../../components/remote/payload";
 import { golden } from "../fixtures/golden";
-import { makePki } from "../fixtures/pki";
+import { withTlsSettings } from "../fixtures/pki";
 import { threeHostTopology } from "../fixtures/topology";
 
 const PASSWORD = "plan-snapshot-password-0123";
@@ -56,11 +53,7 @@ describe("clusterSteps (the plan, pure)", () => {
     });
 
     it("stages only what names no secret: every node step's plain inputs are the same for any password, with ACL users, TLS, a frontend and exporters", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-plan-pki-"));
-        try {
-            const pki = makePki(dir, base.hosts.map((h) => ({ name: h.name, address: h.address })));
-            const read = (f: string) => fs.readFileSync(f, "utf8");
-            const tls = { caCert: read(pki.caCertFile), certificates: Object.fromEntries(base.hosts.map((h) => [h.name, read(pki.hosts[h.name]!.certFile)])) };
+        withTlsSettings(base.hosts, (tls) => {
             for (const s of [spec, resolveClusterSpec({ ...base, acl: { enabled: true }, tls }), resolveClusterSpec({ ...base, acl: { enabled: true }, metrics: { enabled: true } })]) {
                 for (const step of clusterSteps(s).filter((x) => x.inputsFile)) {
                     const vars = stageInputs(stageVars(step.inputs(PASSWORD, "REVISION"), step.files ?? []), step.inputsFile) as Record<string, unknown>;
@@ -76,9 +69,7 @@ describe("clusterSteps (the plan, pure)", () => {
                     );
                 }
             }
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        });
     });
 
     it("orders every step after steps registered before it, and names only steps or groups it has", () => {

@@ -7,13 +7,10 @@
  * show their program (stdin) as `[secret]` and their `update` unchanged (tests/unit/cluster.spec.ts).
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { ClusterTopologyArgs, resolveClusterSpec } from "../../components/config/validate";
 import { ClusterSpec } from "../../components/config/spec";
 import { clusterSteps } from "../../components/plan/clusterSteps";
-import { makePki } from "../fixtures/pki";
+import { withTlsSettings } from "../fixtures/pki";
 import { threeHostTopology } from "../fixtures/topology";
 
 /** Every programs step's `files` field, by step id (the plan's, as hostStep builds the field from it). */
@@ -111,11 +108,7 @@ describe("preview --diff, per kind of change (the programs steps' files field)",
     });
 
     it("TLS on: the tls-* lines of every redis.conf and sentinel.conf, the plain port off, the certificates added", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-diff-pki-"));
-        try {
-            const pki = makePki(dir, base.hosts.map((h) => ({ name: h.name, address: h.address })));
-            const read = (f: string) => fs.readFileSync(f, "utf8");
-            const tls = { caCert: read(pki.caCertFile), certificates: Object.fromEntries(base.hosts.map((h) => [h.name, read(pki.hosts[h.name]!.certFile)])) };
+        withTlsSettings(base.hosts, (tls) => {
             const d = diff(base, { ...base, tls });
             assert.deepStrictEqual(Object.keys(d).sort(), everyHost.slice().sort());
             const app1 = d["app-1-programs"] ?? [];
@@ -123,9 +116,7 @@ describe("preview --diff, per kind of change (the programs steps' files field)",
             assert.ok(app1.includes(`+ ${CONF}: port 0`), app1.join("\n"));
             assert.ok(app1.some((l) => l.startsWith(`+ ${SENTINEL_CONF}: tls-port `)), app1.join("\n"));
             assert.ok(app1.some((l) => /^\+ \/etc\/redis-ha\/dev\/tls-server\/node-.*\.crt$/.test(l)), app1.join("\n"));
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        });
     });
 
     it("the frontend: its port in both frontends' haproxy.cfg, the checks' AUTH masked", () => {
