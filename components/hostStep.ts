@@ -2,7 +2,21 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ClusterSpec, HostSpec } from "./config/spec";
-import { RemoteStep, STEP_COMMAND, StagedFile, StagedInputs, deferredProgram, installedChecks, installedCommand, installedProgram, stageInputs, stageVars, standaloneCommand } from "./remote/payload";
+import {
+    RemoteStep,
+    STEP_COMMAND,
+    StagedFile,
+    StagedInputs,
+    deferredProgram,
+    installedChecks,
+    installedCommand,
+    installedProgram,
+    keptRemoval,
+    removalProgram,
+    stageInputs,
+    stageVars,
+    standaloneCommand,
+} from "./remote/payload";
 import { CheckInputs, OwnerInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, TlsKeyInput, UnitRemovalInputs } from "./remote/inputs";
 import { commandConnection, shellConnection } from "./ssh";
 import { HostKey } from "./config/hostKeys";
@@ -204,7 +218,7 @@ export function hostStep<S extends RemoteStep>(
         create: STEP_COMMAND,
         update: repairs.apply(updateCommand),
         stdin: program,
-        delete: args.removal && owner ? removalCommand(args.removal, owner) : undefined,
+        delete: args.removal && owner ? removalCommand(args.removal, owner, args.inputsFile !== undefined) : undefined,
     };
     const files = args.stages ? Object.fromEntries(args.stages.map((f) => [f.path, f.text])) : undefined;
     const checks = args.checks?.length
@@ -240,10 +254,10 @@ function withDependency(opts: pulumi.CustomResourceOptions, extra: pulumi.Resour
  * (remove-units.sh: units and files only), both from the installed programs; or the installed
  * programs' own (remove-programs.sh, self-contained).
  */
-function removalCommand(removal: RemovalInputs | UnitRemovalInputs | ProgramsRemovalInputs, owner: string): string {
-    if ("RH_UNITS" in removal) return installedCommand("remove-units", { ...removal, RH_OWNER: owner });
-    if ("RH_KIND" in removal) return installedCommand("remove", { ...removal, RH_OWNER: owner });
-    return standaloneCommand("remove-programs", { ...removal, RH_OWNER: owner });
+function removalCommand(removal: RemovalInputs | UnitRemovalInputs | ProgramsRemovalInputs, owner: string, kept: boolean): string {
+    if (!("RH_UNITS" in removal) && !("RH_KIND" in removal)) return standaloneCommand("remove-programs", { ...removal, RH_OWNER: owner });
+    // A node step keeps its removal's inputs on its host (RH_KEPT_REMOVAL): its removal names them by hash.
+    return kept ? keptRemoval(removal).command(owner) : installedCommand(removalProgram(removal), { ...removal, RH_OWNER: owner });
 }
 
 /** The step's `update`: the program on stdin, marked with the drift repair that made it run. */

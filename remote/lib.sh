@@ -178,6 +178,19 @@ load_staged() {
     done
 }
 
+# Keeps this step's removal inputs (RH_KEPT_REMOVAL: bash assignments) on the host under their
+# SHA-256, where its removal reads them (components/remote/payload.ts, keptRemoval). Kept until the
+# cluster leaves the host: a later revision of the step writes its own beside them, never over them.
+keep_removal() {
+    local dir="$RH_PROGRAMS_DIR/removal" sha
+    [ -n "${RH_KEPT_REMOVAL:-}" ] || return 0
+    install -d -m 0700 -o root -g root "$dir"
+    sha=$(printf '%s' "$RH_KEPT_REMOVAL" | sha256_hex)
+    [ -f "$dir/$sha" ] && [ "$(sha256_hex <"$dir/$sha")" = "$sha" ] && return 0
+    printf '%s' "$RH_KEPT_REMOVAL" | write_if_changed "$dir/$sha" 0600 root:root || true
+    [ "$(sha256_hex <"$dir/$sha")" = "$sha" ] || fail "$dir/$sha does not match its hash after writing it"
+}
+
 # The staged file $1 with the lines that the `n:base64` words after it name replaced by theirs.
 staged_content() {
     local file=$1 entry line n=0 sep=""

@@ -5,7 +5,7 @@
  * resources (hostStep.ts's plannedHostStep), and tests/unit/clusterSteps.spec.ts snapshots them.
  */
 import { ClusterSpec, HostSpec } from "../config/spec";
-import { RemoteStep, StagedFile, StagedInputs } from "../remote/payload";
+import { RemoteStep, StagedFile, StagedInputs, keptRemoval } from "../remote/payload";
 import { CheckInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, UnitRemovalInputs } from "../remote/inputs";
 import {
     checkVars,
@@ -165,12 +165,6 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
     return steps;
 }
 
-/** What a node step writes and reads, staged by its host's programs step: its files and its plain inputs (`inputs`: for the stand-in password). */
-function staged(spec: ClusterSpec, stepId: string, inputs: object): { files: StagedFile[]; inputsFile: StagedInputs } {
-    const files = reviewedFiles(inputs);
-    return { files, inputsFile: reviewedInputs(spec, stepId, inputs, files) };
-}
-
 /** The drift checks the preflight of `host` runs on refresh: of its data node and its sentinel (frontends and exporters have none). */
 function driftChecks(spec: ClusterSpec, host: HostSpec, nodes: PlannedStep[]): Array<{ step: string; check: CheckInputs }> {
     const kinds: Partial<Record<RemoteStep, "server" | "sentinel">> = { "apply-redis": "server", "apply-sentinel": "sentinel" };
@@ -180,74 +174,51 @@ function driftChecks(spec: ClusterSpec, host: HostSpec, nodes: PlannedStep[]): A
     });
 }
 
+type NodeProgram = "apply-redis" | "apply-sentinel" | "apply-exporter" | "apply-frontend";
+
+/**
+ * A node step (its component `group`), before it is ordered: `render` gives its inputs for a
+ * password. It keeps its removal's inputs on its host (RH_KEPT_REMOVAL, see payload.ts keptRemoval),
+ * and its host's programs step stages its files and plain inputs, rendered for the stand-in
+ * password (what `pulumi preview --diff` shows).
+ */
+function nodeStep<S extends NodeProgram>(
+    spec: ClusterSpec,
+    host: HostSpec,
+    group: NonNullable<PlannedStep["group"]>,
+    program: S,
+    render: (password: string) => ProgramInputs[S],
+    removal: RemovalInputs | UnitRemovalInputs,
+    tlsKey: boolean,
+): PlannedStep<S> {
+    const id = `${group.id}-apply`;
+    const kept = keptRemoval(removal).input;
+    const inputs = (password: string): ProgramInputs[S] => ({ ...render(password), RH_KEPT_REMOVAL: kept });
+    const review = inputs(REVIEW_PASSWORD);
+    const files = reviewedFiles(review);
+    return { id, group, host, program, inputs, tlsKey, removal, files, inputsFile: reviewedInputs(spec, id, review, files), executor: "cluster", after: [], installed: true };
+}
+
 /** The data-node step of `host` (component RedisDataNode `<host>-redis`), before it is ordered. */
 export function dataNodeStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"apply-redis"> {
-    const id = `${host.name}-redis`;
-    return {
-        id: `${id}-apply`,
-        group: { type: "RedisDataNode", id },
-        host,
-        program: "apply-redis",
-        inputs: (password) => redisStepVars(spec, host, password),
-        tlsKey: true,
-        removal: removalVars(spec, host, "server"),
-        ...staged(spec, `${id}-apply`, redisStepVars(spec, host, REVIEW_PASSWORD)),
-        executor: "cluster",
-        after: [],
-        installed: true,
-    };
+    const group = { type: "RedisDataNode" as const, id: `${host.name}-redis` };
+    return nodeStep(spec, host, group, "apply-redis", (password) => redisStepVars(spec, host, password), removalVars(spec, host, "server"), true);
 }
 
 /** The sentinel step of `host` (component SentinelNode `<host>-sentinel`). */
 export function sentinelStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"apply-sentinel"> {
-    const id = `${host.name}-sentinel`;
-    return {
-        id: `${id}-apply`,
-        group: { type: "SentinelNode", id },
-        host,
-        program: "apply-sentinel",
-        inputs: (password) => sentinelStepVars(spec, host, password),
-        tlsKey: true,
-        removal: removalVars(spec, host, "sentinel"),
-        ...staged(spec, `${id}-apply`, sentinelStepVars(spec, host, REVIEW_PASSWORD)),
-        executor: "cluster",
-        after: [],
-        installed: true,
-    };
+    const group = { type: "SentinelNode" as const, id: `${host.name}-sentinel` };
+    return nodeStep(spec, host, group, "apply-sentinel", (password) => sentinelStepVars(spec, host, password), removalVars(spec, host, "sentinel"), true);
 }
 
 /** The step of one exporter on `host` (component RedisExporter `<host>-<kind>-exporter`). */
 export function exporterStep(spec: ClusterSpec, host: HostSpec, kind: "server" | "sentinel"): PlannedStep<"apply-exporter"> {
-    const id = `${host.name}-${kind}-exporter`;
-    return {
-        id: `${id}-apply`,
-        group: { type: "RedisExporter", id, exporterKind: kind },
-        host,
-        program: "apply-exporter",
-        inputs: (password) => exporterStepVars(spec, host, kind, password),
-        tlsKey: false,
-        removal: exporterRemovalVars(spec, host, kind),
-        ...staged(spec, `${id}-apply`, exporterStepVars(spec, host, kind, REVIEW_PASSWORD)),
-        executor: "cluster",
-        after: [],
-        installed: true,
-    };
+    const group = { type: "RedisExporter" as const, id: `${host.name}-${kind}-exporter`, exporterKind: kind };
+    return nodeStep(spec, host, group, "apply-exporter", (password) => exporterStepVars(spec, host, kind, password), exporterRemovalVars(spec, host, kind), false);
 }
 
 /** The frontend step of `host` (component RedisFrontend `<host>-frontend`). */
 export function frontendStep(spec: ClusterSpec, host: HostSpec): PlannedStep<"apply-frontend"> {
-    const id = `${host.name}-frontend`;
-    return {
-        id: `${id}-apply`,
-        group: { type: "RedisFrontend", id },
-        host,
-        program: "apply-frontend",
-        inputs: (password) => frontendStepVars(spec, host, password),
-        tlsKey: false,
-        removal: frontendRemovalVars(spec, host),
-        ...staged(spec, `${id}-apply`, frontendStepVars(spec, host, REVIEW_PASSWORD)),
-        executor: "cluster",
-        after: [],
-        installed: true,
-    };
+    const group = { type: "RedisFrontend" as const, id: `${host.name}-frontend` };
+    return nodeStep(spec, host, group, "apply-frontend", (password) => frontendStepVars(spec, host, password), frontendRemovalVars(spec, host), false);
 }

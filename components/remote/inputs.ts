@@ -67,6 +67,8 @@ export type TlsKeyInput = { RH_TLS_KEY?: string };
 
 /** Added by hostStep to a step that owns a service: its owner token and where the host records it. */
 export type OwnerInputs = { RH_OWNER?: string; RH_OWNER_FILE?: string };
+/** A step's removal inputs (bash assignments), which the step keeps on its host for its removal (payload.ts keptRemoval). */
+export type KeptRemovalInputs = { RH_KEPT_REMOVAL?: string };
 
 /** What `wait_healthy` expects of the whole cluster. */
 export type HealthExpectations = {
@@ -124,6 +126,7 @@ export type ServiceAccountInputs = {
 
 /** remote/apply-redis.sh */
 export type RedisStepInputs = CommonInputs &
+    KeptRemovalInputs &
     TlsInputs &
     DirectiveListInputs &
     ServiceAccountInputs &
@@ -141,6 +144,7 @@ export type RedisStepInputs = CommonInputs &
 
 /** remote/apply-sentinel.sh */
 export type SentinelStepInputs = CommonInputs &
+    KeptRemovalInputs &
     TlsInputs &
     ServiceAccountInputs & {
         RH_SENTINEL_UNIT: string;
@@ -229,7 +233,8 @@ export type CheckInputs = ServiceInputs &
     };
 
 /** remote/apply-frontend.sh: HAProxy and keepalived on a frontend host. */
-export type FrontendStepInputs = CommonInputs & {
+export type FrontendStepInputs = CommonInputs &
+    KeptRemovalInputs & {
     RH_FRONTEND_DIR: string;
     RH_HAPROXY_BIN: string;
     RH_KEEPALIVED_BIN: string;
@@ -251,7 +256,8 @@ export type FrontendStepInputs = CommonInputs & {
 };
 
 /** remote/apply-exporter.sh: one exporter (of the data node or the sentinel) on a host. */
-export type ExporterStepInputs = CommonInputs & {
+export type ExporterStepInputs = CommonInputs &
+    KeptRemovalInputs & {
     RH_EXPORTER_DIR: string;
     RH_EXPORTER_BIN: string;
     RH_EXPORTER_UNIT: string;

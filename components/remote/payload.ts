@@ -17,7 +17,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { packageRoot } from "../packageRoot";
-import { OwnerInputs, ProgramInputs, TlsKeyInput } from "./inputs";
+import { OwnerInputs, ProgramInputs, RemovalInputs, TlsKeyInput, UnitRemovalInputs } from "./inputs";
 
 const REMOTE_DIR = path.join(packageRoot(), "remote");
 
@@ -211,10 +211,12 @@ export function expandPrograms(program: string, staged: Record<string, string> =
 export function installedProgram<S extends RemoteStep>(step: S, vars: ProgramInputs[S] & TlsKeyInput & OwnerInputs, password?: string): string {
     const files = programFiles(step);
     // Its plain inputs, staged by its host's programs step, come first: lib.sh reads some of them.
-    const inputs = STAGED_INPUTS in vars ? [SOURCE_STAGED_INPUTS] : [];
-    if (!hasStagedVars(vars)) return wrapStep(vars, password, [...inputs, sourceInstalled(files)]);
-    // The files its host's programs step staged come in (lib.sh's load_staged) before its own program reads them.
-    return wrapStep(vars, password, [...inputs, sourceInstalled(files.slice(0, 1)), "load_staged", sourceInstalled(files.slice(1))]);
+    const staged = STAGED_INPUTS in vars;
+    if (!staged && !hasStagedVars(vars)) return wrapStep(vars, password, [sourceInstalled(files)]);
+    // The files its host's programs step staged come in (lib.sh's load_staged), and it keeps its
+    // removal's inputs (keep_removal, with its staged inputs), before its own program runs.
+    const prepare = [...(hasStagedVars(vars) ? ["load_staged"] : []), ...(staged ? ["keep_removal"] : [])];
+    return wrapStep(vars, password, [...(staged ? [SOURCE_STAGED_INPUTS] : []), sourceInstalled(files.slice(0, 1)), ...prepare, sourceInstalled(files.slice(1))]);
 }
 
 /** The input that names a step's staged plain inputs (see `stageInputs`). */
@@ -363,4 +365,37 @@ export function stageInputs<V extends object>(vars: V, staged: StagedInputs | un
     if (text !== staged.text) throw new Error(`internal: the inputs staged at ${staged.path} are not the step's (an input depends on the password, or on what runs it)`);
     const rest = Object.fromEntries(entries.filter(([name]) => !names.has(name)));
     return { ...rest, [STAGED_INPUTS]: stagedSha(staged.text) } as unknown as V;
+}
+
+/** What a removal kept on the host needs inline: the host (log prefix), where the file is, and the step's owner token. */
+const INLINE_REMOVAL_INPUTS: readonly string[] = ["RH_HOST", "RH_PROGRAMS_DIR", "RH_OWNER"];
+
+/**
+ * A removal whose inputs its step keeps on the host: `input` is them as the step carries them (its
+ * RH_KEPT_REMOVAL: bash assignments; remote/lib.sh keep_removal writes them under their SHA-256, kept until
+ * the cluster leaves the host, so a later revision's step never removes them); `command` runs the
+ * removal from that file, carrying only the host, where the file is, the step's owner token and the
+ * hashes (a command line, from state alone, on every executor).
+ */
+export function keptRemoval(vars: RemovalInputs | UnitRemovalInputs): { input: string; command: (owner: string) => string } {
+    const step = removalProgram(vars);
+    const entries = Object.entries(vars as RemoteVars);
+    const text = `${assignments(Object.fromEntries(entries.filter(([name]) => !INLINE_REMOVAL_INPUTS.includes(name))))}\n`;
+    const sha = stagedSha(text);
+    const inline = Object.fromEntries(entries.filter(([name]) => INLINE_REMOVAL_INPUTS.includes(name)));
+    const command = (owner: string) =>
+        [
+            "set -u",
+            assignments({ ...inline, RH_OWNER: owner }),
+            `__rh_file="$RH_PROGRAMS_DIR/removal/${sha}"`,
+            `[ "$(sha256sum "$__rh_file" 2>/dev/null | cut -d" " -f1)" = ${sha} ] || { echo "[redis-ha $RH_HOST] $__rh_file (what this removal removes) is missing or changed: the step writes it when it runs; if the host was rebuilt, nothing of it is left there to remove (pulumi state delete the step)" >&2; exit 1; }`,
+            'source "$__rh_file"',
+            sourceInstalled(programFiles(step)),
+        ].join("\n");
+    return { input: text, command };
+}
+
+/** The program a removal runs: a data node's or sentinel's (remove.sh), or a frontend's or exporter's (remove-units.sh: units and files only). */
+export function removalProgram(vars: RemovalInputs | UnitRemovalInputs): "remove" | "remove-units" {
+    return "RH_UNITS" in vars ? "remove-units" : "remove";
 }

@@ -129,18 +129,19 @@ describe("RedisHaCluster (mocks)", () => {
 
     it("gives each host's programs step the files its steps write, secrets masked, as preview --diff shows them (tests/unit/previewDiff.spec.ts)", async () => {
         const { resolveClusterSpec } = await import("../../components/config/validate");
-        const { REVIEW_PASSWORD, redisStepVars, reviewedFiles, reviewedInputs, sentinelStepVars } = await import("../../components/plan/steps");
+        const { clusterSteps } = await import("../../components/plan/clusterSteps");
         const spec = resolveClusterSpec(threeHostTopology());
+        const plan = clusterSteps(spec);
         for (const host of spec.hosts) {
             const found = registered.find((r) => r.name === `dev-${host.name}-programs`);
             const files = found?.inputs.files;
             const value = pulumi.Output.isInstance(files) ? await outputValue(files) : files;
-            const staged = (step: string, inputs: object) => {
-                const own = reviewedFiles(inputs);
-                return [...own, reviewedInputs(spec, step, inputs, own)];
-            };
-            const expected = [...staged(`${host.name}-redis-apply`, redisStepVars(spec, host, REVIEW_PASSWORD)), ...staged(`${host.name}-sentinel-apply`, sentinelStepVars(spec, host, REVIEW_PASSWORD))];
+            // Each of the host's node steps: its files (secrets masked) and its plain inputs.
+            const nodes = plan.filter((s) => s.host.name === host.name && s.inputsFile);
+            assert.deepStrictEqual(nodes.map((s) => s.id).sort(), [`${host.name}-redis-apply`, `${host.name}-sentinel-apply`]);
+            const expected = nodes.flatMap((s) => [...(s.files ?? []), s.inputsFile!]);
             assert.deepStrictEqual(value, Object.fromEntries(expected.map((f) => [f.path, f.text])), host.name);
+            assert.ok(Object.values(value as Record<string, string>).every((text) => !text.includes("review-password-stand-in")), host.name);
         }
         // The node steps' update field is the bare command: what they write shows on their host's programs step.
         const update = registered.find((r) => r.name === "dev-console-redis-apply")?.inputs.update;

@@ -15,6 +15,7 @@ import {
     installedCommand,
     installedFiles,
     installedProgram,
+    keptRemoval,
     programFiles,
     shellQuote,
     stageVars,
@@ -152,6 +153,34 @@ describe("remote programs installed by content hash", () => {
         // The next revision's install stages its files and drops the older ones.
         assert.match(stage(files.slice(1)), /1 file\(s\) staged/);
         assert.deepStrictEqual(fs.readdirSync(path.join(dir, "staged")), [stagedSha(files[1]!.text)]);
+    });
+
+    it("a step keeps its removal's inputs on the host, and its removal runs from them with only hashes, the host and the owner on its command line", () => {
+        install();
+        const owner = path.join(root, "owner.server");
+        const removal = { ...scratch(removalVars(spec, spec.master, "server")), RH_OWNER_FILE: owner };
+        const kept = keptRemoval(removal);
+        const keep = () =>
+            execFileSync("bash", ["-s"], {
+                input: ["set -euo pipefail", `RH_HOST=inst RH_PROGRAMS_DIR=${shellQuote(dir)} RH_KEPT_REMOVAL=${shellQuote(kept.input)}`, `source ${shellQuote(path.join(__dirname, "../../remote/lib.sh"))}`, "keep_removal"].join("\n"),
+                encoding: "utf8",
+            });
+        keep();
+        keep();
+        assert.strictEqual(fs.readdirSync(path.join(dir, "removal")).length, 1);
+        const command = kept.command("dynamic:inst-console-redis-apply");
+        assert.ok(command.length < 1200, `${command.length} bytes`);
+        assert.ok(!command.includes("RH_UNIT="), "the removal's inputs are on the host, not on its command line");
+        // Another step owns the service by now (a rename): the removal read its inputs, and leaves it.
+        fs.writeFileSync(owner, "command:renamed-console-redis-apply\n");
+        const ran = spawnSync("bash", ["-c", command], { encoding: "utf8" });
+        assert.strictEqual(ran.status, 0, ran.stderr);
+        assert.match(ran.stdout, /redis-ha-inst-server\.service belongs to step command:renamed-console-redis-apply now; the removal of step dynamic:inst-console-redis-apply leaves it running/);
+        // Without its inputs (a rebuilt host), it says so and removes nothing.
+        fs.rmSync(path.join(dir, "removal"), { recursive: true });
+        const missing = spawnSync("bash", ["-c", command], { encoding: "utf8" });
+        assert.strictEqual(missing.status, 1);
+        assert.match(missing.stderr, /\(what this removal removes\) is missing or changed/);
     });
 
     it("the programs' removal leaves them to the install step that owns them now (a rename), and removes them otherwise", () => {
