@@ -9,7 +9,7 @@ claim_ownership
 changed=no
 decode "$RH_EXPORTER_PASSWORD" | write_if_changed "$RH_EXPORTER_PASSWORD_PATH" 0600 root:root && changed=yes
 install_unit "$RH_EXPORTER_UNIT_PATH" "$RH_EXPORTER_UNIT_FILE" && changed=yes
-systemctl enable --quiet "$RH_EXPORTER_UNIT"
+enable_units "$RH_EXPORTER_UNIT"
 converge_unit "$RH_EXPORTER_UNIT" "$changed"
 
 # Its metrics as a scraper gets them (HTTP over bash's /dev/tcp: no curl needed on the host).

@@ -37,7 +37,7 @@ printf '%s\n' "$haproxy_conf" | write_if_changed "$RH_HAPROXY_CONF_PATH" 0640 ro
 install_unit "$RH_HAPROXY_UNIT_PATH" "$RH_HAPROXY_UNIT_FILE" && haproxy_changed=yes
 printf '%s\n' "$keepalived_conf" | write_if_changed "$RH_KEEPALIVED_CONF_PATH" 0600 root:root && keepalived_changed=yes
 install_unit "$RH_KEEPALIVED_UNIT_PATH" "$RH_KEEPALIVED_UNIT_FILE" && keepalived_changed=yes
-systemctl enable --quiet "$RH_HAPROXY_UNIT" "$RH_KEEPALIVED_UNIT"
+enable_units "$RH_HAPROXY_UNIT" "$RH_KEEPALIVED_UNIT"
 
 # HAProxy first: keepalived gives the VIP only to a host whose HAProxy runs.
 converge_unit "$RH_HAPROXY_UNIT" "$haproxy_changed"

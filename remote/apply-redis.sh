@@ -39,7 +39,7 @@ if [ "$RH_HOST_TUNING" = yes ]; then
         else log "host tuning: $RH_SYSCTL_PATH written; the kernel refused it now (read-only /proc/sys, e.g. a container), so it applies at boot"; fi
     fi
     install_unit "$RH_THP_UNIT_PATH" "$RH_THP_UNIT_FILE" || true
-    systemctl enable --quiet "$RH_THP_UNIT"
+    enable_units "$RH_THP_UNIT"
     systemctl start "$RH_THP_UNIT" || log "host tuning: $RH_THP_UNIT failed: $(journalctl -u "$RH_THP_UNIT" -n 3 --no-pager 2>/dev/null | tail -n 3)"
 elif [ -f "$RH_SYSCTL_PATH" ] || [ -f "$RH_THP_UNIT_PATH" ]; then
     # Off again: our files go; the values stay as they are until the next boot.
@@ -51,7 +51,7 @@ fi
 
 unit_changed=no
 install_unit "$RH_REDIS_UNIT_PATH" "$RH_REDIS_UNIT_FILE" && unit_changed=yes
-systemctl enable --quiet "$RH_REDIS_UNIT"
+enable_units "$RH_REDIS_UNIT"
 
 # Writes the config file: our directives plus `replicaof` to Sentinel's current master.
 write_config() {

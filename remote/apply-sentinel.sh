@@ -60,7 +60,7 @@ if [ "$managed_changed" = yes ]; then
     printf '%s\n' "$managed" | write_if_changed "$conf.managed" 0600 root:root || true
 fi
 install_unit "$RH_SENTINEL_UNIT_PATH" "$RH_SENTINEL_UNIT_FILE" && unit_changed=yes
-systemctl enable --quiet "$RH_SENTINEL_UNIT"
+enable_units "$RH_SENTINEL_UNIT"
 
 if ! systemctl is-active --quiet "$RH_SENTINEL_UNIT"; then
     log "starting $RH_SENTINEL_UNIT"

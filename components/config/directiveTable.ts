@@ -155,6 +155,14 @@ export const REDIS_CONF_DIRECTIVES: readonly DirectiveRow[] = [
         ...typed("minReplicasMaxLag", "seconds a replica may lag and still count for min-replicas-to-write"),
     },
     {
+        directive: "repl-diskless-sync-max-replicas",
+        owner: "ours",
+        change: "live",
+        why: "a full sync starts as soon as every replica of the cluster waits for it, not 5 s later (repl-diskless-sync-delay): a first deploy, or replicas resyncing together",
+        fix: "remove it: redis-ha sets it to the cluster's number of replicas",
+        value: (c) => c.spec.replicas.length,
+    },
+    {
         directive: "replica-priority",
         aliases: ["slave-priority"],
         setting: { key: "replicaPriority", default: 100, check: { kind: "integer", min: 0, max: 1000 } },
