@@ -94,6 +94,7 @@ export function plannedStepArgs(planned: PlannedStep, context: Omit<HostNodeArgs
         secretVars: planned.tlsKey ? pulumi.output(context.tlsPrivateKey).apply(tlsKeyVars) : undefined,
         removal: planned.removal,
         checks: planned.checks,
+        checkedPrograms: planned.checkedPrograms,
         repairs: context.repairs,
         files: planned.files,
         inputsFile: planned.inputsFile,
@@ -135,6 +136,8 @@ export interface HostStepArgs<S extends RemoteStep = RemoteStep> {
      * `pulumi preview --refresh`, on either executor, and keeps a repair marker per step).
      */
     checks?: ReadonlyArray<{ step: string; check: CheckInputs }>;
+    /** The host's programs step, repaired with every checked step when a refresh finds the programs missing (PlannedStep.checkedPrograms). */
+    checkedPrograms?: string;
     /** The step's drift repair marker (from its host's preflight): when it changes, the step runs again. */
     repairs?: pulumi.Input<string>;
     /** Which executor runs the commands (default `command`). */
@@ -222,7 +225,10 @@ export function hostStep<S extends RemoteStep>(
     };
     const files = args.stages ? Object.fromEntries(args.stages.map((f) => [f.path, f.text])) : undefined;
     const checks = args.checks?.length
-        ? { check: installedChecks(args.checks.map(({ step, check }) => ({ key: step, check }))), repairKeys: args.checks.map((c) => c.step) }
+        ? {
+              check: installedChecks(args.checks.map(({ step, check }) => ({ key: step, check }))),
+              repairKeys: [...(args.checkedPrograms ? [args.checkedPrograms] : []), ...args.checks.map((c) => c.step)],
+          }
         : {};
     const cmd =
         executor === "command"

@@ -142,7 +142,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
         const created = new Map<string, pulumi.Resource>();
         const ranOf = new Map<string, pulumi.Output<string>>();
         const programsOf = new Map<string, pulumi.Resource>();
-        // Each node step's drift repair marker, from the preflight of its host.
+        // Each node step's drift repair marker, and its programs step's, from the preflight of its host.
         const repairsOf = new Map<string, pulumi.Output<string>>();
         const resolve = (ids: string[]) =>
             ids.map((id) => {
@@ -184,7 +184,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             const result = plannedHostStep(`${name}-${step.id}`, step, context, opts, revision);
             created.set(step.id, result.resource);
             if (step.program === "install") programsOf.set(step.host.name, result.resource);
-            for (const { step: checked } of step.checks ?? []) repairsOf.set(checked, result.repairsOf(checked));
+            for (const checked of [...(step.checkedPrograms ? [step.checkedPrograms] : []), ...(step.checks ?? []).map((c) => c.step)]) repairsOf.set(checked, result.repairsOf(checked));
             if (step.program === "preflight") {
                 const host = step.host;
                 // Redis's own warnings about the host's kernel settings, from the preflight's last run.

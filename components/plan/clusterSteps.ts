@@ -48,6 +48,11 @@ export interface PlannedStep<S extends RemoteStep = RemoteStep> {
     /** The preflight: the drift checks it runs on refresh, of the steps on its host that own a service which drifts (data node, sentinel). */
     checks?: Array<{ step: string; check: CheckInputs }>;
     /**
+     * The preflight: its host's programs step, whose installed programs the checks run. When they are
+     * missing from the host, a refresh marks it for repair too (with every checked step).
+     */
+    checkedPrograms?: string;
+    /**
      * The files it writes, secrets masked: its host's programs step stages them (and `pulumi preview
      * --diff` shows them there, line by line), and the step carries only their hashes and secret lines.
      */
@@ -126,6 +131,7 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
             inputs: (_password, revision) => preflightVars(spec, host, revision),
             tlsKey: false,
             checks: driftChecks(spec, host, nodes),
+            checkedPrograms: `${host.name}-programs`,
             executor: "dynamic",
             after: [],
             rerunWith: { revisionsOf: nodes.map((n) => n.id), executor: true },

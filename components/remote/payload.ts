@@ -234,18 +234,27 @@ const hasStagedVars = (vars: object) => Object.keys(vars).some((name) => name.en
 /**
  * The drift check of a host's steps, run by its preflight on refresh: each step's check (check.sh,
  * installed) in a subshell of its own, its lines prefixed with the step's key (`key: line`).
+ *
+ * When the installed programs it runs are missing or changed on the host (the programs directory
+ * removed, a first `up` cut short before the host's programs step), it checks nothing and says so in
+ * one line with no key, which counts for every key: its host's programs step (one of the keys) and
+ * every checked step run again at the next `up`, instead of every refresh failing.
  */
 export function installedChecks(checks: ReadonlyArray<{ key: string; check: ProgramInputs["check"] }>): string {
     // The inputs every check has with the same value are assigned once, before the subshells.
     const [first, ...others] = checks.map((c) => c.check as RemoteVars);
     const shared: RemoteVars = Object.fromEntries(Object.entries(first ?? {}).filter(([name, value]) => others.every((o) => o[name] === value)));
     const own = (vars: RemoteVars): RemoteVars => Object.fromEntries(Object.entries(vars).filter(([name]) => !(name in shared)));
-    const files = sourceInstalled(programFiles("check"));
+    const programs = programFiles("check");
+    const files = sourceInstalled(programs);
     // Each check runs as it always did (`set -u` only: check.sh reads what it can and reports the rest);
-    // one that cannot run at all (its programs missing) fails the whole check.
+    // one that cannot run at all fails the whole check.
     return [
         "set -uo pipefail",
         assignments(shared),
+        `for __rh_sha in ${programs.map((f) => f.sha256).join(" ")}; do`,
+        '[ "$(sha256sum "$RH_PROGRAMS_DIR/$__rh_sha.sh" 2>/dev/null | cut -d" " -f1)" = "$__rh_sha" ] || { echo "the programs this revision checks with are missing or changed in $RH_PROGRAMS_DIR: the host\'s programs step and its steps run again"; exit 0; }',
+        "done",
         ...checks.map(({ key, check }) => `(\nset +o pipefail\n${assignments(own(check as RemoteVars))}\n${files}\n) | sed ${shellQuote(`s|^|${key}: |`)} || exit 1`),
     ].join("\n");
 }

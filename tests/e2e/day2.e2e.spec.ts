@@ -415,6 +415,27 @@ else redis-cli --no-auth-warning --raw -p ${SENTINEL_PORT} SENTINEL CKQUORUM lab
         await s.preview({ refresh: true, expectNoChanges: true });
     });
 
+    it("finds a host's installed programs gone with preview --refresh, and puts them and the host's steps back with up --refresh, Redis live", async () => {
+        const h = members().find((m) => m.address !== masterAddress())!;
+        const servers = pids(SERVER_UNIT);
+        onHost(h.container, "rm -rf /var/lib/redis-ha/lab.programs");
+        const s = await stack(current);
+        // The refresh does not fail on it: the host's programs step and its steps are marked for repair.
+        const { changed } = await refreshPreview(s);
+        assert.deepStrictEqual(
+            changed.sort(),
+            [`update lab-${h.name}-preflight`, `update lab-${h.name}-programs`, `update lab-${h.name}-redis-apply`, `update lab-${h.name}-sentinel-apply`, "update lab-health-gate"].sort(),
+        );
+        await startWriter();
+        await s.up({ refresh: true });
+        await stopWriter();
+        // The programs are back, and so are the removals its steps keep there (a later destroy runs them).
+        assert.match(onHost(h.container, "ls /var/lib/redis-ha/lab.programs/removal | wc -l").trim(), /^[1-9]/);
+        assert.deepStrictEqual(pids(SERVER_UNIT), servers, "putting the programs back restarted Redis");
+        assertHealthy(2, 3);
+        await s.preview({ refresh: true, expectNoChanges: true });
+    });
+
     it("survives a host killed during its own step (power loss mid-restart): the up fails, the writer goes on, a re-run converges", async () => {
         const victim = members().find((h) => h.address !== masterAddress())!;
         const before = mainPid(victim.container, SERVER_UNIT);

@@ -25,6 +25,7 @@ import {
 } from "../../components/remote/payload";
 import { REVIEW_PASSWORD, checkVars, healthGateVars, installVars, programsRemovalVars, redisStepVars, removalVars, reviewedFiles } from "../../components/plan/steps";
 import { resolveClusterSpec } from "../../components/config/validate";
+import { nextKeyedRepairs } from "../../components/exec/shellProvider";
 import { threeHostTopology } from "../fixtures/topology";
 
 const PASSWORD = "installed-programs-password-0123";
@@ -91,7 +92,7 @@ describe("remote programs installed by content hash", () => {
         assert.match(refused.stderr, new RegExp(`${check.sha256}\\.sh is missing or changed: run pulumi up, whose install step puts it back`));
     });
 
-    it("a host's drift check runs each step's check, its lines keyed by the step, and fails when one cannot run", () => {
+    it("a host's drift check runs each step's check, its lines keyed by the step; with its programs missing or changed, one line for every step", () => {
         install();
         const vars = (kind: "server" | "sentinel") => scratch({ ...checkVars(spec, spec.master, kind), RH_UNIT_PATH: path.join(root, `no-${kind}-unit`), RH_CONF_PATH: path.join(root, `no-${kind}-conf`) });
         const checks = installedChecks([
@@ -107,10 +108,22 @@ describe("remote programs installed by content hash", () => {
         // What both checks share is assigned once.
         assert.strictEqual(checks.split(`RH_MASTER_NAME='inst'`).length - 1, 1);
         const check = programFiles("check").find((f) => f.name === "check.sh")!;
+        // A changed program is not run; the check says, with no key (so for every step, the programs
+        // step included), that the host's programs need installing again, and the refresh goes on.
+        const missing = `the programs this revision checks with are missing or changed in ${dir}: the host's programs step and its steps run again`;
         fs.appendFileSync(path.join(dir, `${check.sha256}.sh`), "\necho tampered\n");
-        const refused = spawnSync("bash", ["-c", checks], { encoding: "utf8" });
-        assert.strictEqual(refused.status, 1);
-        assert.doesNotMatch(refused.stdout, /tampered/);
+        const changed = spawnSync("bash", ["-c", checks], { encoding: "utf8" });
+        assert.strictEqual(changed.status, 0, changed.stderr);
+        assert.strictEqual(changed.stdout.trim(), missing);
+        const keys = ["console-programs", "console-redis-apply", "console-sentinel-apply"];
+        const before = nextKeyedRepairs(undefined, ran.stdout, keys);
+        const after = nextKeyedRepairs(before, changed.stdout, keys);
+        for (const key of keys) assert.notStrictEqual(after[key], before[key], key);
+        assert.strictEqual(before["console-programs"], "", "the programs step is left alone by its steps' own drift");
+        fs.rmSync(dir, { recursive: true, force: true });
+        const gone = spawnSync("bash", ["-c", checks], { encoding: "utf8" });
+        assert.strictEqual(gone.status, 0, gone.stderr);
+        assert.strictEqual(gone.stdout.trim(), missing);
     });
 
     it("stages the steps' files with their secrets masked, and a step puts each back together, checked against the file's hash", () => {
