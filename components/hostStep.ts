@@ -94,7 +94,7 @@ export function plannedStepArgs(planned: PlannedStep, context: Omit<HostNodeArgs
         secretVars: planned.tlsKey ? pulumi.output(context.tlsPrivateKey).apply(tlsKeyVars) : undefined,
         removal: planned.removal,
         checks: planned.checks,
-        checkedPrograms: planned.checkedPrograms,
+        hostFiles: planned.hostFiles,
         repairs: context.repairs,
         files: planned.files,
         inputsFile: planned.inputsFile,
@@ -136,8 +136,8 @@ export interface HostStepArgs<S extends RemoteStep = RemoteStep> {
      * `pulumi preview --refresh`, on either executor, and keeps a repair marker per step).
      */
     checks?: ReadonlyArray<{ step: string; check: CheckInputs }>;
-    /** The host's programs step, repaired with every checked step when a refresh finds the programs missing (PlannedStep.checkedPrograms). */
-    checkedPrograms?: string;
+    /** What the host must hold for its steps, and the steps repaired when a refresh finds it missing (PlannedStep.hostFiles). */
+    hostFiles?: { steps: string[]; files: string[] };
     /** The step's drift repair marker (from its host's preflight): when it changes, the step runs again. */
     repairs?: pulumi.Input<string>;
     /** Which executor runs the commands (default `command`). */
@@ -224,12 +224,16 @@ export function hostStep<S extends RemoteStep>(
         delete: args.removal && owner ? removalCommand(args.removal, owner, args.inputsFile !== undefined) : undefined,
     };
     const files = args.stages ? Object.fromEntries(args.stages.map((f) => [f.path, f.text])) : undefined;
-    const checks = args.checks?.length
-        ? {
-              check: installedChecks(args.checks.map(({ step, check }) => ({ key: step, check }))),
-              repairKeys: [...(args.checkedPrograms ? [args.checkedPrograms] : []), ...args.checks.map((c) => c.step)],
-          }
-        : {};
+    const checks =
+        args.checks?.length || args.hostFiles
+            ? {
+                  check: installedChecks(
+                      (args.checks ?? []).map(({ step, check }) => ({ key: step, check })),
+                      args.hostFiles ? { dir: args.spec.paths.programsDir, files: args.hostFiles.files } : undefined,
+                  ),
+                  repairKeys: repairKeysOf(args),
+              }
+            : {};
     const cmd =
         executor === "command"
             ? new command.remote.Command(
@@ -243,6 +247,11 @@ export function hostStep<S extends RemoteStep>(
     const revision = stepRevision(programArgs);
     const ran = pulumi.all([revision, repairs]).apply(([r, id]) => `${r}:${id}`);
     return { resource: cmd, revision, ran, stdout: cmd.stdout, repairsOf };
+}
+
+/** The steps a host's preflight keeps a repair marker for: those whose files it checks, and those it checks for drift. */
+export function repairKeysOf(args: Pick<HostStepArgs, "checks" | "hostFiles">): string[] {
+    return [...new Set([...(args.hostFiles?.steps ?? []), ...(args.checks ?? []).map((c) => c.step)])];
 }
 
 /** `opts` with `extra` added to its dependsOn (created after it, deleted before it). */

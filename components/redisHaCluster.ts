@@ -3,7 +3,7 @@ import { ClusterTopologyArgs, RedisHaConfigError, resolveClusterSpec } from "./c
 import { ClusterSpec, HostSpec } from "./config/spec";
 import { deploymentPlan, hostWarnings } from "./plan/steps";
 import { PlannedStep, clusterSteps } from "./plan/clusterSteps";
-import { Executor, HostNodeArgs, plannedHostStep, plannedStepArgs, stepRevision } from "./hostStep";
+import { Executor, HostNodeArgs, plannedHostStep, plannedStepArgs, repairKeysOf, stepRevision } from "./hostStep";
 import { HostKey } from "./config/hostKeys";
 import { trustedHostKeys } from "./ssh";
 import { RedisDataNode } from "./redisDataNode";
@@ -184,7 +184,7 @@ export class RedisHaCluster extends pulumi.ComponentResource {
             const result = plannedHostStep(`${name}-${step.id}`, step, context, opts, revision);
             created.set(step.id, result.resource);
             if (step.program === "install") programsOf.set(step.host.name, result.resource);
-            for (const checked of [...(step.checkedPrograms ? [step.checkedPrograms] : []), ...(step.checks ?? []).map((c) => c.step)]) repairsOf.set(checked, result.repairsOf(checked));
+            for (const checked of repairKeysOf(step)) repairsOf.set(checked, result.repairsOf(checked));
             if (step.program === "preflight") {
                 const host = step.host;
                 // Redis's own warnings about the host's kernel settings, from the preflight's last run.

@@ -5,7 +5,7 @@
  * resources (hostStep.ts's plannedHostStep), and tests/unit/clusterSteps.spec.ts snapshots them.
  */
 import { ClusterSpec, HostSpec } from "../config/spec";
-import { RemoteStep, StagedFile, StagedInputs, keptRemoval } from "../remote/payload";
+import { RemoteStep, StagedFile, StagedInputs, keptRemoval, programFiles, stagedSha } from "../remote/payload";
 import { CheckInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, UnitRemovalInputs } from "../remote/inputs";
 import {
     checkVars,
@@ -48,10 +48,12 @@ export interface PlannedStep<S extends RemoteStep = RemoteStep> {
     /** The preflight: the drift checks it runs on refresh, of the steps on its host that own a service which drifts (data node, sentinel). */
     checks?: Array<{ step: string; check: CheckInputs }>;
     /**
-     * The preflight: its host's programs step, whose installed programs the checks run. When they are
-     * missing from the host, a refresh marks it for repair too (with every checked step).
+     * The preflight: what its host must hold for its steps and their removals, under the programs
+     * directory (`<sha>.sh` installed, `staged/<sha>`, `removal/<sha>` kept by a step), and the steps
+     * that put it there. When one is missing or changed on refresh (the directory removed, a first
+     * `up` cut short), `steps` are marked for repair, instead of the refresh failing.
      */
-    checkedPrograms?: string;
+    hostFiles?: { steps: string[]; files: string[] };
     /**
      * The files it writes, secrets masked: its host's programs step stages them (and `pulumi preview
      * --diff` shows them there, line by line), and the step carries only their hashes and secret lines.
@@ -131,7 +133,7 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
             inputs: (_password, revision) => preflightVars(spec, host, revision),
             tlsKey: false,
             checks: driftChecks(spec, host, nodes),
-            checkedPrograms: `${host.name}-programs`,
+            hostFiles: hostFiles(host, nodes),
             executor: "dynamic",
             after: [],
             rerunWith: { revisionsOf: nodes.map((n) => n.id), executor: true },
@@ -147,7 +149,7 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
             program: "install",
             inputs: (password) => installVars(spec, host, password),
             tlsKey: false,
-            stages: nodes.filter((n) => n.host.name === host.name).flatMap((n) => [...(n.files ?? []), ...(n.inputsFile ? [n.inputsFile] : [])]),
+            stages: stagesOf(host, nodes),
             removal: programsRemovalVars(spec, host),
             executor: "dynamic",
             after: preflightIds,
@@ -169,6 +171,25 @@ export function clusterSteps(spec: ClusterSpec): PlannedStep[] {
         installed: true,
     });
     return steps;
+}
+
+/** The files the programs step of `host` stages: those of the host's node steps (their files and plain inputs). */
+function stagesOf(host: HostSpec, nodes: PlannedStep[]): StagedFile[] {
+    return nodes.filter((n) => n.host.name === host.name).flatMap((n) => [...(n.files ?? []), ...(n.inputsFile ? [n.inputsFile] : [])]);
+}
+
+/** What `host` must hold under its programs directory, and which steps put it there (PlannedStep.hostFiles). */
+function hostFiles(host: HostSpec, nodes: PlannedStep[]): NonNullable<PlannedStep["hostFiles"]> {
+    const own = nodes.filter((n) => n.host.name === host.name);
+    const kept = own.flatMap((n) => (n.removal && ("RH_KIND" in n.removal || "RH_UNITS" in n.removal) ? [keptRemoval(n.removal).input] : []));
+    return {
+        steps: [`${host.name}-programs`, ...own.map((n) => n.id)],
+        files: [
+            ...programFiles("check").map((f) => `${f.sha256}.sh`),
+            ...stagesOf(host, nodes).map((f) => `staged/${stagedSha(f.text)}`),
+            ...kept.map((text) => `removal/${stagedSha(text)}`),
+        ],
+    };
 }
 
 /** The drift checks the preflight of `host` runs on refresh: of its data node and its sentinel (frontends and exporters have none). */

@@ -235,26 +235,32 @@ const hasStagedVars = (vars: object) => Object.keys(vars).some((name) => name.en
  * The drift check of a host's steps, run by its preflight on refresh: each step's check (check.sh,
  * installed) in a subshell of its own, its lines prefixed with the step's key (`key: line`).
  *
- * When the installed programs it runs are missing or changed on the host (the programs directory
- * removed, a first `up` cut short before the host's programs step), it checks nothing and says so in
- * one line with no key, which counts for every key: its host's programs step (one of the keys) and
- * every checked step run again at the next `up`, instead of every refresh failing.
+ * First it looks for what the host must hold (`host`: files under its programs directory, each
+ * named by its hash: programs, staged files, kept removals). When one is missing or changed (the
+ * directory removed, a first `up` cut short), it checks nothing else and says so in one line with no
+ * key, which counts for every key: the host's programs step and its steps run again at the next
+ * `up`, instead of every refresh failing.
  */
-export function installedChecks(checks: ReadonlyArray<{ key: string; check: ProgramInputs["check"] }>): string {
+export function installedChecks(checks: ReadonlyArray<{ key: string; check: ProgramInputs["check"] }>, host?: { dir: string; files: readonly string[] }): string {
     // The inputs every check has with the same value are assigned once, before the subshells.
     const [first, ...others] = checks.map((c) => c.check as RemoteVars);
     const shared: RemoteVars = Object.fromEntries(Object.entries(first ?? {}).filter(([name, value]) => others.every((o) => o[name] === value)));
     const own = (vars: RemoteVars): RemoteVars => Object.fromEntries(Object.entries(vars).filter(([name]) => !(name in shared)));
-    const programs = programFiles("check");
-    const files = sourceInstalled(programs);
+    const files = sourceInstalled(programFiles("check"));
+    const present = host
+        ? [
+              `for __rh_file in ${host.files.join(" ")}; do`,
+              '__rh_sha=${__rh_file##*/} && __rh_sha=${__rh_sha%.sh}',
+              `[ "$(sha256sum ${shellQuote(host.dir)}/"$__rh_file" 2>/dev/null | cut -d" " -f1)" = "$__rh_sha" ] || { echo ${shellQuote(`${host.dir}/`)}"$__rh_file is missing or changed: the host's programs step and its steps run again"; exit 0; }`,
+              "done",
+          ]
+        : [];
     // Each check runs as it always did (`set -u` only: check.sh reads what it can and reports the rest);
     // one that cannot run at all fails the whole check.
     return [
         "set -uo pipefail",
         assignments(shared),
-        `for __rh_sha in ${programs.map((f) => f.sha256).join(" ")}; do`,
-        '[ "$(sha256sum "$RH_PROGRAMS_DIR/$__rh_sha.sh" 2>/dev/null | cut -d" " -f1)" = "$__rh_sha" ] || { echo "the programs this revision checks with are missing or changed in $RH_PROGRAMS_DIR: the host\'s programs step and its steps run again"; exit 0; }',
-        "done",
+        ...present,
         ...checks.map(({ key, check }) => `(\nset +o pipefail\n${assignments(own(check as RemoteVars))}\n${files}\n) | sed ${shellQuote(`s|^|${key}: |`)} || exit 1`),
     ].join("\n");
 }
@@ -397,7 +403,7 @@ export function keptRemoval(vars: RemovalInputs | UnitRemovalInputs): { input: s
             "set -u",
             assignments({ ...inline, RH_OWNER: owner }),
             `__rh_file="$RH_PROGRAMS_DIR/removal/${sha}"`,
-            `[ "$(sha256sum "$__rh_file" 2>/dev/null | cut -d" " -f1)" = ${sha} ] || { echo "[redis-ha $RH_HOST] $__rh_file (what this removal removes) is missing or changed: the step writes it when it runs; if the host was rebuilt, nothing of it is left there to remove (pulumi state delete the step)" >&2; exit 1; }`,
+            `[ "$(sha256sum "$__rh_file" 2>/dev/null | cut -d" " -f1)" = ${sha} ] || { echo "[redis-ha $RH_HOST] $__rh_file (what this removal removes) is missing or changed: pulumi up --refresh puts it back (the host\'s drift check finds it missing and the step runs again); only if the host was rebuilt and nothing of the cluster runs there, pulumi state delete the step" >&2; exit 1; }`,
             'source "$__rh_file"',
             sourceInstalled(programFiles(step)),
         ].join("\n");

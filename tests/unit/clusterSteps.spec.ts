@@ -45,7 +45,7 @@ describe("clusterSteps (the plan, pure)", () => {
             inputs: shortAll(s.inputs(PASSWORD, "REVISION")),
             removal: shortAll(s.removal),
             checks: s.checks?.map((c) => ({ step: c.step, check: shortAll(c.check) })),
-            checkedPrograms: s.checkedPrograms,
+            hostFiles: s.hostFiles,
             files: s.files?.map((f) => ({ variable: f.variable, path: f.path, text: short(f.text) })),
             inputsFile: s.inputsFile ? { path: s.inputsFile.path, names: s.inputsFile.names.length, text: short(s.inputsFile.text) } : undefined,
             stages: s.stages?.map((f) => f.path),

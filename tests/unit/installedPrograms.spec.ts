@@ -92,13 +92,21 @@ describe("remote programs installed by content hash", () => {
         assert.match(refused.stderr, new RegExp(`${check.sha256}\\.sh is missing or changed: run pulumi up, whose install step puts it back`));
     });
 
-    it("a host's drift check runs each step's check, its lines keyed by the step; with its programs missing or changed, one line for every step", () => {
+    it("a host's drift check runs each step's check, its lines keyed by the step; with a file of the host's missing or changed, one line for every step", () => {
         install();
         const vars = (kind: "server" | "sentinel") => scratch({ ...checkVars(spec, spec.master, kind), RH_UNIT_PATH: path.join(root, `no-${kind}-unit`), RH_CONF_PATH: path.join(root, `no-${kind}-conf`) });
-        const checks = installedChecks([
-            { key: "console-redis-apply", check: vars("server") },
-            { key: "console-sentinel-apply", check: vars("sentinel") },
-        ]);
+        // What the host must hold: the check's programs, and a removal a step kept there.
+        const kept = "RH_KIND='server'\n";
+        fs.mkdirSync(path.join(dir, "removal"));
+        fs.writeFileSync(path.join(dir, "removal", stagedSha(kept)), kept);
+        const held = [...programFiles("check").map((f) => `${f.sha256}.sh`), `removal/${stagedSha(kept)}`];
+        const checks = installedChecks(
+            [
+                { key: "console-redis-apply", check: vars("server") },
+                { key: "console-sentinel-apply", check: vars("sentinel") },
+            ],
+            { dir, files: held },
+        );
         const ran = spawnSync("bash", ["-c", checks], { encoding: "utf8" });
         assert.strictEqual(ran.status, 0, ran.stderr);
         const lines = ran.stdout.trim().split("\n");
@@ -110,20 +118,28 @@ describe("remote programs installed by content hash", () => {
         const check = programFiles("check").find((f) => f.name === "check.sh")!;
         // A changed program is not run; the check says, with no key (so for every step, the programs
         // step included), that the host's programs need installing again, and the refresh goes on.
-        const missing = `the programs this revision checks with are missing or changed in ${dir}: the host's programs step and its steps run again`;
+        const missing = (file: string) => `${dir}/${file} is missing or changed: the host's programs step and its steps run again`;
         fs.appendFileSync(path.join(dir, `${check.sha256}.sh`), "\necho tampered\n");
         const changed = spawnSync("bash", ["-c", checks], { encoding: "utf8" });
         assert.strictEqual(changed.status, 0, changed.stderr);
-        assert.strictEqual(changed.stdout.trim(), missing);
+        assert.strictEqual(changed.stdout.trim(), missing(`${check.sha256}.sh`));
         const keys = ["console-programs", "console-redis-apply", "console-sentinel-apply"];
         const before = nextKeyedRepairs(undefined, ran.stdout, keys);
         const after = nextKeyedRepairs(before, changed.stdout, keys);
         for (const key of keys) assert.notStrictEqual(after[key], before[key], key);
         assert.strictEqual(before["console-programs"], "", "the programs step is left alone by its steps' own drift");
+        // A kept removal gone (its step writes it again when it runs).
+        install();
+        fs.rmSync(path.join(dir, "removal", stagedSha(kept)));
+        const removal = spawnSync("bash", ["-c", checks], { encoding: "utf8" });
+        assert.strictEqual(removal.stdout.trim(), missing(`removal/${stagedSha(kept)}`));
         fs.rmSync(dir, { recursive: true, force: true });
         const gone = spawnSync("bash", ["-c", checks], { encoding: "utf8" });
         assert.strictEqual(gone.status, 0, gone.stderr);
-        assert.strictEqual(gone.stdout.trim(), missing);
+        assert.strictEqual(gone.stdout.trim(), missing(held[0] ?? ""));
+        // Without what the host must hold (a check alone), a check that cannot run fails the refresh.
+        const alone = spawnSync("bash", ["-c", installedChecks([{ key: "console-redis-apply", check: vars("server") }])], { encoding: "utf8" });
+        assert.strictEqual(alone.status, 1);
     });
 
     it("stages the steps' files with their secrets masked, and a step puts each back together, checked against the file's hash", () => {
