@@ -11,6 +11,7 @@ import {
     installedChecks,
     installedCommand,
     installedProgram,
+    isNodeRemoval,
     keptRemoval,
     removalProgram,
     stageInputs,
@@ -270,7 +271,7 @@ function withDependency(opts: pulumi.CustomResourceOptions, extra: pulumi.Resour
  * programs' own (remove-programs.sh, self-contained).
  */
 function removalCommand(removal: RemovalInputs | UnitRemovalInputs | ProgramsRemovalInputs, owner: string, kept: boolean): string {
-    if (!("RH_UNITS" in removal) && !("RH_KIND" in removal)) return standaloneCommand("remove-programs", { ...removal, RH_OWNER: owner });
+    if (!isNodeRemoval(removal)) return standaloneCommand("remove-programs", { ...removal, RH_OWNER: owner });
     // A node step keeps its removal's inputs on its host (RH_KEPT_REMOVAL): its removal names them by hash.
     return kept ? keptRemoval(removal).command(owner) : installedCommand(removalProgram(removal), { ...removal, RH_OWNER: owner });
 }

@@ -5,7 +5,7 @@
  * resources (hostStep.ts's plannedHostStep), and tests/unit/clusterSteps.spec.ts snapshots them.
  */
 import { ClusterSpec, HostSpec } from "../config/spec";
-import { RemoteStep, StagedFile, StagedInputs, keptRemoval, programFiles, stagedSha } from "../remote/payload";
+import { RemoteStep, StagedFile, StagedInputs, isNodeRemoval, keptRemoval, programFiles, stagedSha } from "../remote/payload";
 import { CheckInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, UnitRemovalInputs } from "../remote/inputs";
 import {
     checkVars,
@@ -181,7 +181,7 @@ function stagesOf(host: HostSpec, nodes: PlannedStep[]): StagedFile[] {
 /** What `host` must hold under its programs directory, and which steps put it there (PlannedStep.hostFiles). */
 function hostFiles(host: HostSpec, nodes: PlannedStep[]): NonNullable<PlannedStep["hostFiles"]> {
     const own = nodes.filter((n) => n.host.name === host.name);
-    const kept = own.flatMap((n) => (n.removal && ("RH_KIND" in n.removal || "RH_UNITS" in n.removal) ? [keptRemoval(n.removal).input] : []));
+    const kept = own.flatMap((n) => (n.removal && isNodeRemoval(n.removal) ? [keptRemoval(n.removal).input] : []));
     return {
         steps: [`${host.name}-programs`, ...own.map((n) => n.id)],
         files: [

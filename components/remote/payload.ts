@@ -17,7 +17,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { packageRoot } from "../packageRoot";
-import { OwnerInputs, ProgramInputs, RemovalInputs, TlsKeyInput, UnitRemovalInputs } from "./inputs";
+import { OwnerInputs, ProgramInputs, ProgramsRemovalInputs, RemovalInputs, TlsKeyInput, UnitRemovalInputs } from "./inputs";
 
 const REMOTE_DIR = path.join(packageRoot(), "remote");
 
@@ -101,10 +101,18 @@ function sourceInstalled(files: ProgramFile[]): string {
     return [
         `for __rh_sha in ${files.map((f) => f.sha256).join(" ")}; do`,
         '__rh_file="$RH_PROGRAMS_DIR/$__rh_sha.sh"',
-        '[ "$(sha256sum "$__rh_file" 2>/dev/null | cut -d" " -f1)" = "$__rh_sha" ] || { echo "[redis-ha $RH_HOST] $__rh_file is missing or changed: run pulumi up, whose install step puts it back" >&2; exit 1; }',
+        `${hashIs('"$__rh_file"', '"$__rh_sha"')} || { echo "[redis-ha $RH_HOST] $__rh_file is missing or changed: run pulumi up, whose install step puts it back" >&2; exit 1; }`,
         'source "$__rh_file"',
         "done",
     ].join("\n");
+}
+
+/**
+ * The bash test that the file `file` (a shell word) has the SHA-256 `sha` (a shell word): false when
+ * it is missing. Every file a step reads by hash is checked with it, before lib.sh is there to help.
+ */
+function hashIs(file: string, sha: string): string {
+    return `[ "$(sha256sum ${file} 2>/dev/null | cut -d" " -f1)" = ${sha} ]`;
 }
 
 /** Quotes a value for bash so that it is taken literally, whatever it contains. */
@@ -225,7 +233,7 @@ const STAGED_INPUTS = "RH_STAGED_INPUTS";
 /** Sources a step's staged plain inputs, checked against their hash first. */
 const SOURCE_STAGED_INPUTS = [
     `__rh_file="$RH_PROGRAMS_DIR/staged/$${STAGED_INPUTS}"`,
-    `[ "$(sha256sum "$__rh_file" 2>/dev/null | cut -d" " -f1)" = "$${STAGED_INPUTS}" ] || { echo "[redis-ha $RH_HOST] $__rh_file is missing or changed: run pulumi up again, whose programs step stages it" >&2; exit 1; }`,
+    `${hashIs('"$__rh_file"', `"$${STAGED_INPUTS}"`)} || { echo "[redis-ha $RH_HOST] $__rh_file is missing or changed: run pulumi up again, whose programs step stages it" >&2; exit 1; }`,
     'source "$__rh_file"',
 ].join("\n");
 
@@ -251,7 +259,7 @@ export function installedChecks(checks: ReadonlyArray<{ key: string; check: Prog
         ? [
               `for __rh_file in ${host.files.join(" ")}; do`,
               '__rh_sha=${__rh_file##*/} && __rh_sha=${__rh_sha%.sh}',
-              `[ "$(sha256sum ${shellQuote(host.dir)}/"$__rh_file" 2>/dev/null | cut -d" " -f1)" = "$__rh_sha" ] || { echo ${shellQuote(`${host.dir}/`)}"$__rh_file is missing or changed: the host's programs step and its steps run again"; exit 0; }`,
+              `${hashIs(`${shellQuote(host.dir)}/"$__rh_file"`, '"$__rh_sha"')} || { echo ${shellQuote(`${host.dir}/`)}"$__rh_file is missing or changed: the host's programs step and its steps run again"; exit 0; }`,
               "done",
           ]
         : [];
@@ -403,11 +411,16 @@ export function keptRemoval(vars: RemovalInputs | UnitRemovalInputs): { input: s
             "set -u",
             assignments({ ...inline, RH_OWNER: owner }),
             `__rh_file="$RH_PROGRAMS_DIR/removal/${sha}"`,
-            `[ "$(sha256sum "$__rh_file" 2>/dev/null | cut -d" " -f1)" = ${sha} ] || { echo "[redis-ha $RH_HOST] $__rh_file (what this removal removes) is missing or changed: pulumi up --refresh puts it back (the host\'s drift check finds it missing and the step runs again); only if the host was rebuilt and nothing of the cluster runs there, pulumi state delete the step" >&2; exit 1; }`,
+            `${hashIs('"$__rh_file"', sha)} || { echo "[redis-ha $RH_HOST] $__rh_file (what this removal removes) is missing or changed: pulumi up --refresh puts it back (the host\'s drift check finds it missing and the step runs again); only if the host was rebuilt and nothing of the cluster runs there, pulumi state delete the step" >&2; exit 1; }`,
             'source "$__rh_file"',
             sourceInstalled(programFiles(step)),
         ].join("\n");
     return { input: text, command };
+}
+
+/** Whether a removal is a node step's (a data node's, sentinel's, frontend's or exporter's), not the installed programs' own. */
+export function isNodeRemoval(vars: RemovalInputs | UnitRemovalInputs | ProgramsRemovalInputs): vars is RemovalInputs | UnitRemovalInputs {
+    return "RH_UNITS" in vars || "RH_KIND" in vars;
 }
 
 /** The program a removal runs: a data node's or sentinel's (remove.sh), or a frontend's or exporter's (remove-units.sh: units and files only). */
